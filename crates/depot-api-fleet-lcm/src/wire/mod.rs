@@ -1,0 +1,4 @@
+//! Wire DTOs, exactly as in the contract (camelCase).
+
+pub mod message;
+pub mod task;

@@ -1,0 +1,3 @@
+//! Handlers, one file per resource.
+
+pub mod tokens;

@@ -1,0 +1,3 @@
+//! Wire DTOs, exactly as in the contract (camelCase).
+
+pub mod token;

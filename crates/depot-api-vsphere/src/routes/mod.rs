@@ -1,0 +1,4 @@
+//! Handlers, one file per service.
+
+pub mod session;
+pub mod tasks;

@@ -1,0 +1,76 @@
+//! A short-lived in-memory cache of validated sessions.
+//!
+//! A cached entry is trusted for `ttl` after it was read from the store; after that the
+//! store is asked again, so a session ended or a user removed by another process (the
+//! CLI, another replica) stops working within `ttl`. Changes made through this process
+//! evict entries at once.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use depot_model::{SessionKind, Timestamp, TokenHash, UserName};
+
+use crate::Principal;
+
+/// One validated session.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) principal: Principal,
+    pub(crate) kind: SessionKind,
+    pub(crate) created: Timestamp,
+    /// Last use seen by this process.
+    pub(crate) last_accessed: Timestamp,
+    /// Last use written to the store.
+    pub(crate) persisted_access: Timestamp,
+    pub(crate) validated_at: Instant,
+}
+
+/// Validated sessions by token hash.
+#[derive(Debug, Default)]
+pub(crate) struct SessionCache {
+    entries: Mutex<HashMap<TokenHash, Entry>>,
+}
+
+impl SessionCache {
+    /// The entry for `hash` if it was validated less than `ttl` ago.
+    pub(crate) fn fresh(&self, hash: &TokenHash, ttl: Duration) -> Option<Entry> {
+        let map = self.lock();
+        map.get(hash)
+            .filter(|e| e.validated_at.elapsed() < ttl)
+            .cloned()
+    }
+
+    /// Stores or replaces an entry.
+    pub(crate) fn put(&self, hash: TokenHash, entry: Entry) {
+        let mut map = self.lock();
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.insert(hash, entry);
+    }
+
+    /// Records a use of a cached session.
+    pub(crate) fn touch(&self, hash: &TokenHash, at: Timestamp, persisted: bool) {
+        if let Some(e) = self.lock().get_mut(hash) {
+            e.last_accessed = e.last_accessed.max(at);
+            if persisted {
+                e.persisted_access = at;
+            }
+        }
+    }
+
+    /// Forgets one session.
+    pub(crate) fn evict(&self, hash: &TokenHash) {
+        self.lock().remove(hash);
+    }
+
+    /// Forgets every session of `user`.
+    pub(crate) fn evict_user(&self, user: &UserName) {
+        self.lock().retain(|_, e| &e.principal.user != user);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<TokenHash, Entry>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

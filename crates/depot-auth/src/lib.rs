@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+mod cache;
+mod error;
+mod password;
+mod principal;
+mod secret;
+mod service;
+mod throttle;
+mod token;
+
+pub use error::AuthError;
+pub use principal::Principal;
+pub use secret::Secret;
+pub use service::{ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo};

@@ -1,0 +1,189 @@
+//! `put`: stream into a temp file while hashing, verify, then commit by rename.
+
+use std::io;
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use sha2::Digest as _;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+
+use super::FsBlobStore;
+use super::layout::{Layout, sync_dir};
+use super::temp::TempFile;
+use crate::digest::Sha256Digest;
+use crate::error::BlobError;
+use crate::store::{BlobInfo, Expected};
+
+/// Bytes gathered from the reader before each write to the temp file.
+const CHUNK: usize = 256 * 1024;
+
+impl FsBlobStore {
+    pub(super) async fn put_impl(
+        &self,
+        reader: &mut (dyn AsyncRead + Send + Unpin),
+        expect: Expected,
+    ) -> Result<BlobInfo, BlobError> {
+        if let (Some(size), Some(limit)) = (expect.size, expect.max_size)
+            && size > limit
+        {
+            return Err(BlobError::TooLarge { limit });
+        }
+        let path = self.layout.tmp_dir().join(self.temp_names.next("put"));
+        let (temp, mut file) = TempFile::create(path).await?;
+        let streamed = stream(reader, &mut file, &temp, expect).await;
+        let info = match streamed {
+            Ok(info) => info,
+            Err(e) => {
+                drop(file);
+                temp.discard().await;
+                return Err(e);
+            }
+        };
+        let file = file.into_std().await;
+        let layout = self.layout.clone();
+        let lock = self.commit_lock.clone();
+        // The temp guard moves into the blocking task: if this future is dropped meanwhile,
+        // the commit still finishes or cleans up on its own.
+        let existed =
+            tokio::task::spawn_blocking(move || commit(file, temp, &layout, &lock, &info.digest))
+                .await??;
+        tracing::debug!(digest = %info.digest, size = info.size, existed, "blob stored");
+        Ok(info)
+    }
+}
+
+/// Copies `reader` to `file`, hashing and enforcing the limits; checks size and digest at
+/// the end.
+async fn stream(
+    reader: &mut (dyn AsyncRead + Send + Unpin),
+    file: &mut tokio::fs::File,
+    temp: &TempFile,
+    expect: Expected,
+) -> Result<BlobInfo, BlobError> {
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut total: u64 = 0;
+    loop {
+        let (filled, eof) = fill(reader, &mut buf, &mut total, &mut hasher, expect).await?;
+        if filled > 0 {
+            file.write_all(&buf[..filled])
+                .await
+                .map_err(BlobError::io("write", temp.path()))?;
+        }
+        if eof {
+            break;
+        }
+    }
+    // tokio writes in the background: flushing surfaces the last write's error.
+    file.flush()
+        .await
+        .map_err(BlobError::io("write", temp.path()))?;
+    let digest = Sha256Digest::from_bytes(hasher.finalize().into());
+    if let Some(expected) = expect.size
+        && expected != total
+    {
+        return Err(BlobError::SizeMismatch {
+            expected,
+            actual: total,
+        });
+    }
+    if let Some(expected) = expect.sha256
+        && expected != digest
+    {
+        return Err(BlobError::DigestMismatch {
+            expected,
+            actual: digest,
+        });
+    }
+    Ok(BlobInfo {
+        digest,
+        size: total,
+    })
+}
+
+/// Reads until `buf` is full or the reader ends, hashing and counting every read and
+/// failing as soon as a limit is passed. Returns the bytes in `buf` and whether the reader
+/// ended.
+async fn fill(
+    reader: &mut (dyn AsyncRead + Send + Unpin),
+    buf: &mut [u8],
+    total: &mut u64,
+    hasher: &mut sha2::Sha256,
+    expect: Expected,
+) -> Result<(usize, bool), BlobError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = match reader.read(&mut buf[filled..]).await {
+            Ok(0) => return Ok((filled, true)),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(source) => return Err(BlobError::Source { source }),
+        };
+        *total += n as u64;
+        if let Some(limit) = expect.max_size
+            && *total > limit
+        {
+            return Err(BlobError::TooLarge { limit });
+        }
+        if let Some(expected) = expect.size
+            && *total > expected
+        {
+            return Err(BlobError::SizeMismatch {
+                expected,
+                actual: *total,
+            });
+        }
+        hasher.update(&buf[filled..filled + n]);
+        filled += n;
+    }
+    Ok((filled, false))
+}
+
+/// Makes a verified temp file the blob `digest`; returns whether the blob already existed
+/// (then the temp file is dropped and the existing blob's mtime refreshed). Blocking.
+///
+/// The check-then-rename runs under the store's commit lock, which garbage collection also
+/// holds while it checks a blob's age and removes it, so a blob is never removed between
+/// "it exists" and "its mtime is fresh".
+fn commit(
+    file: std::fs::File,
+    temp: TempFile,
+    layout: &Layout,
+    lock: &Mutex<()>,
+    digest: &Sha256Digest,
+) -> Result<bool, BlobError> {
+    // The last write may be old (a stalled client), so stamp the commit time: the GC grace
+    // period counts from now.
+    file.set_modified(SystemTime::now())
+        .map_err(BlobError::io("set the mtime of", temp.path()))?;
+    file.sync_all()
+        .map_err(BlobError::io("sync", temp.path()))?;
+    drop(file);
+    layout.ensure_shard(digest)?;
+    let target = layout.blob_path(digest);
+    let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    match std::fs::symlink_metadata(&target) {
+        Ok(_) => {
+            touch(&target)?;
+            drop(guard);
+            temp.discard_blocking();
+            return Ok(true);
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BlobError::io("stat", &target)(e)),
+    }
+    std::fs::rename(temp.path(), &target).map_err(BlobError::io("rename", temp.path()))?;
+    temp.disarm();
+    drop(guard);
+    // If this fails the blob stays visible: it is complete and verified, only its
+    // durability is unknown, and a concurrent put of the same content may already rely on it.
+    sync_dir(&layout.shard_dir(digest))?;
+    Ok(false)
+}
+
+/// Sets a file's mtime to now.
+fn touch(path: &std::path::Path) -> Result<(), BlobError> {
+    std::fs::File::open(path)
+        .and_then(|f| f.set_modified(SystemTime::now()))
+        .map_err(BlobError::io("set the mtime of", path))
+}

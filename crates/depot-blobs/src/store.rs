@@ -1,0 +1,112 @@
+//! The backend-neutral [`BlobStore`] trait and the values it exchanges.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::io::AsyncRead;
+
+use crate::digest::Sha256Digest;
+use crate::error::BlobError;
+
+/// A reader over a stored blob's bytes (or a range of them).
+pub type BlobReader = Box<dyn AsyncRead + Send + Unpin>;
+
+/// What the caller knows about data it is about to [`put`](BlobStore::put); every field that
+/// is set is checked while or right after streaming, before the blob becomes visible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// The exact size in bytes, if announced (e.g. from `Content-Length` or a manifest).
+    pub size: Option<u64>,
+    /// The digest, if announced. When absent, the blob is stored under whatever digest the
+    /// data has.
+    pub sha256: Option<Sha256Digest>,
+    /// A hard cap: reading stops with [`BlobError::TooLarge`] as soon as more bytes arrive.
+    pub max_size: Option<u64>,
+}
+
+/// A stored blob: its name and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobInfo {
+    /// The blob's SHA-256 digest.
+    pub digest: Sha256Digest,
+    /// The blob's size in bytes.
+    pub size: u64,
+}
+
+/// What a [`collect_garbage`](BlobStore::collect_garbage) pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Blobs removed.
+    pub removed: u64,
+    /// Bytes freed by removing them.
+    pub bytes_freed: u64,
+    /// Blobs kept: referenced, or younger than the grace period.
+    pub kept: u64,
+}
+
+/// A content-addressed store of immutable blobs, named by their SHA-256 digest.
+///
+/// Implementations must make a blob visible only once it is complete and verified, and must
+/// never let a failed or interrupted `put` leave anything visible.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Streams `reader` to the end into the store, checking `expect` on the way.
+    ///
+    /// The size cap is enforced while streaming; size and digest are checked at the end.
+    /// Only then is the blob committed under its digest. If a blob with that digest already
+    /// exists, the new copy is discarded (content is stored once) and the existing blob
+    /// counts as freshly written for [`collect_garbage`](Self::collect_garbage).
+    /// On any error, nothing becomes visible and no temporary data is left behind.
+    async fn put(
+        &self,
+        reader: &mut (dyn AsyncRead + Send + Unpin),
+        expect: Expected,
+    ) -> Result<BlobInfo, BlobError>;
+
+    /// Opens a blob for reading; returns the reader and the blob's size.
+    async fn open(&self, digest: &Sha256Digest) -> Result<(BlobReader, u64), BlobError>;
+
+    /// Opens the bytes `start..end` of a blob (`end = None`: to the end of the blob).
+    ///
+    /// Returns the reader, which yields exactly `end - start` bytes, and the blob's **total**
+    /// size (for `Content-Range`). A range that is not within the blob
+    /// (`start > end` or `end > size`) is [`BlobError::RangeNotSatisfiable`]; an empty range
+    /// is allowed. Clamping an HTTP range to the size is the caller's job.
+    async fn open_range(
+        &self,
+        digest: &Sha256Digest,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<(BlobReader, u64), BlobError>;
+
+    /// The blob's size, or `None` if it is not stored.
+    async fn stat(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError>;
+
+    /// Deletes a blob; returns whether it existed. Readers that already opened it may
+    /// finish.
+    async fn delete(&self, digest: &Sha256Digest) -> Result<bool, BlobError>;
+
+    /// Every stored blob, sorted by digest. In-progress writes are not listed.
+    async fn list(&self) -> Result<Vec<BlobInfo>, BlobError>;
+
+    /// Total bytes stored in committed blobs (for a metric).
+    async fn usage(&self) -> Result<u64, BlobError>;
+
+    /// Proves the store can take writes right now (writes, syncs and removes a small
+    /// probe); used by the health check and at start-up.
+    async fn check_writable(&self) -> Result<(), BlobError>;
+
+    /// Removes every blob that `referenced` does not claim, except blobs written (or
+    /// re-`put`) less than `grace` ago.
+    ///
+    /// In-progress writes are never touched. The grace period is the protection for the
+    /// window between a `put` returning and the caller recording its reference: record
+    /// references within `grace` of `put`, and take the `referenced` snapshot *before*
+    /// calling this. A `put` that races with this pass on the same digest either sees the
+    /// blob removed and writes it anew, or refreshes it so it is kept.
+    async fn collect_garbage(
+        &self,
+        referenced: &(dyn for<'d> Fn(&'d Sha256Digest) -> bool + Sync),
+        grace: Duration,
+    ) -> Result<GcReport, BlobError>;
+}

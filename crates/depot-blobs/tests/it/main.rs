@@ -1,0 +1,8 @@
+//! Integration tests of depot-blobs against real files (one test binary, see STYLE.md §9).
+
+mod conformance;
+mod crash;
+mod disk;
+mod failures;
+mod fixture;
+mod gc;

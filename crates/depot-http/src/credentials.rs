@@ -1,0 +1,125 @@
+//! Credentials as presented in request headers, and the caller's address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use base64::Engine;
+use depot_auth::Secret;
+
+/// The vSphere session header.
+pub const SESSION_HEADER: &str = "vmware-api-session-id";
+
+/// What a request presents to prove who it is.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `Authorization: Basic base64(user:password)`.
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: Secret,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `vmware-api-session-id: <id>`.
+    SessionId(Secret),
+    /// An `Authorization` header that cannot be read.
+    Malformed,
+}
+
+impl Credentials {
+    /// Reads the `Authorization` header (Basic or Bearer).
+    pub fn authorization(headers: &HeaderMap) -> Option<Self> {
+        let value = headers.get(axum::http::header::AUTHORIZATION)?;
+        let Ok(value) = value.to_str() else {
+            return Some(Credentials::Malformed);
+        };
+        let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+        let rest = rest.trim();
+        if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+            return Some(Credentials::Bearer(Secret::new(rest)));
+        }
+        if scheme.eq_ignore_ascii_case("basic") {
+            return Some(decode_basic(rest).unwrap_or(Credentials::Malformed));
+        }
+        Some(Credentials::Malformed)
+    }
+
+    /// Reads the vSphere session header.
+    pub fn session_id(headers: &HeaderMap) -> Option<Self> {
+        headers
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| Credentials::SessionId(Secret::new(v.trim())))
+    }
+}
+
+fn decode_basic(encoded: &str) -> Option<Credentials> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some(Credentials::Basic {
+        user: user.to_owned(),
+        password: Secret::new(password),
+    })
+}
+
+/// The caller's address (for throttling and logs); `unknown` in-process.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(name: &'static str, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn parses_schemes() {
+        let basic = base64::engine::general_purpose::STANDARD.encode("admin@x:p:w");
+        match Credentials::authorization(&headers("authorization", &format!("Basic {basic}"))) {
+            Some(Credentials::Basic { user, password }) => {
+                assert_eq!(user, "admin@x");
+                assert_eq!(password.expose(), "p:w");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Credentials::authorization(&headers("authorization", "bearer abc")),
+            Some(Credentials::Bearer(t)) if t.expose() == "abc"
+        ));
+        assert!(matches!(
+            Credentials::authorization(&headers("authorization", "Basic !!!")),
+            Some(Credentials::Malformed)
+        ));
+        assert!(matches!(
+            Credentials::authorization(&headers("authorization", "Digest x")),
+            Some(Credentials::Malformed)
+        ));
+        assert!(Credentials::authorization(&HeaderMap::new()).is_none());
+        assert!(matches!(
+            Credentials::session_id(&headers("vmware-api-session-id", "s1")),
+            Some(Credentials::SessionId(s)) if s.expose() == "s1"
+        ));
+    }
+}

@@ -1,0 +1,68 @@
+//! Rendering problems in each family's own error body.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::Problem;
+
+/// Longest framework error text kept as a message.
+const MAX_REJECTION_TEXT: usize = 4096;
+
+/// An API family's error dialect.
+pub trait Family: Send + Sync + 'static {
+    /// The status for `problem` (the problem's own status wins when set).
+    fn status(problem: &Problem) -> StatusCode {
+        problem
+            .status
+            .unwrap_or_else(|| crate::problem::default_status(problem.kind))
+    }
+
+    /// The family's JSON error body for `problem`, with the request id as reference.
+    fn body(problem: &Problem, status: StatusCode, reference: &str) -> serde_json::Value;
+
+    /// Extra headers for the response (e.g. `WWW-Authenticate`).
+    fn decorate(_problem: &Problem, _response: &mut Response) {}
+}
+
+/// Middleware: turns every error response under a family's routes into that family's
+/// body — problems raised by handlers and extractors, and any plain-text or empty
+/// error the framework produced (unknown route, wrong method, body too large).
+pub async fn render_errors<F: Family>(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let problem = match response.extensions().get::<Problem>() {
+        Some(p) => p.clone(),
+        None if is_json(&response) => return response,
+        None => {
+            let bytes = axum::body::to_bytes(response.into_body(), MAX_REJECTION_TEXT)
+                .await
+                .unwrap_or_default();
+            Problem::from_status(status, &String::from_utf8_lossy(&bytes))
+        }
+    };
+    render::<F>(&problem)
+}
+
+/// Renders a problem in family `F`'s form.
+pub fn render<F: Family>(problem: &Problem) -> Response {
+    let status = F::status(problem);
+    let reference = crate::request_id::current();
+    let body = F::body(problem, status, &reference);
+    let mut response = (status, axum::Json(body)).into_response();
+    F::decorate(problem, &mut response);
+    response
+}
+
+fn is_json(response: &Response<Body>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}

@@ -1,0 +1,94 @@
+//! A JSON body extractor whose rejections are [`Problem`]s naming the bad field.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Problem;
+
+/// A JSON request body (any content type is accepted; empty means `{}` only where
+/// the target type allows it) or a JSON response.
+#[derive(Debug, Clone, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            Problem::from_status(status, &e.body_text())
+        })?;
+        parse(&bytes).map(Json)
+    }
+}
+
+/// Parses a JSON document, naming the path of the first bad field on failure.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut de).and_then(|v| {
+        de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Path::empty(), e))?;
+        Ok(v)
+    }) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let text = if path == "." || path.is_empty() {
+                format!("Invalid JSON body: {inner}")
+            } else {
+                format!("Invalid JSON body at {path}: {inner}")
+            };
+            Err(Problem::invalid("INVALID_JSON", text).with_status(StatusCode::BAD_REQUEST))
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be deserialized")]
+    struct Spec {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[expect(dead_code, reason = "fields exist to be deserialized")]
+    struct Inner {
+        size: u64,
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": "big"}}"#).unwrap_err();
+        assert!(e.message.default.contains("inner.size"), "{}", e.message.default);
+        let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": 1}, "extra": 1}"#).unwrap_err();
+        assert!(e.message.default.contains("extra"), "{}", e.message.default);
+        let e = parse::<Spec>(br#"{"name": "a""#).unwrap_err();
+        assert!(e.message.default.contains("Invalid JSON"), "{}", e.message.default);
+        let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": 1}} trailing"#).unwrap_err();
+        assert!(e.message.default.contains("trailing"), "{}", e.message.default);
+    }
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+mod caller;
+pub mod credentials;
+mod family;
+mod json;
+pub mod metrics;
+mod problem;
+mod query;
+pub mod request_id;
+mod services;
+pub mod wire_time;
+
+pub use caller::{BearerCaller, SessionCaller};
+pub use credentials::{ClientAddr, Credentials};
+pub use family::{Family, render, render_errors};
+pub use json::Json;
+pub use problem::{Problem, default_status};
+pub use query::QueryPairs;
+pub use services::Services;

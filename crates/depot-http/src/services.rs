@@ -1,0 +1,15 @@
+//! The services every API router reaches.
+
+use std::sync::Arc;
+
+use depot_auth::AuthService;
+use depot_tasks::TaskEngine;
+
+/// Shared state of all routers: cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    /// Logins, sessions and users.
+    pub auth: Arc<AuthService>,
+    /// Persistent tasks.
+    pub tasks: Arc<TaskEngine>,
+}

@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod filter;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+mod store;
+
+pub use error::{MetadataError, Result};
+pub use filter::{Page, PageRequest, TaskFilter};
+pub use store::{InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore};
+
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// Opens the store named by `url` and runs its migrations.
+///
+/// `sqlite://PATH` (or `sqlite:PATH`) selects SQLite, `postgres://…` or
+/// `postgresql://…` PostgreSQL. `sqlite::memory:` gives a private in-memory database.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn MetadataStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(MetadataError::UnsupportedUrl {
+            scheme: url.split(':').next().unwrap_or_default().to_owned(),
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! The PostgreSQL backend: a connection pool, migrations in the first schema of the
+//! `search_path`.
+
+mod sessions;
+mod tasks;
+mod users;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+
+use crate::sql::{connect_error, migrate_error, query_error};
+use crate::{MetadataError, MetadataStore, Result};
+
+/// The forward-only PostgreSQL migrations.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Pooled connections.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// Metadata in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database named by `url` (`postgres://…` or `postgresql://…`) and
+    /// runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::open(parse_url(url)?).await
+    }
+
+    /// Like [`connect`](Self::connect), but keeps every table in `schema`, created if
+    /// needed: each pooled connection starts with `search_path` set to it. Tests use
+    /// this to isolate themselves within one database.
+    ///
+    /// `schema` must be a plain lower-case identifier (`[a-z_][a-z0-9_]*`, at most 63
+    /// bytes).
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self> {
+        if !is_plain_identifier(schema) {
+            return Err(MetadataError::Connect {
+                source: format!("invalid schema name {schema:?}: use [a-z_][a-z0-9_]*").into(),
+            });
+        }
+        let options = parse_url(url)?;
+        let mut conn = options.connect().await.map_err(connect_error)?;
+        // The name was checked above: it cannot break out of the quotes.
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
+            .execute(&mut conn)
+            .await
+            .map_err(query_error("connect_in_schema"))?;
+        conn.close().await.map_err(connect_error)?;
+        Self::open(options.options([("search_path", schema)])).await
+    }
+
+    async fn open(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
+        MIGRATOR.run(&pool).await.map_err(migrate_error)?;
+        Ok(Self { pool })
+    }
+}
+
+/// Parses a `postgres://` or `postgresql://` URL.
+fn parse_url(url: &str) -> Result<PgConnectOptions> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(MetadataError::UnsupportedUrl {
+            scheme: url.split(':').next().unwrap_or_default().to_owned(),
+        });
+    }
+    PgConnectOptions::from_str(url).map_err(connect_error)
+}
+
+/// Whether `name` is an identifier that needs no escaping anywhere.
+fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 63
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[async_trait]
+impl MetadataStore for PostgresStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(query_error("ping"))?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(is_plain_identifier("depot_test_0a1b"));
+        assert!(is_plain_identifier("_x"));
+        assert!(!is_plain_identifier(""));
+        assert!(!is_plain_identifier("1abc"));
+        assert!(!is_plain_identifier("a\"; DROP SCHEMA public; --"));
+        assert!(!is_plain_identifier("Upper"));
+        assert!(!is_plain_identifier(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn other_schemes_are_unsupported() {
+        assert!(matches!(
+            parse_url("mysql://localhost/x"),
+            Err(MetadataError::UnsupportedUrl { scheme }) if scheme == "mysql"
+        ));
+        assert!(parse_url("postgres://depot@127.0.0.1:5432/depot").is_ok());
+    }
+}

@@ -1,0 +1,181 @@
+//! What both SQL backends share: the stored form of records, the statements whose
+//! shape does not depend on the backend (built with [`QueryBuilder`] and bound
+//! parameters only), and the mapping of driver errors.
+//!
+//! The backends differ in connection setup, placeholders (handled by the builder) and a
+//! few clauses (row locking, `GREATEST` vs `MAX`); everything else is written once here.
+
+mod db_error;
+mod task_filter;
+mod task_record;
+mod user_record;
+
+use depot_model::Timestamp;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+use crate::{MetadataError, Result};
+
+pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
+pub(crate) use task_filter::{push_count, push_list};
+pub(crate) use task_record::{
+    INSERT_ATTEMPTS, InsertFailure, TaskRecord, push_claim, status_counts, task_columns,
+    update_error,
+};
+pub(crate) use user_record::{SessionRecord, UserRecord};
+
+/// One bound parameter, in the few column types the stores use.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SqlValue {
+    /// `TEXT`.
+    Text(String),
+    /// Nullable `TEXT`.
+    NullableText(Option<String>),
+    /// `BIGINT` (SQLite `INTEGER`).
+    Int(i64),
+    /// Nullable `BIGINT`.
+    NullableInt(Option<i64>),
+    /// `BOOLEAN` (SQLite `INTEGER` 0/1).
+    Bool(bool),
+}
+
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_owned())
+    }
+}
+
+impl From<Option<String>> for SqlValue {
+    fn from(v: Option<String>) -> Self {
+        SqlValue::NullableText(v)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+
+impl From<Option<i64>> for SqlValue {
+    fn from(v: Option<i64>) -> Self {
+        SqlValue::NullableInt(v)
+    }
+}
+
+impl From<bool> for SqlValue {
+    fn from(v: bool) -> Self {
+        SqlValue::Bool(v)
+    }
+}
+
+/// A database whose driver binds every [`SqlValue`]; both backends are.
+pub(crate) trait BindValues: Database {
+    /// Appends a placeholder for `value` and binds it.
+    fn push_value(qb: &mut QueryBuilder<Self>, value: SqlValue);
+}
+
+impl<DB> BindValues for DB
+where
+    DB: Database,
+    String: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<String>: for<'e> Encode<'e, DB> + Type<DB>,
+    i64: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
+    bool: for<'e> Encode<'e, DB> + Type<DB>,
+{
+    fn push_value(qb: &mut QueryBuilder<Self>, value: SqlValue) {
+        match value {
+            SqlValue::Text(v) => qb.push_bind(v),
+            SqlValue::NullableText(v) => qb.push_bind(v),
+            SqlValue::Int(v) => qb.push_bind(v),
+            SqlValue::NullableInt(v) => qb.push_bind(v),
+            SqlValue::Bool(v) => qb.push_bind(v),
+        };
+    }
+}
+
+/// Appends a placeholder for `value` and binds it.
+pub(crate) fn bind<DB: BindValues>(qb: &mut QueryBuilder<DB>, value: impl Into<SqlValue>) {
+    DB::push_value(qb, value.into());
+}
+
+/// Appends ` AND column IN (…)` for `values`; nothing when `values` is empty, which
+/// means "no constraint" everywhere this is used.
+pub(crate) fn push_and_in<DB, V>(qb: &mut QueryBuilder<DB>, column: &'static str, values: V)
+where
+    DB: BindValues,
+    V: IntoIterator,
+    V::Item: Into<SqlValue>,
+{
+    let mut values = values.into_iter().peekable();
+    if values.peek().is_none() {
+        return;
+    }
+    qb.push(" AND ").push(column).push(" IN (");
+    let mut first = true;
+    for value in values {
+        if !first {
+            qb.push(", ");
+        }
+        first = false;
+        bind(qb, value);
+    }
+    qb.push(")");
+}
+
+/// An instant as stored: Unix milliseconds.
+pub(crate) fn to_millis(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored instant back as a [`Timestamp`].
+pub(crate) fn from_millis(ms: i64, what: &'static str, column: &str) -> Result<Timestamp> {
+    chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| MetadataError::Corrupt {
+        what,
+        detail: format!("{column}: {ms} ms is out of range"),
+    })
+}
+
+/// A nullable stored instant back as a [`Timestamp`].
+pub(crate) fn from_millis_opt(
+    ms: Option<i64>,
+    what: &'static str,
+    column: &str,
+) -> Result<Option<Timestamp>> {
+    ms.map(|ms| from_millis(ms, what, column)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_round_trip() {
+        let t = depot_model::now();
+        assert_eq!(from_millis(to_millis(t), "task", "x").unwrap(), t);
+        assert!(from_millis(i64::MAX, "task", "x").is_err());
+        assert_eq!(from_millis_opt(None, "task", "x").unwrap(), None);
+    }
+
+    #[test]
+    fn empty_in_list_adds_nothing() {
+        let mut qb = QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE TRUE");
+        push_and_in(&mut qb, "status", Vec::<String>::new());
+        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE");
+        push_and_in(&mut qb, "status", ["A", "B"]);
+        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE AND status IN (?, ?)");
+    }
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        let mut qb = QueryBuilder::<sqlx::Postgres>::new("SELECT 1 WHERE TRUE");
+        push_and_in(&mut qb, "name", ["a", "b"]);
+        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE AND name IN ($1, $2)");
+    }
+}

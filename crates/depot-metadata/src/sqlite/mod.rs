@@ -1,0 +1,136 @@
+//! The embedded SQLite backend: one file in WAL mode, a single writer connection and a
+//! few readers.
+//!
+//! SQLite allows one writer at a time. Rather than let several pooled connections race
+//! for the write lock (and sleep in the busy handler), every write goes through a pool
+//! of one connection, which queues writers fairly; `busy_timeout` still covers other
+//! processes. Readers use their own pool and never block the writer.
+
+mod sessions;
+mod tasks;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::sql::{connect_error, migrate_error, query_error};
+use crate::{MetadataError, MetadataStore, Result};
+
+/// The forward-only SQLite migrations.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a statement waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reader connections for a database file.
+const READERS: u32 = 4;
+
+/// Metadata in a SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// Reads (a few connections; the writer's pool for an in-memory database).
+    read: SqlitePool,
+    /// Every write, through a single connection.
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it if missing) the database named by `url` and runs the
+    /// migrations.
+    ///
+    /// `url` is `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:`; an in-memory
+    /// database lives as long as the store and is private to it.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if !url.starts_with("sqlite:") {
+            return Err(MetadataError::UnsupportedUrl {
+                scheme: url.split(':').next().unwrap_or_default().to_owned(),
+            });
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(connect_error)?
+            .create_if_missing(true)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let store = if is_in_memory(url) {
+            Self::open_in_memory(options).await?
+        } else {
+            Self::open_file(options).await?
+        };
+        MIGRATOR.run(&store.write).await.map_err(migrate_error)?;
+        Ok(store)
+    }
+
+    /// One connection, kept open for the life of the store: the database lives in it.
+    async fn open_in_memory(options: SqliteConnectOptions) -> Result<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
+        Ok(Self {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+
+    /// A writer that switches the file to WAL (a persistent setting), then readers.
+    async fn open_file(options: SqliteConnectOptions) -> Result<Self> {
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
+            .await
+            .map_err(connect_error)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
+        Ok(Self { read, write })
+    }
+}
+
+/// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
+fn is_in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    path == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
+#[async_trait]
+impl MetadataStore for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(query_error("ping"))?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_urls_are_recognized() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://:memory:"));
+        assert!(is_in_memory("sqlite://x?mode=memory"));
+        assert!(!is_in_memory("sqlite:/var/lib/depotd/metadata.db"));
+        assert!(!is_in_memory("sqlite://metadata.db?mode=rwc"));
+    }
+}

@@ -1,0 +1,119 @@
+//! The store traits, split by capability and joined by [`MetadataStore`].
+
+use async_trait::async_trait;
+use depot_model::{Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName};
+
+use crate::{Page, PageRequest, Result, TaskFilter};
+
+/// What happened to an inserted task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertOutcome {
+    /// The task was stored.
+    Inserted,
+    /// Another pending or running task holds the same concurrency key; it is returned
+    /// and nothing was stored.
+    Existing(Box<Task>),
+}
+
+/// Persistent tasks.
+///
+/// Besides the domain fields, a stored task has an `owner` (the node running it), a
+/// `lease_until` instant (renewed while it runs) and a `cancel_requested` flag. These
+/// are changed only by the dedicated methods below; `update_task` never touches them.
+#[async_trait]
+pub trait TaskStore: Send + Sync {
+    /// Stores a new task. At most one task in `PENDING` or `RUNNING` may hold a given
+    /// `concurrency_key`: if one does, it is returned instead.
+    async fn insert_task(&self, task: &Task) -> Result<InsertOutcome>;
+
+    /// The task with `id`.
+    async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
+
+    /// Tasks matching `filter`, newest first (by create time, then id).
+    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<Task>>;
+
+    /// Writes every domain field of `task`, only if the stored version still equals
+    /// `task.version`. Returns the new version, or `None` when the stored task changed
+    /// (or is gone) meanwhile. Fails with `Conflict` when the change would give a
+    /// second active task the same concurrency key.
+    async fn update_task(&self, task: &Task) -> Result<Option<i64>>;
+
+    /// Claims the oldest `PENDING` task whose name is in `names`: sets it `RUNNING`,
+    /// owned by `owner` until `lease_until`, increments `attempts`, sets `start_time`
+    /// if unset, clears `cancel_requested`, bumps the version; returns it as stored.
+    async fn claim_next(
+        &self,
+        names: &[String],
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Task>>;
+
+    /// Extends the lease of every `RUNNING` task owned by `owner`.
+    async fn renew_leases(&self, owner: &str, lease_until: Timestamp) -> Result<()>;
+
+    /// `RUNNING` tasks whose owner is `owner` (after a restart of that node) or whose
+    /// lease ended before `now` (their node died).
+    async fn orphaned_tasks(&self, owner: &str, now: Timestamp) -> Result<Vec<Task>>;
+
+    /// Raises the cancel flag of a task. Returns false when there is no such task.
+    async fn request_cancel(&self, id: TaskId) -> Result<bool>;
+
+    /// Whether cancellation was requested since the task was last claimed.
+    async fn cancel_requested(&self, id: TaskId) -> Result<bool>;
+
+    /// Deletes terminal tasks that ended before `ended_before`; returns how many.
+    async fn prune_tasks(&self, ended_before: Timestamp) -> Result<u64>;
+
+    /// How many tasks are in each status (statuses with none may be left out).
+    async fn count_tasks_by_status(&self) -> Result<Vec<(TaskStatus, u64)>>;
+}
+
+/// Users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Stores a new user; `AlreadyExists` when the name is taken.
+    async fn insert_user(&self, user: &User) -> Result<()>;
+
+    /// The user called `name`.
+    async fn get_user(&self, name: &UserName) -> Result<Option<User>>;
+
+    /// All users, by name.
+    async fn list_users(&self) -> Result<Vec<User>>;
+
+    /// Writes role and password hash; false when there is no such user.
+    async fn update_user(&self, user: &User) -> Result<bool>;
+
+    /// Deletes the user and, in the same transaction, all their sessions; false when
+    /// there is no such user.
+    async fn delete_user(&self, name: &UserName) -> Result<bool>;
+}
+
+/// Sessions and tokens.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn insert_session(&self, session: &Session) -> Result<()>;
+
+    /// The session whose secret hashes to `hash`.
+    async fn get_session(&self, hash: &TokenHash) -> Result<Option<Session>>;
+
+    /// Records a use of the session.
+    async fn touch_session(&self, hash: &TokenHash, at: Timestamp) -> Result<()>;
+
+    /// Ends a session; false when there was none.
+    async fn delete_session(&self, hash: &TokenHash) -> Result<bool>;
+
+    /// Deletes sessions of `kind` not used since `idle_before`; returns how many.
+    async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64>;
+}
+
+/// Everything depotd keeps in its database.
+#[async_trait]
+pub trait MetadataStore: TaskStore + UserStore + SessionStore {
+    /// Succeeds when the database answers a trivial query.
+    async fn ping(&self) -> Result<()>;
+
+    /// `sqlite` or `postgres`, for logs and metrics.
+    fn backend(&self) -> &'static str;
+}

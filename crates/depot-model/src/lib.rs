@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error_kind;
+pub mod message;
+pub mod privilege;
+pub mod session;
+pub mod task;
+pub mod user;
+
+pub use error_kind::ErrorKind;
+pub use message::Message;
+pub use privilege::{Privilege, Role};
+pub use session::{Session, SessionKind, TokenHash};
+pub use task::{
+    Level, Progress, Stage, StageMessage, StageStatus, Task, TaskError, TaskId, TaskMessage,
+    TaskStatus,
+};
+pub use user::{User, UserName};
+
+/// The clock type used throughout the domain: UTC instants.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// The current time, truncated to whole milliseconds: the precision every store and
+/// wire format keeps, so a stored and re-read instant compares equal.
+pub fn now() -> Timestamp {
+    let t = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
