@@ -7,7 +7,7 @@ mod wire;
 
 use axum::Router;
 use axum::routing::{get, post};
-use depot_http::{Problem, Services};
+use depot_http::Services;
 
 pub use error::FleetFamily;
 
@@ -22,9 +22,9 @@ pub fn router(services: Services) -> Router {
         .route("/v1/tasks/{task_id}", post(routes::tasks::action))
         // vcf.fleet_lcm.v1.health / get_health
         .route("/v1/health", get(routes::health::get))
-        .fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
-            Problem::no_route(method.as_str(), uri.path())
-        })
-        .layer(axum::middleware::from_fn(depot_http::render_errors::<FleetFamily>))
+        .fallback(depot_http::unknown_route)
+        .layer(axum::middleware::from_fn(
+            depot_http::render_errors::<FleetFamily>,
+        ))
         .with_state(services)
 }

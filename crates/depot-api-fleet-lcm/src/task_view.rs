@@ -4,7 +4,9 @@ use depot_http::wire_time::format;
 use depot_model::{Stage, Task as DomainTask};
 
 use crate::wire::message::LocalizableMessage;
-use crate::wire::task::{Task, TaskMessage, TaskStage, TaskStageMessage, TaskSummary, TaskTaskSummary};
+use crate::wire::task::{
+    Task, TaskMessage, TaskStage, TaskStageMessage, TaskSummary, TaskTaskSummary,
+};
 
 impl From<&DomainTask> for TaskSummary {
     fn from(t: &DomainTask) -> Self {

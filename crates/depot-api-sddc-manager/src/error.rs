@@ -38,7 +38,9 @@ impl Family for SddcFamily {
 
 fn error_type(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Invalid | ErrorKind::AlreadyExists | ErrorKind::NotAllowedInCurrentState => "VALIDATION",
+        ErrorKind::Invalid | ErrorKind::AlreadyExists | ErrorKind::NotAllowedInCurrentState => {
+            "VALIDATION"
+        }
         ErrorKind::NotFound => "NOT_FOUND",
         ErrorKind::Conflict => "CONFLICT",
         ErrorKind::Unauthenticated => "AUTHENTICATION",

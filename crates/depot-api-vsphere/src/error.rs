@@ -37,9 +37,10 @@ impl Family for VsphereFamily {
 
     fn decorate(problem: &Problem, response: &mut Response) {
         if problem.kind == ErrorKind::Unauthenticated {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
         }
     }
 }

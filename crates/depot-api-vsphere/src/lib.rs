@@ -7,7 +7,7 @@ mod wire;
 
 use axum::Router;
 use axum::routing::{get, post};
-use depot_http::{Problem, Services};
+use depot_http::Services;
 
 pub use error::VsphereFamily;
 
@@ -27,9 +27,9 @@ pub fn router(services: Services) -> Router {
         .route("/cis/tasks/{task}", get(routes::tasks::get))
         // com.vmware.cis.tasks: cancel (`?action=cancel`, or bare POST as in the bindings)
         .route("/cis/tasks/{task}", post(routes::tasks::cancel))
-        .fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
-            Problem::no_route(method.as_str(), uri.path())
-        })
-        .layer(axum::middleware::from_fn(depot_http::render_errors::<VsphereFamily>))
+        .fallback(depot_http::unknown_route)
+        .layer(axum::middleware::from_fn(
+            depot_http::render_errors::<VsphereFamily>,
+        ))
         .with_state(services)
 }

@@ -1,7 +1,7 @@
 //! Domain tasks rendered as `com.vmware.cis.task.info`.
 
-use depot_http::wire_time::format;
 use depot_http::Problem;
+use depot_http::wire_time::format;
 use depot_model::{ErrorKind, Message, Task, TaskStatus};
 
 use crate::wire::message::LocalizableMessage;
@@ -16,19 +16,27 @@ impl Info {
         let started = t.status != TaskStatus::Pending;
         Self {
             description: LocalizableMessage::from(&t.description),
-            service: t.service.clone().unwrap_or_else(|| GENERIC_SERVICE.to_owned()),
+            service: t
+                .service
+                .clone()
+                .unwrap_or_else(|| GENERIC_SERVICE.to_owned()),
             operation: t.operation.clone().unwrap_or_else(|| t.name.clone()),
             parent: t.parent_task_id.map(|p| p.to_string()),
             status: status(t.status),
             cancelable: t.cancellable && !t.status.is_terminal(),
             error: error(t),
-            start_time: t.start_time.or(started.then_some(t.update_time)).map(format),
+            start_time: t
+                .start_time
+                .or(started.then_some(t.update_time))
+                .map(format),
             end_time: t.end_time.map(format),
             user: t.created_by.clone(),
             progress: started.then(|| Progress {
                 total: t.progress.total,
                 completed: t.progress.completed,
-                message: LocalizableMessage::from(t.progress.message.as_ref().unwrap_or(&t.description)),
+                message: LocalizableMessage::from(
+                    t.progress.message.as_ref().unwrap_or(&t.description),
+                ),
             }),
             result: if exclude_result || t.status != TaskStatus::Succeeded {
                 None

@@ -1,7 +1,7 @@
 //! Password hashing with argon2id, off the async executor.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::{AuthError, Secret};
 
@@ -44,8 +44,7 @@ pub(crate) async fn verify(password: Secret, stored: String) -> Result<bool, Aut
 
 /// A throwaway hash, verified against when the user does not exist, so a wrong user
 /// name costs as much time as a wrong password.
-pub(crate) const DECOY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$ZGVwb3RkZGVjb3lzYWx0$6cSCyeOCvYGcIVx1n2hFZBqW7hK/FTjYqN5QeqA8Gk4";
+pub(crate) const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVwb3RkZGVjb3lzYWx0$6cSCyeOCvYGcIVx1n2hFZBqW7hK/FTjYqN5QeqA8Gk4";
 
 #[cfg(test)]
 mod tests {
@@ -55,13 +54,21 @@ mod tests {
     async fn hash_then_verify() {
         let h = hash(Secret::new("correct horse")).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify(Secret::new("correct horse"), h.clone()).await.unwrap());
+        assert!(
+            verify(Secret::new("correct horse"), h.clone())
+                .await
+                .unwrap()
+        );
         assert!(!verify(Secret::new("wrong horse"), h).await.unwrap());
     }
 
     #[tokio::test]
     async fn decoy_hash_parses_and_rejects() {
-        assert!(!verify(Secret::new("anything"), DECOY_HASH.to_owned()).await.unwrap());
+        assert!(
+            !verify(Secret::new("anything"), DECOY_HASH.to_owned())
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub struct AuthSettings {
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
-            session_idle: Duration::from_secs(30 * 60),
-            refresh_idle: Duration::from_secs(24 * 60 * 60),
+            session_idle: Duration::from_mins(30),
+            refresh_idle: Duration::from_hours(24),
             cache_ttl: Duration::from_secs(5),
         }
     }
@@ -76,7 +76,10 @@ impl AuthService {
 
     /// Creates the built-in administrator if missing, with `password` or, when none is
     /// given, a generated one, which is returned so the caller can show it once.
-    pub async fn ensure_admin(&self, password: Option<Secret>) -> Result<Option<Secret>, AuthError> {
+    pub async fn ensure_admin(
+        &self,
+        password: Option<Secret>,
+    ) -> Result<Option<Secret>, AuthError> {
         let name = UserName::parse(ADMIN_USER)?;
         if self.store.get_user(&name).await?.is_some() {
             return Ok(None);
@@ -85,7 +88,10 @@ impl AuthService {
             Some(p) => (p, false),
             None => (token::mint()?, true),
         };
-        match self.add_user(ADMIN_USER, Role::Admin, password.clone()).await {
+        match self
+            .add_user(ADMIN_USER, Role::Admin, password.clone())
+            .await
+        {
             Ok(_) => {
                 info!(user = ADMIN_USER, "created the built-in administrator");
                 Ok(generated.then_some(password))
@@ -116,9 +122,10 @@ impl AuthService {
             Ok(name) => self.store.get_user(&name).await?,
             Err(_) => None,
         };
-        let hash = stored
-            .as_ref()
-            .map_or_else(|| password::DECOY_HASH.to_owned(), |u| u.password_hash.clone());
+        let hash = stored.as_ref().map_or_else(
+            || password::DECOY_HASH.to_owned(),
+            |u| u.password_hash.clone(),
+        );
         let matches = password::verify(password.clone(), hash).await?;
         match stored {
             Some(u) if matches => {
@@ -257,7 +264,11 @@ impl AuthService {
     pub async fn purge_idle(&self) -> Result<u64, AuthError> {
         let now = depot_model::now();
         let mut removed = 0;
-        for kind in [SessionKind::Vsphere, SessionKind::Access, SessionKind::Refresh] {
+        for kind in [
+            SessionKind::Vsphere,
+            SessionKind::Access,
+            SessionKind::Refresh,
+        ] {
             let cut = now - chrono_duration(self.idle_for(kind));
             removed += self.store.delete_idle_sessions(kind, cut).await?;
         }
@@ -265,7 +276,12 @@ impl AuthService {
     }
 
     /// Creates a user.
-    pub async fn add_user(&self, name: &str, role: Role, password: Secret) -> Result<User, AuthError> {
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: Secret,
+    ) -> Result<User, AuthError> {
         let name = UserName::parse(name)?;
         password::check_strength(&password)?;
         let user = User {
@@ -332,7 +348,11 @@ impl AuthService {
             .ok_or_else(|| AuthError::NoSuchUser(name.to_owned()))
     }
 
-    async fn mint_session(&self, principal: &Principal, kind: SessionKind) -> Result<Secret, AuthError> {
+    async fn mint_session(
+        &self,
+        principal: &Principal,
+        kind: SessionKind,
+    ) -> Result<Secret, AuthError> {
         let secret = token::mint()?;
         let now = depot_model::now();
         let session = Session {
@@ -386,7 +406,7 @@ impl AuthService {
 
     /// Uses are written to the store at most this often per session.
     fn touch_interval(&self) -> Duration {
-        (self.settings.session_idle / 4).min(Duration::from_secs(60))
+        (self.settings.session_idle / 4).min(Duration::from_mins(1))
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const FREE_ATTEMPTS: u32 = 3;
 const BASE_DELAY: Duration = Duration::from_millis(250);
 const MAX_DELAY: Duration = Duration::from_secs(8);
-const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
+const FORGET_AFTER: Duration = Duration::from_mins(15);
 const MAX_TRACKED: usize = 100_000;
 
 #[derive(Debug, Clone, Copy)]

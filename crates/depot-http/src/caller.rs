@@ -25,7 +25,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let creds = Credentials::authorization(&parts.headers);
-        authenticate(parts, state, creds, SessionKind::Access).await.map(BearerCaller)
+        authenticate(parts, state, creds, SessionKind::Access)
+            .await
+            .map(BearerCaller)
     }
 }
 
@@ -39,7 +41,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let creds = Credentials::session_id(&parts.headers)
             .or_else(|| Credentials::authorization(&parts.headers));
-        authenticate(parts, state, creds, SessionKind::Vsphere).await.map(SessionCaller)
+        authenticate(parts, state, creds, SessionKind::Vsphere)
+            .await
+            .map(SessionCaller)
     }
 }
 

@@ -57,7 +57,9 @@ impl Credentials {
 }
 
 fn decode_basic(encoded: &str) -> Option<Credentials> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (user, password) = text.split_once(':')?;
     Some(Credentials::Basic {

@@ -38,22 +38,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         bytes
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut de).and_then(|v| {
-        de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Path::empty(), e))?;
-        Ok(v)
-    }) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let text = if path == "." || path.is_empty() {
-                format!("Invalid JSON body: {inner}")
-            } else {
-                format!("Invalid JSON body at {path}: {inner}")
-            };
-            Err(Problem::invalid("INVALID_JSON", text).with_status(StatusCode::BAD_REQUEST))
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            bad_json(format!("Invalid JSON body: {inner}"))
+        } else {
+            bad_json(format!("Invalid JSON body at {path}: {inner}"))
         }
-    }
+    })?;
+    de.end()
+        .map_err(|e| bad_json(format!("Invalid JSON body: {e}")))?;
+    Ok(value)
+}
+
+fn bad_json(text: String) -> Problem {
+    Problem::invalid("INVALID_JSON", text).with_status(StatusCode::BAD_REQUEST)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -83,12 +83,24 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": "big"}}"#).unwrap_err();
-        assert!(e.message.default.contains("inner.size"), "{}", e.message.default);
+        assert!(
+            e.message.default.contains("inner.size"),
+            "{}",
+            e.message.default
+        );
         let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": 1}, "extra": 1}"#).unwrap_err();
         assert!(e.message.default.contains("extra"), "{}", e.message.default);
         let e = parse::<Spec>(br#"{"name": "a""#).unwrap_err();
-        assert!(e.message.default.contains("Invalid JSON"), "{}", e.message.default);
+        assert!(
+            e.message.default.contains("Invalid JSON"),
+            "{}",
+            e.message.default
+        );
         let e = parse::<Spec>(br#"{"name": "a", "inner": {"size": 1}} trailing"#).unwrap_err();
-        assert!(e.message.default.contains("trailing"), "{}", e.message.default);
+        assert!(
+            e.message.default.contains("trailing"),
+            "{}",
+            e.message.default
+        );
     }
 }

@@ -9,6 +9,7 @@ mod problem;
 mod query;
 pub mod request_id;
 mod services;
+mod unknown_route;
 pub mod wire_time;
 
 pub use caller::{BearerCaller, SessionCaller};
@@ -18,3 +19,4 @@ pub use json::Json;
 pub use problem::{Problem, default_status};
 pub use query::QueryPairs;
 pub use services::Services;
+pub use unknown_route::unknown_route;

@@ -109,7 +109,12 @@ impl Problem {
             StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
             s => s,
         };
-        Self::new(kind, code, Message::new("com.vmware.depotd.request.rejected", text)).with_status(status)
+        Self::new(
+            kind,
+            code,
+            Message::new("com.vmware.depotd.request.rejected", text),
+        )
+        .with_status(status)
     }
 }
 
@@ -160,7 +165,10 @@ impl From<AuthError> for Problem {
             AuthError::BuiltInAdmin => "NOT_ALLOWED_IN_CURRENT_STATE",
             AuthError::Hash(_) | AuthError::Store(_) => return Problem::internal(&e),
         };
-        let mut message = Message::new(format!("com.vmware.depotd.auth.{}", code.to_ascii_lowercase()), e.to_string());
+        let mut message = Message::new(
+            format!("com.vmware.depotd.auth.{}", code.to_ascii_lowercase()),
+            e.to_string(),
+        );
         if let AuthError::Forbidden { privilege, .. } = &e {
             message = message.arg("privilege", privilege.id());
         }
@@ -171,20 +179,34 @@ impl From<AuthError> for Problem {
 impl From<EngineError> for Problem {
     fn from(e: EngineError) -> Self {
         let (code, id, arg) = match &e {
-            EngineError::NotFound(id) => ("TASK_NOT_FOUND", "com.vmware.depotd.task.not_found", id.to_string()),
-            EngineError::NotRetriable { id, .. } => {
-                ("TASK_NOT_RETRIABLE", "com.vmware.depotd.task.not_retriable", id.to_string())
-            }
-            EngineError::NotCancellable { id, .. } => {
-                ("TASK_NOT_CANCELLABLE", "com.vmware.depotd.task.not_cancellable", id.to_string())
-            }
+            EngineError::NotFound(id) => (
+                "TASK_NOT_FOUND",
+                "com.vmware.depotd.task.not_found",
+                id.to_string(),
+            ),
+            EngineError::NotRetriable { id, .. } => (
+                "TASK_NOT_RETRIABLE",
+                "com.vmware.depotd.task.not_retriable",
+                id.to_string(),
+            ),
+            EngineError::NotCancellable { id, .. } => (
+                "TASK_NOT_CANCELLABLE",
+                "com.vmware.depotd.task.not_cancellable",
+                id.to_string(),
+            ),
             EngineError::Busy(id) => ("TASK_BUSY", "com.vmware.depotd.task.busy", id.to_string()),
-            EngineError::Store(s) if s.kind() == ErrorKind::Conflict => {
-                ("TASK_CONFLICT", "com.vmware.depotd.task.conflict", String::new())
-            }
+            EngineError::Store(s) if s.kind() == ErrorKind::Conflict => (
+                "TASK_CONFLICT",
+                "com.vmware.depotd.task.conflict",
+                String::new(),
+            ),
             EngineError::UnknownJob(_) | EngineError::Store(_) => return Problem::internal(&e),
         };
-        Problem::new(e.kind(), code, Message::new(id, e.to_string()).arg("taskId", arg))
+        Problem::new(
+            e.kind(),
+            code,
+            Message::new(id, e.to_string()).arg("taskId", arg),
+        )
     }
 }
 

@@ -14,17 +14,28 @@ pub struct QueryPairs(pub Vec<(String, String)>);
 impl QueryPairs {
     /// Parses a raw query string.
     pub fn parse(raw: &str) -> Self {
-        Self(form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+        Self(
+            form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The first value of `name`, parsed; a bad value is an error naming the parameter.
@@ -70,11 +81,16 @@ mod tests {
 
     #[test]
     fn repeated_keys_and_parsing() {
-        let q = QueryPairs::parse("status=RUNNING&status=FAILED&pageSize=5&t=2025-01-01T00:00:00.000Z");
+        let q =
+            QueryPairs::parse("status=RUNNING&status=FAILED&pageSize=5&t=2025-01-01T00:00:00.000Z");
         assert_eq!(q.all("status"), vec!["RUNNING", "FAILED"]);
         assert_eq!(q.parsed::<u32>("pageSize").unwrap(), Some(5));
         assert_eq!(q.get("t"), Some("2025-01-01T00:00:00.000Z"));
-        assert!(QueryPairs::parse("pageSize=x").parsed::<u32>("pageSize").is_err());
+        assert!(
+            QueryPairs::parse("pageSize=x")
+                .parsed::<u32>("pageSize")
+                .is_err()
+        );
         assert!(q.only(&["status"]).is_err());
     }
 }

@@ -41,7 +41,11 @@ pub async fn layer(request: Request, next: Next) -> Response {
         .instrument(span.clone())
         .await;
     span.in_scope(|| {
-        tracing::debug!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis(), "handled");
+        tracing::debug!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis(),
+            "handled"
+        );
     });
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER.clone(), v);

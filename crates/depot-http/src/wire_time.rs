@@ -29,7 +29,10 @@ mod tests {
     fn round_trip() {
         let t = parse("t", "2025-03-21T09:42:55.024Z").unwrap();
         assert_eq!(format(t), "2025-03-21T09:42:55.024Z");
-        assert_eq!(format(parse("t", "2025-03-21T10:42:55+01:00").unwrap()), "2025-03-21T09:42:55.000Z");
+        assert_eq!(
+            format(parse("t", "2025-03-21T10:42:55+01:00").unwrap()),
+            "2025-03-21T09:42:55.000Z"
+        );
         assert!(parse("t", "2025-03-21T09:42:55").is_err());
     }
 }

@@ -4,15 +4,15 @@ mod error;
 mod filter;
 #[cfg(feature = "postgres")]
 mod postgres;
-#[cfg(feature = "sqlite")]
-mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter};
-pub use store::{InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore};
+pub use store::{BlobRefStore, InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore};
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

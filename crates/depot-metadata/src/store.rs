@@ -1,7 +1,9 @@
 //! The store traits, split by capability and joined by [`MetadataStore`].
 
 use async_trait::async_trait;
-use depot_model::{Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName};
+use depot_model::{
+    Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName,
+};
 
 use crate::{Page, PageRequest, Result, TaskFilter};
 
@@ -108,9 +110,25 @@ pub trait SessionStore: Send + Sync {
     async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64>;
 }
 
+/// Which records reference which blobs, so garbage collection keeps them.
+///
+/// An owner is any stable record key (`catalog:42`, `library-item:<id>`). A record
+/// that stops needing its blobs removes its references in the same change.
+#[async_trait]
+pub trait BlobRefStore: Send + Sync {
+    /// Records that `owner` references the blob with SHA-256 `digest` (idempotent).
+    async fn add_blob_ref(&self, digest: &str, owner: &str) -> Result<()>;
+
+    /// Drops every reference held by `owner`; returns how many.
+    async fn remove_blob_refs(&self, owner: &str) -> Result<u64>;
+
+    /// Every digest referenced by at least one owner, each once.
+    async fn blob_references(&self) -> Result<Vec<String>>;
+}
+
 /// Everything depotd keeps in its database.
 #[async_trait]
-pub trait MetadataStore: TaskStore + UserStore + SessionStore {
+pub trait MetadataStore: TaskStore + UserStore + SessionStore + BlobRefStore {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;
 

@@ -29,7 +29,7 @@ impl Message {
 
     /// Adds a named argument.
     #[must_use]
-    pub fn arg(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+    pub fn arg(mut self, name: impl Into<String>, value: impl std::fmt::Display) -> Self {
         self.args.push((name.into(), value.to_string()));
         self
     }

@@ -103,7 +103,12 @@ impl JobContext {
     }
 
     /// Adds a line to stage `id`'s log.
-    pub async fn stage_log(&mut self, id: &str, level: Level, message: Message) -> Result<(), JobError> {
+    pub async fn stage_log(
+        &mut self,
+        id: &str,
+        level: Level,
+        message: Message,
+    ) -> Result<(), JobError> {
         let now = depot_model::now();
         let stage = self.stage_mut(id)?;
         stage.messages.push(StageMessage {
@@ -186,9 +191,9 @@ impl JobContext {
             .filter(|s| matches!(s.status, StageStatus::Succeeded | StageStatus::Skipped))
             .count() as u64;
         let total = self.task.stages.len() as u64;
-        if total > 0 {
+        if let Some(percent) = (done * 100).checked_div(total) {
             self.task.progress.total = 100;
-            self.task.progress.completed = done * 100 / total;
+            self.task.progress.completed = percent;
         }
         self.task.update_time = now;
         self.save().await

@@ -38,8 +38,8 @@ impl Default for EngineSettings {
             workers: 4,
             poll_interval: Duration::from_secs(1),
             lease: Duration::from_secs(30),
-            retention: Duration::from_secs(7 * 24 * 60 * 60),
-            housekeeping_interval: Duration::from_secs(60),
+            retention: Duration::from_hours(168),
+            housekeeping_interval: Duration::from_mins(1),
         }
     }
 }
@@ -57,7 +57,11 @@ pub struct TaskEngine {
 
 impl TaskEngine {
     /// An engine over `store` running `jobs`. Call [`TaskEngine::start`] to run workers.
-    pub fn new(store: Arc<dyn TaskStore>, settings: EngineSettings, jobs: Vec<Arc<dyn Job>>) -> Arc<Self> {
+    pub fn new(
+        store: Arc<dyn TaskStore>,
+        settings: EngineSettings,
+        jobs: Vec<Arc<dyn Job>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
             jobs: jobs.into_iter().map(|j| (j.name(), j)).collect(),
@@ -88,11 +92,18 @@ impl TaskEngine {
 
     /// The task with `id`.
     pub async fn get(&self, id: TaskId) -> Result<Task, EngineError> {
-        self.store.get_task(id).await?.ok_or(EngineError::NotFound(id))
+        self.store
+            .get_task(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))
     }
 
     /// Tasks matching `filter`, newest first.
-    pub async fn list(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<Task>, EngineError> {
+    pub async fn list(
+        &self,
+        filter: &TaskFilter,
+        page: PageRequest,
+    ) -> Result<Page<Task>, EngineError> {
         Ok(self.store.list_tasks(filter, page).await?)
     }
 
@@ -107,7 +118,10 @@ impl TaskEngine {
         for _ in 0..5 {
             let mut task = self.get(id).await?;
             if task.status.is_terminal() || !task.cancellable {
-                return Err(EngineError::NotCancellable { id, status: task.status });
+                return Err(EngineError::NotCancellable {
+                    id,
+                    status: task.status,
+                });
             }
             if task.status == TaskStatus::Pending {
                 outcome::cancel_pending(&mut task, by, depot_model::now());
@@ -132,7 +146,10 @@ impl TaskEngine {
         for _ in 0..5 {
             let mut task = self.get(id).await?;
             if task.status != TaskStatus::Failed || !task.retriable {
-                return Err(EngineError::NotRetriable { id, status: task.status });
+                return Err(EngineError::NotRetriable {
+                    id,
+                    status: task.status,
+                });
             }
             outcome::retry(&mut task, by, depot_model::now());
             if let Some(v) = self.store.update_task(&task).await? {
@@ -150,7 +167,9 @@ impl TaskEngine {
         let mut set = self.lock_workers();
         for n in 0..self.settings.workers.max(1) {
             let engine = Arc::clone(self);
-            set.spawn(async move { engine.worker_loop().await }.instrument(info_span!("task_worker", n)));
+            set.spawn(
+                async move { engine.worker_loop().await }.instrument(info_span!("task_worker", n)),
+            );
         }
         let engine = Arc::clone(self);
         set.spawn(async move { engine.maintenance_loop().await });
@@ -162,10 +181,9 @@ impl TaskEngine {
         self.shutdown.send_replace(true);
         self.notify.notify_waiters();
         let mut set = std::mem::take(&mut *self.lock_workers());
-        let drained = tokio::time::timeout(deadline, async {
-            while set.join_next().await.is_some() {}
-        })
-        .await;
+        let drained =
+            tokio::time::timeout(deadline, async { while set.join_next().await.is_some() {} })
+                .await;
         if drained.is_err() {
             warn!("tasks still running at the shutdown deadline; they resume at the next start");
             set.abort_all();
@@ -235,7 +253,10 @@ impl TaskEngine {
         let names: Vec<String> = self.jobs.keys().map(|k| (*k).to_owned()).collect();
         let now = depot_model::now();
         let until = now + chrono::TimeDelta::from_std(self.settings.lease).unwrap_or_default();
-        Ok(self.store.claim_next(&names, &self.settings.node_id, now, until).await?)
+        Ok(self
+            .store
+            .claim_next(&names, &self.settings.node_id, now, until)
+            .await?)
     }
 
     /// Runs one claimed task to its end and stores the outcome.
@@ -246,7 +267,12 @@ impl TaskEngine {
         let id = task.id;
         let cancel = Arc::new(AtomicBool::new(false));
         self.lock_running().insert(id, Arc::clone(&cancel));
-        let mut ctx = JobContext::new(task, Arc::clone(&self.store), cancel, self.shutdown.subscribe());
+        let mut ctx = JobContext::new(
+            task,
+            Arc::clone(&self.store),
+            cancel,
+            self.shutdown.subscribe(),
+        );
         let span = info_span!("task", task_id = %id, job = job.name());
         let result = job.run(&mut ctx).instrument(span).await;
         let now = depot_model::now();
@@ -256,7 +282,10 @@ impl TaskEngine {
                 true
             }
             Err(e) => {
-                if !matches!(e, JobError::Lost | JobError::Canceled | JobError::Interrupted) {
+                if !matches!(
+                    e,
+                    JobError::Lost | JobError::Canceled | JobError::Interrupted
+                ) {
                     warn!(task_id = %id, error = %e, "task failed");
                 }
                 outcome::ended(&mut ctx.task, e, job.idempotent(), now)
@@ -264,9 +293,13 @@ impl TaskEngine {
         };
         if write {
             match self.store.update_task(&ctx.task).await {
-                Ok(Some(_)) => info!(task_id = %id, status = ctx.task.status.as_str(), "task ended"),
+                Ok(Some(_)) => {
+                    info!(task_id = %id, status = ctx.task.status.as_str(), "task ended");
+                }
                 Ok(None) => warn!(task_id = %id, "task changed by another worker; outcome dropped"),
-                Err(e) => warn!(task_id = %id, error = %e, "storing the task outcome failed; recovery will handle it"),
+                Err(e) => {
+                    warn!(task_id = %id, error = %e, "storing the task outcome failed; recovery will handle it");
+                }
             }
         }
         self.lock_running().remove(&id);
@@ -274,14 +307,19 @@ impl TaskEngine {
 
     async fn fail_after_panic(&self, id: TaskId) {
         self.lock_running().remove(&id);
-        let Ok(mut task) = self.get(id).await else { return };
+        let Ok(mut task) = self.get(id).await else {
+            return;
+        };
         if task.status != TaskStatus::Running {
             return;
         }
         let err = JobError::permanent(
             depot_model::ErrorKind::Internal,
             "TASK_PANICKED",
-            depot_model::Message::new("com.vmware.depotd.task.panicked", "The task stopped on an internal error"),
+            depot_model::Message::new(
+                "com.vmware.depotd.task.panicked",
+                "The task stopped on an internal error",
+            ),
         );
         outcome::ended(&mut task, err, false, depot_model::now());
         if let Err(e) = self.store.update_task(&task).await {

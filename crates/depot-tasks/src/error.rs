@@ -58,7 +58,7 @@ pub enum JobError {
     #[error("{}", error.message.default)]
     Failed {
         /// Why, in family-neutral terms.
-        error: TaskError,
+        error: Box<TaskError>,
         /// Whether `retry` may run it again from the failed stage.
         retriable: bool,
     },
@@ -77,12 +77,12 @@ impl JobError {
     /// A failure that `retry` may run again (for transient causes).
     pub fn retriable(kind: ErrorKind, code: impl Into<String>, message: Message) -> Self {
         JobError::Failed {
-            error: TaskError {
+            error: Box::new(TaskError {
                 kind,
                 code: code.into(),
                 message,
                 resolution: None,
-            },
+            }),
             retriable: true,
         }
     }
@@ -90,12 +90,12 @@ impl JobError {
     /// A failure that retrying cannot fix (bad input).
     pub fn permanent(kind: ErrorKind, code: impl Into<String>, message: Message) -> Self {
         JobError::Failed {
-            error: TaskError {
+            error: Box::new(TaskError {
                 kind,
                 code: code.into(),
                 message,
                 resolution: None,
-            },
+            }),
             retriable: false,
         }
     }

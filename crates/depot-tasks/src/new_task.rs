@@ -55,7 +55,12 @@ impl NewTask {
 
     /// The task as first stored.
     pub(crate) fn into_task(self) -> Task {
-        let mut t = Task::new(self.job, self.description, self.created_by, depot_model::now());
+        let mut t = Task::new(
+            self.job,
+            self.description,
+            self.created_by,
+            depot_model::now(),
+        );
         t.task_type = self.task_type;
         t.payload = self.payload;
         t.stages = self.stages;

@@ -23,7 +23,7 @@ pub(crate) fn succeeded(task: &mut Task, result: Option<serde_json::Value>, now:
 pub(crate) fn ended(task: &mut Task, err: JobError, idempotent: bool, now: Timestamp) -> bool {
     match err {
         JobError::Lost => return false,
-        JobError::Failed { error, retriable } => fail(task, error, retriable, now),
+        JobError::Failed { error, retriable } => fail(task, *error, retriable, now),
         JobError::Canceled => {
             task.status = TaskStatus::Canceled;
             mark_open_stages(task, StageStatus::Canceled, now);
@@ -87,13 +87,16 @@ pub(crate) fn retry(task: &mut Task, by: &str, now: Timestamp) {
     task.retriable = false;
     task.end_time = None;
     task.cancellable = true;
-    task.updated_by = by.to_owned();
+    by.clone_into(&mut task.updated_by);
     mark_stages(task, StageStatus::Failed, StageStatus::Pending, now);
     mark_stages(task, StageStatus::Canceled, StageStatus::Pending, now);
     task.log(
         Level::Info,
-        Message::new("com.vmware.depotd.task.retried", format!("Task retried by {by}"))
-            .arg("user", by),
+        Message::new(
+            "com.vmware.depotd.task.retried",
+            format!("Task retried by {by}"),
+        )
+        .arg("user", by),
         now,
     );
 }
@@ -101,13 +104,16 @@ pub(crate) fn retry(task: &mut Task, by: &str, now: Timestamp) {
 /// Cancels a task that never started.
 pub(crate) fn cancel_pending(task: &mut Task, by: &str, now: Timestamp) {
     task.status = TaskStatus::Canceled;
-    task.updated_by = by.to_owned();
+    by.clone_into(&mut task.updated_by);
     mark_open_stages(task, StageStatus::Canceled, now);
     finish(task, now);
     task.log(
         Level::Info,
-        Message::new("com.vmware.depotd.task.canceled", format!("Task cancelled by {by}"))
-            .arg("user", by),
+        Message::new(
+            "com.vmware.depotd.task.canceled",
+            format!("Task cancelled by {by}"),
+        )
+        .arg("user", by),
         now,
     );
 }
@@ -188,6 +194,11 @@ mod tests {
         assert!(ended(&mut t, JobError::Canceled, true, depot_model::now()));
         assert_eq!(t.status, TaskStatus::Canceled);
         assert_eq!(t.stages[1].status, StageStatus::Canceled);
-        assert!(!ended(&mut task(), JobError::Lost, true, depot_model::now()));
+        assert!(!ended(
+            &mut task(),
+            JobError::Lost,
+            true,
+            depot_model::now()
+        ));
     }
 }

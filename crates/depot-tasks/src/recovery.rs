@@ -30,23 +30,21 @@ impl TaskEngine {
             if self.is_running_here(task.id) {
                 continue;
             }
-            match self.jobs.get(task.name.as_str()) {
-                Some(job) => outcome::interrupted(&mut task, job.idempotent(), now),
-                None => {
-                    let error = depot_model::TaskError {
-                        kind: ErrorKind::Internal,
-                        code: "TASK_JOB_UNKNOWN".to_owned(),
-                        message: Message::new(
-                            "com.vmware.depotd.task.job.unknown",
-                            format!("This server cannot run tasks of kind {}", task.name),
-                        ),
-                        resolution: None,
-                    };
-                    task.status = TaskStatus::Failed;
-                    task.end_time = Some(now);
-                    task.cancellable = false;
-                    task.error = Some(error);
-                }
+            if let Some(job) = self.jobs.get(task.name.as_str()) {
+                outcome::interrupted(&mut task, job.idempotent(), now);
+            } else {
+                task.status = TaskStatus::Failed;
+                task.end_time = Some(now);
+                task.cancellable = false;
+                task.error = Some(depot_model::TaskError {
+                    kind: ErrorKind::Internal,
+                    code: "TASK_JOB_UNKNOWN".to_owned(),
+                    message: Message::new(
+                        "com.vmware.depotd.task.job.unknown",
+                        format!("This server cannot run tasks of kind {}", task.name),
+                    ),
+                    resolution: None,
+                });
             }
             let resumed = task.status == TaskStatus::Pending;
             // A concurrent recovery by another replica wins: skip on version conflict.
@@ -59,7 +57,11 @@ impl TaskEngine {
             }
         }
         if report != RecoveryReport::default() {
-            info!(resumed = report.resumed, failed = report.failed, "recovered interrupted tasks");
+            info!(
+                resumed = report.resumed,
+                failed = report.failed,
+                "recovered interrupted tasks"
+            );
             self.notify.notify_waiters();
         }
         Ok(report)
@@ -67,8 +69,8 @@ impl TaskEngine {
 
     /// Deletes finished tasks older than the retention; returns how many.
     pub async fn prune(&self) -> Result<u64, EngineError> {
-        let retention = chrono::TimeDelta::from_std(self.settings.retention)
-            .unwrap_or(chrono::TimeDelta::MAX);
+        let retention =
+            chrono::TimeDelta::from_std(self.settings.retention).unwrap_or(chrono::TimeDelta::MAX);
         let cut = depot_model::now() - retention;
         let removed = self.store.prune_tasks(cut).await?;
         if removed > 0 {

@@ -1,1 +1,12 @@
 #![doc = include_str!("../README.md")]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod data_dir;
+pub mod jobs;
+pub mod logging;
+pub mod openapi;
+pub mod ops;
+pub mod server;
+pub mod tls;

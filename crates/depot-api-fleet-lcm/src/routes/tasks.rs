@@ -58,7 +58,10 @@ pub async fn action(
         other => {
             return Err(Problem::invalid(
                 "INVALID_ACTION",
-                format!("action must be retry or cancel, not {:?}", other.unwrap_or("")),
+                format!(
+                    "action must be retry or cancel, not {:?}",
+                    other.unwrap_or("")
+                ),
             ));
         }
     };
@@ -70,8 +73,11 @@ fn parse_id(raw: &str) -> Result<TaskId, Problem> {
         Problem::new(
             depot_model::ErrorKind::NotFound,
             "TASK_NOT_FOUND",
-            depot_model::Message::new("com.vmware.depotd.task.not_found", format!("Task {raw} does not exist"))
-                .arg("taskId", raw),
+            depot_model::Message::new(
+                "com.vmware.depotd.task.not_found",
+                format!("Task {raw} does not exist"),
+            )
+            .arg("taskId", raw),
         )
     })
 }
@@ -82,7 +88,10 @@ fn filter_from(q: &QueryPairs) -> Result<(TaskFilter, PageRequest), Problem> {
         .into_iter()
         .map(|s| {
             TaskStatus::parse(&s.to_ascii_uppercase()).ok_or_else(|| {
-                Problem::invalid("INVALID_QUERY_PARAMETER", format!("status={s:?} is not a task status"))
+                Problem::invalid(
+                    "INVALID_QUERY_PARAMETER",
+                    format!("status={s:?} is not a task status"),
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

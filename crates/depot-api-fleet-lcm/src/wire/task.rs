@@ -6,6 +6,10 @@ use super::message::LocalizableMessage;
 
 /// `vcf.fleet_lcm.model.task`.
 #[derive(Debug, Serialize)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "`taskSummary` is the contract's field name"
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     /// The summary fields, flattened.

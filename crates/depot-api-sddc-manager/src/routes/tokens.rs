@@ -20,9 +20,15 @@ pub async fn create(
         ));
     }
     let (Some(user), Some(password)) = (spec.username, spec.password) else {
-        return Err(Problem::invalid("TOKEN_SPEC_INVALID", "username and password are required"));
+        return Err(Problem::invalid(
+            "TOKEN_SPEC_INVALID",
+            "username and password are required",
+        ));
     };
-    let tokens = services.auth.issue_tokens(&user, &Secret::new(password), &client).await?;
+    let tokens = services
+        .auth
+        .issue_tokens(&user, &Secret::new(password), &client)
+        .await?;
     Ok(Json(TokenPair {
         access_token: tokens.access.expose().to_owned(),
         refresh_token: RefreshToken {

@@ -16,12 +16,18 @@ pub async fn create(
     let Some(Credentials::Basic { user, password }) = Credentials::authorization(&headers) else {
         return Err(AuthError::MissingCredentials.into());
     };
-    let (session, _) = services.auth.open_session(&user, &password, &client).await?;
+    let (session, _) = services
+        .auth
+        .open_session(&user, &password, &client)
+        .await?;
     Ok((StatusCode::CREATED, Json(session.expose().to_owned())))
 }
 
 /// `GET /api/session` — get: who the session belongs to.
-pub async fn get(State(services): State<Services>, headers: HeaderMap) -> Result<Json<SessionInfo>, Problem> {
+pub async fn get(
+    State(services): State<Services>,
+    headers: HeaderMap,
+) -> Result<Json<SessionInfo>, Problem> {
     let id = session_id(&headers)?;
     let info = services.auth.session_info(id.expose()).await?;
     Ok(Json(SessionInfo {
@@ -32,7 +38,10 @@ pub async fn get(State(services): State<Services>, headers: HeaderMap) -> Result
 }
 
 /// `DELETE /api/session` — delete: ends the session (204).
-pub async fn delete(State(services): State<Services>, headers: HeaderMap) -> Result<StatusCode, Problem> {
+pub async fn delete(
+    State(services): State<Services>,
+    headers: HeaderMap,
+) -> Result<StatusCode, Problem> {
     let id = session_id(&headers)?;
     services.auth.close_session(id.expose()).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -35,7 +35,16 @@ pub async fn list(
     caller.require(Privilege::SystemRead)?;
     let filter = filter_from(&query)?;
     let exclude_result = query.parsed::<bool>("exclude_result")?.unwrap_or(false);
-    let page = services.tasks.list(&filter, PageRequest { number: 1, size: LIST_LIMIT }).await?;
+    let page = services
+        .tasks
+        .list(
+            &filter,
+            PageRequest {
+                number: 1,
+                size: LIST_LIMIT,
+            },
+        )
+        .await?;
     Ok(Json(
         page.items
             .iter()
@@ -52,10 +61,16 @@ pub async fn cancel(
     query: QueryPairs,
 ) -> Result<StatusCode, Problem> {
     if let Some(action) = query.get("action").filter(|a| *a != "cancel") {
-        return Err(Problem::no_route("POST", &format!("/api/cis/tasks/{task}?action={action}")));
+        return Err(Problem::no_route(
+            "POST",
+            &format!("/api/cis/tasks/{task}?action={action}"),
+        ));
     }
     caller.require(Privilege::TaskManage)?;
-    services.tasks.cancel(parse_id(&task)?, caller.user.as_str()).await?;
+    services
+        .tasks
+        .cancel(parse_id(&task)?, caller.user.as_str())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -66,7 +81,11 @@ fn parse_id(raw: &str) -> Result<TaskId, Problem> {
         Problem::new(
             ErrorKind::NotFound,
             "TASK_NOT_FOUND",
-            Message::new("com.vmware.depotd.task.not_found", format!("Task {raw} does not exist")).arg("task", raw),
+            Message::new(
+                "com.vmware.depotd.task.not_found",
+                format!("Task {raw} does not exist"),
+            )
+            .arg("task", raw),
         )
     })
 }
@@ -75,10 +94,17 @@ fn parse_id(raw: &str) -> Result<TaskId, Problem> {
 fn filter_from(q: &QueryPairs) -> Result<TaskFilter, Problem> {
     let all = |name: &str| {
         let mut v: Vec<String> = q.all(name).into_iter().map(str::to_owned).collect();
-        v.extend(q.all(&format!("filter_spec.{name}")).into_iter().map(str::to_owned));
+        v.extend(
+            q.all(&format!("filter_spec.{name}"))
+                .into_iter()
+                .map(str::to_owned),
+        );
         v
     };
-    let ids = all("tasks").iter().map(|t| parse_id(t)).collect::<Result<Vec<_>, _>>()?;
+    let ids = all("tasks")
+        .iter()
+        .map(|t| parse_id(t))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut statuses = Vec::new();
     for s in all("status") {
         match s.as_str() {
@@ -87,7 +113,10 @@ fn filter_from(q: &QueryPairs) -> Result<TaskFilter, Problem> {
             "SUCCEEDED" => statuses.push(TaskStatus::Succeeded),
             "FAILED" => statuses.extend([TaskStatus::Failed, TaskStatus::Canceled]),
             other => {
-                return Err(Problem::invalid("INVALID_ARGUMENT", format!("status={other:?} is not a task status")));
+                return Err(Problem::invalid(
+                    "INVALID_ARGUMENT",
+                    format!("status={other:?} is not a task status"),
+                ));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: a connection pool, migrations in the first schema of the
 //! `search_path`.
 
+mod blob_refs;
 mod sessions;
 mod tasks;
 mod users;
@@ -49,10 +50,12 @@ impl PostgresStore {
         let options = parse_url(url)?;
         let mut conn = options.connect().await.map_err(connect_error)?;
         // The name was checked above: it cannot break out of the quotes.
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
-            .execute(&mut conn)
-            .await
-            .map_err(query_error("connect_in_schema"))?;
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error("connect_in_schema"))?;
         conn.close().await.map_err(connect_error)?;
         Self::open(options.options([("search_path", schema)])).await
     }

@@ -33,9 +33,8 @@ impl TaskStore for PostgresStore {
         for _ in 0..INSERT_ATTEMPTS {
             let mut qb = QueryBuilder::<Postgres>::default();
             TaskRecord::from_task(task, "insert_task")?.push_insert(&mut qb);
-            let err = match qb.build().execute(&self.pool).await {
-                Ok(_) => return Ok(InsertOutcome::Inserted),
-                Err(err) => err,
+            let Err(err) = qb.build().execute(&self.pool).await else {
+                return Ok(InsertOutcome::Inserted);
             };
             match InsertFailure::of(err, task) {
                 InsertFailure::Fail(e) => return Err(e),
@@ -52,12 +51,15 @@ impl TaskStore for PostgresStore {
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
-        let record: Option<TaskRecord> =
-            sqlx::query_as(concat!("SELECT ", task_columns!(), " FROM tasks WHERE id = $1"))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(query_error("get_task"))?;
+        let record: Option<TaskRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error("get_task"))?;
         record.map(TaskRecord::into_task).transpose()
     }
 
@@ -67,7 +69,8 @@ impl TaskStore for PostgresStore {
         let mut tx = self
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await.map_err(query_error(op))?;
+            .await
+            .map_err(query_error(op))?;
         let mut qb = QueryBuilder::<Postgres>::default();
         push_list(&mut qb, filter, page);
         let records: Vec<TaskRecord> = qb
@@ -113,7 +116,14 @@ impl TaskStore for PostgresStore {
         }
         // One statement; the subquery skips rows another claimer has locked.
         let mut qb = QueryBuilder::<Postgres>::default();
-        push_claim(&mut qb, names, owner, now, lease_until, "FOR UPDATE SKIP LOCKED");
+        push_claim(
+            &mut qb,
+            names,
+            owner,
+            now,
+            lease_until,
+            "FOR UPDATE SKIP LOCKED",
+        );
         let record: Option<TaskRecord> = qb
             .build_query_as()
             .fetch_optional(&self.pool)
@@ -157,11 +167,12 @@ impl TaskStore for PostgresStore {
     }
 
     async fn cancel_requested(&self, id: TaskId) -> Result<bool> {
-        let flag: Option<bool> = sqlx::query_scalar("SELECT cancel_requested FROM tasks WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("cancel_requested"))?;
+        let flag: Option<bool> =
+            sqlx::query_scalar("SELECT cancel_requested FROM tasks WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("cancel_requested"))?;
         Ok(flag.unwrap_or(false))
     }
 

@@ -11,14 +11,15 @@ use crate::{MetadataError, Result, UserStore};
 impl UserStore for PostgresStore {
     async fn insert_user(&self, user: &User) -> Result<()> {
         let r = UserRecord::from_user(user);
-        let outcome =
-            sqlx::query("INSERT INTO users (name, role, password_hash, created) VALUES ($1, $2, $3, $4)")
-                .bind(r.name)
-                .bind(r.role)
-                .bind(r.password_hash)
-                .bind(r.created)
-                .execute(&self.pool)
-                .await;
+        let outcome = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(r.name)
+        .bind(r.role)
+        .bind(r.password_hash)
+        .bind(r.created)
+        .execute(&self.pool)
+        .await;
         match outcome {
             Ok(_) => Ok(()),
             Err(e) if unique_violation(&e) == Some(Unique::Other) => {
@@ -31,13 +32,12 @@ impl UserStore for PostgresStore {
     }
 
     async fn get_user(&self, name: &UserName) -> Result<Option<User>> {
-        let record: Option<UserRecord> = sqlx::query_as(
-            "SELECT name, role, password_hash, created FROM users WHERE name = $1",
-        )
-        .bind(name.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(query_error("get_user"))?;
+        let record: Option<UserRecord> =
+            sqlx::query_as("SELECT name, role, password_hash, created FROM users WHERE name = $1")
+                .bind(name.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("get_user"))?;
         record.map(UserRecord::into_user).transpose()
     }
 
@@ -64,11 +64,7 @@ impl UserStore for PostgresStore {
 
     async fn delete_user(&self, name: &UserName) -> Result<bool> {
         let op = "delete_user";
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(query_error(op))?;
+        let mut tx = self.pool.begin().await.map_err(query_error(op))?;
         sqlx::query("DELETE FROM sessions WHERE user_name = $1")
             .bind(name.as_str())
             .execute(&mut *tx)

@@ -169,13 +169,19 @@ mod tests {
         push_and_in(&mut qb, "status", Vec::<String>::new());
         assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE");
         push_and_in(&mut qb, "status", ["A", "B"]);
-        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE AND status IN (?, ?)");
+        assert_eq!(
+            qb.sql().as_str(),
+            "SELECT 1 WHERE TRUE AND status IN (?, ?)"
+        );
     }
 
     #[test]
     fn postgres_placeholders_are_numbered() {
         let mut qb = QueryBuilder::<sqlx::Postgres>::new("SELECT 1 WHERE TRUE");
         push_and_in(&mut qb, "name", ["a", "b"]);
-        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE AND name IN ($1, $2)");
+        assert_eq!(
+            qb.sql().as_str(),
+            "SELECT 1 WHERE TRUE AND name IN ($1, $2)"
+        );
     }
 }

@@ -84,7 +84,10 @@ mod tests {
     fn empty_filter_only_hides_system_tasks() {
         let mut qb = QueryBuilder::<sqlx::Sqlite>::default();
         push_count(&mut qb, &TaskFilter::default());
-        assert_eq!(qb.sql().as_str(), "SELECT COUNT(*) FROM tasks WHERE TRUE AND NOT is_system");
+        assert_eq!(
+            qb.sql().as_str(),
+            "SELECT COUNT(*) FROM tasks WHERE TRUE AND NOT is_system"
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::QueryBuilder;
 
-use super::{BindValues, SqlValue, Unique, bind, query_error, unique_violation, from_millis, from_millis_opt, push_and_in, to_millis};
+use super::{
+    BindValues, SqlValue, Unique, bind, from_millis, from_millis_opt, push_and_in, query_error,
+    to_millis, unique_violation,
+};
 use crate::{MetadataError, Result};
 
 /// The task columns every read selects, in [`TaskRecord`] field order.
@@ -96,44 +99,50 @@ impl TaskRecord {
 
     /// The domain task; `Corrupt` when a column does not decode.
     pub(crate) fn into_task(self) -> Result<Task> {
-        let id: TaskId = self.id.parse().map_err(|_| self.corrupt("id", "not a UUID"))?;
-        let parent_task_id = match &self.parent_task_id {
-            Some(p) => Some(p.parse().map_err(|_| self.corrupt("parent_task_id", "not a UUID"))?),
-            None => None,
-        };
+        // Everything fallible first (it borrows `self` for the error), then move.
+        let id = self.task_id("id", &self.id)?;
+        let parent_task_id = (self.parent_task_id.as_deref())
+            .map(|p| self.task_id("parent_task_id", p))
+            .transpose()?;
         let status = TaskStatus::parse(&self.status)
             .ok_or_else(|| self.corrupt("status", &format!("unknown status {:?}", self.status)))?;
         let attempts = u32::try_from(self.attempts)
             .map_err(|_| self.corrupt("attempts", &format!("{} is out of range", self.attempts)))?;
         let description: Message = self.json("description", &self.description)?;
+        let stages = self.json("stages", &self.stages)?;
+        let messages = self.json("messages", &self.messages)?;
+        let progress = self.json("progress", &self.progress)?;
+        let result = self.json_opt("result", self.result.as_deref())?;
+        let error = self.json_opt("error", self.error.as_deref())?;
+        let payload = self.json("payload", &self.payload)?;
         Ok(Task {
             id,
-            name: self.name.clone(),
+            name: self.name,
             description,
-            task_type: self.task_type.clone(),
+            task_type: self.task_type,
             status,
-            created_by: self.created_by.clone(),
-            updated_by: self.updated_by.clone(),
-            resource_id: self.resource_id.clone(),
-            resource_type: self.resource_type.clone(),
+            created_by: self.created_by,
+            updated_by: self.updated_by,
+            resource_id: self.resource_id,
+            resource_type: self.resource_type,
             create_time: from_millis(self.create_time, "task", "create_time")?,
             start_time: from_millis_opt(self.start_time, "task", "start_time")?,
             update_time: from_millis(self.update_time, "task", "update_time")?,
             end_time: from_millis_opt(self.end_time, "task", "end_time")?,
-            correlation_id: self.correlation_id.clone(),
+            correlation_id: self.correlation_id,
             parent_task_id,
             retriable: self.retriable,
             cancellable: self.cancellable,
             system: self.is_system,
-            service: self.service.clone(),
-            operation: self.operation.clone(),
-            stages: self.json("stages", &self.stages)?,
-            messages: self.json("messages", &self.messages)?,
-            progress: self.json("progress", &self.progress)?,
-            result: self.json_opt("result", self.result.as_deref())?,
-            error: self.json_opt("error", self.error.as_deref())?,
-            payload: self.json("payload", &self.payload)?,
-            concurrency_key: self.concurrency_key.clone(),
+            service: self.service,
+            operation: self.operation,
+            stages,
+            messages,
+            progress,
+            result,
+            error,
+            payload,
+            concurrency_key: self.concurrency_key,
             attempts,
             version: self.version,
         })
@@ -144,7 +153,13 @@ impl TaskRecord {
     pub(crate) fn push_insert<DB: BindValues>(self, qb: &mut QueryBuilder<DB>) {
         let columns = self.into_columns();
         qb.push("INSERT INTO tasks (");
-        qb.push(columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "));
+        qb.push(
+            columns
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         qb.push(") VALUES (");
         for (i, (_, value)) in columns.into_iter().enumerate() {
             if i > 0 {
@@ -210,6 +225,11 @@ impl TaskRecord {
             ("attempts", self.attempts.into()),
             ("version", self.version.into()),
         ]
+    }
+
+    fn task_id(&self, column: &str, text: &str) -> Result<TaskId> {
+        text.parse()
+            .map_err(|_| self.corrupt(column, &format!("{text:?} is not a UUID")))
     }
 
     fn json<T: DeserializeOwned>(&self, column: &str, text: &str) -> Result<T> {
@@ -314,7 +334,9 @@ pub(crate) fn push_claim<DB: BindValues>(
     qb.push(", cancel_requested = FALSE, version = version + 1");
     qb.push(" WHERE status = 'PENDING' AND id = (SELECT id FROM tasks WHERE status = 'PENDING'");
     push_and_in(qb, "name", names.iter().map(String::as_str));
-    qb.push(" ORDER BY create_time, id LIMIT 1 ").push(lock).push(")");
+    qb.push(" ORDER BY create_time, id LIMIT 1 ")
+        .push(lock)
+        .push(")");
     qb.push(concat!(" RETURNING ", task_columns!()));
 }
 

@@ -108,7 +108,10 @@ mod tests {
             password_hash: String::new(),
             created: 0,
         };
-        assert!(matches!(record.into_user(), Err(MetadataError::Corrupt { what: "user", .. })));
+        assert!(matches!(
+            record.into_user(),
+            Err(MetadataError::Corrupt { what: "user", .. })
+        ));
     }
 
     #[test]
@@ -122,7 +125,10 @@ mod tests {
         };
         assert!(matches!(
             record.into_session(),
-            Err(MetadataError::Corrupt { what: "session", .. })
+            Err(MetadataError::Corrupt {
+                what: "session",
+                ..
+            })
         ));
     }
 }

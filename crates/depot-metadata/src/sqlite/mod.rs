@@ -6,6 +6,7 @@
 //! of one connection, which queues writers fairly; `busy_timeout` still covers other
 //! processes. Readers use their own pool and never block the writer.
 
+mod blob_refs;
 mod sessions;
 mod tasks;
 mod users;
@@ -101,7 +102,9 @@ impl SqliteStore {
 
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
     path == ":memory:" || params.split('&').any(|p| p == "mode=memory")
 }

@@ -33,9 +33,8 @@ impl TaskStore for SqliteStore {
         for _ in 0..INSERT_ATTEMPTS {
             let mut qb = QueryBuilder::<Sqlite>::default();
             TaskRecord::from_task(task, "insert_task")?.push_insert(&mut qb);
-            let err = match qb.build().execute(&self.write).await {
-                Ok(_) => return Ok(InsertOutcome::Inserted),
-                Err(err) => err,
+            let Err(err) = qb.build().execute(&self.write).await else {
+                return Ok(InsertOutcome::Inserted);
             };
             match InsertFailure::of(err, task) {
                 InsertFailure::Fail(e) => return Err(e),
@@ -52,12 +51,15 @@ impl TaskStore for SqliteStore {
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
-        let record: Option<TaskRecord> =
-            sqlx::query_as(concat!("SELECT ", task_columns!(), " FROM tasks WHERE id = ?"))
-                .bind(id.to_string())
-                .fetch_optional(&self.read)
-                .await
-                .map_err(query_error("get_task"))?;
+        let record: Option<TaskRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(query_error("get_task"))?;
         record.map(TaskRecord::into_task).transpose()
     }
 
@@ -154,11 +156,12 @@ impl TaskStore for SqliteStore {
     }
 
     async fn cancel_requested(&self, id: TaskId) -> Result<bool> {
-        let flag: Option<bool> = sqlx::query_scalar("SELECT cancel_requested FROM tasks WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(query_error("cancel_requested"))?;
+        let flag: Option<bool> =
+            sqlx::query_scalar("SELECT cancel_requested FROM tasks WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await
+                .map_err(query_error("cancel_requested"))?;
         Ok(flag.unwrap_or(false))
     }
 

@@ -11,14 +11,15 @@ use crate::{MetadataError, Result, UserStore};
 impl UserStore for SqliteStore {
     async fn insert_user(&self, user: &User) -> Result<()> {
         let r = UserRecord::from_user(user);
-        let outcome =
-            sqlx::query("INSERT INTO users (name, role, password_hash, created) VALUES (?, ?, ?, ?)")
-                .bind(r.name)
-                .bind(r.role)
-                .bind(r.password_hash)
-                .bind(r.created)
-                .execute(&self.write)
-                .await;
+        let outcome = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created) VALUES (?, ?, ?, ?)",
+        )
+        .bind(r.name)
+        .bind(r.role)
+        .bind(r.password_hash)
+        .bind(r.created)
+        .execute(&self.write)
+        .await;
         match outcome {
             Ok(_) => Ok(()),
             Err(e) if unique_violation(&e) == Some(Unique::Other) => {
@@ -31,13 +32,12 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user(&self, name: &UserName) -> Result<Option<User>> {
-        let record: Option<UserRecord> = sqlx::query_as(
-            "SELECT name, role, password_hash, created FROM users WHERE name = ?",
-        )
-        .bind(name.as_str())
-        .fetch_optional(&self.read)
-        .await
-        .map_err(query_error("get_user"))?;
+        let record: Option<UserRecord> =
+            sqlx::query_as("SELECT name, role, password_hash, created FROM users WHERE name = ?")
+                .bind(name.as_str())
+                .fetch_optional(&self.read)
+                .await
+                .map_err(query_error("get_user"))?;
         record.map(UserRecord::into_user).transpose()
     }
 

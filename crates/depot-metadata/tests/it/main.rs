@@ -1,0 +1,14 @@
+//! The conformance suite of the metadata stores: every test in the `conformance!`
+//! lists runs once on SQLite (a fresh temp file) and once on PostgreSQL (a fresh schema
+//! in the database named by `DEPOTD_TEST_POSTGRES_URL`; skipped when that is unset,
+//! unless `DEPOTD_REQUIRE_POSTGRES=1`).
+
+mod backends;
+mod blob_refs;
+mod connect;
+mod fixtures;
+mod sessions;
+mod task_claims;
+mod task_list;
+mod tasks;
+mod users;

@@ -1,0 +1,123 @@
+//! Configuration: defaults, then a TOML file (`--config`), then `DEPOTD_*` environment
+//! variables, then command-line flags — each later layer wins. Validated once, at
+//! start-up; errors name the key.
+
+mod file;
+mod flags;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+pub use file::FileConfig;
+pub use flags::ConfigFlags;
+
+/// The validated configuration of a server or CLI run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory holding the database (SQLite), blobs, TLS material and the lock.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// Serve plain HTTP (behind a TLS-terminating proxy).
+    pub plain_http: bool,
+    /// PEM certificate chain to serve; generated in the data dir when unset.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key matching `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// How long shutdown waits for requests and tasks.
+    pub shutdown_grace: Duration,
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+    /// Idle time after which sessions and access tokens end.
+    pub session_idle: Duration,
+    /// Idle time after which refresh tokens end.
+    pub refresh_idle: Duration,
+    /// How long a validated session is trusted without asking the database.
+    pub session_cache: Duration,
+    /// Tasks run at once.
+    pub task_workers: usize,
+    /// How long finished tasks are kept.
+    pub task_retention: Duration,
+    /// Task claim lease.
+    pub task_lease: Duration,
+    /// Log filter (`info`, `depotd=debug,info`, …).
+    pub log_level: String,
+    /// Log as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            data_dir: PathBuf::from("./depotd-data"),
+            database_url: None,
+            plain_http: false,
+            tls_cert: None,
+            tls_key: None,
+            shutdown_grace: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            session_idle: Duration::from_mins(30),
+            refresh_idle: Duration::from_hours(24),
+            session_cache: Duration::from_secs(5),
+            task_workers: 4,
+            task_retention: Duration::from_hours(168),
+            task_lease: Duration::from_secs(30),
+            log_level: "info".to_owned(),
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    /// Builds the configuration from the layers; `flags` already merged flags over env.
+    pub fn load(flags: &ConfigFlags) -> anyhow::Result<Self> {
+        let file = match &flags.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        let mut c = Config::default();
+        file.apply(&mut c)?;
+        flags.apply(&mut c)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("depotd.db").display()))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            bail!("tls_cert and tls_key must be given together");
+        }
+        if self.plain_http && self.tls_cert.is_some() {
+            bail!("plain_http cannot be combined with tls_cert/tls_key");
+        }
+        if self.task_workers == 0 {
+            bail!("task_workers must be at least 1");
+        }
+        if self.session_idle.is_zero() || self.refresh_idle.is_zero() {
+            bail!("session_idle_seconds and refresh_idle_seconds must be positive");
+        }
+        if let Some(url) = &self.database_url {
+            let ok = ["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p));
+            if !ok {
+                bail!("database_url must start with sqlite:, postgres:// or postgresql://");
+            }
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log_level)
+            .with_context(|| format!("log_level {:?} is not a valid filter", self.log_level))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! Operations endpoints: `/health`, `/metrics`, `/openapi.json`.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde_json::json;
+
+use crate::app::App;
+use crate::openapi;
+
+/// The routes, with the app as state.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi_doc))
+        .with_state(app)
+}
+
+/// `GET /health`: 200 only when the database answers and the blob store is writable.
+async fn health(State(app): State<App>) -> impl IntoResponse {
+    let database = app.store.ping().await.map_err(|e| e.to_string());
+    let blobs = app.blobs.check_writable().await.map_err(|e| e.to_string());
+    let ok = database.is_ok() && blobs.is_ok();
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "health: database unusable");
+    }
+    if let Err(e) = &blobs {
+        tracing::warn!(error = %e, "health: blob store unusable");
+    }
+    let word = |r: &Result<(), String>| if r.is_ok() { "ok" } else { "unavailable" };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(json!({
+            "status": if ok { "ok" } else { "unavailable" },
+            "database": word(&database),
+            "databaseBackend": app.store.backend(),
+            "blobStore": word(&blobs),
+        })),
+    )
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let handle = recorder();
+    if let Ok(counts) = app.services.tasks.counts().await {
+        for status in depot_model::TaskStatus::ALL {
+            let n = counts
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n);
+            #[expect(clippy::cast_precision_loss, reason = "task counts are far below 2^52")]
+            metrics::gauge!("depotd_tasks", "status" => status.as_str()).set(n as f64);
+        }
+    }
+    if let Ok(bytes) = app.blobs.usage().await {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a gauge is a float; byte counts stay exact below 2^52"
+        )]
+        metrics::gauge!("depotd_blob_bytes").set(bytes as f64);
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+}
+
+/// `GET /openapi.json`.
+async fn openapi_doc() -> impl IntoResponse {
+    axum::Json(openapi::document())
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+pub fn recorder() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Fails only when another recorder is installed (never in this binary).
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}

@@ -1,0 +1,10 @@
+//! depotd's integration tests: the real router in-process over SQLite and the local
+//! blob store, and the real binary for start-up, locking, signals and crashes.
+
+mod api_errors;
+mod config_file;
+mod ops;
+mod process;
+mod sessions;
+mod support;
+mod tasks_api;

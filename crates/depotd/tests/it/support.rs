@@ -1,0 +1,143 @@
+//! `TestApp`: the real router over a fresh data dir, called in-process.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use base64::Engine;
+use depotd::app::App;
+use depotd::config::Config;
+use depotd::data_dir::DataDir;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const ADMIN: &str = "administrator@vsphere.local";
+pub const ADMIN_PASSWORD: &str = "Admin!23-test";
+
+/// A server's parts on a temporary data dir, without a listener.
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    _dir: tempfile::TempDir,
+    _data_dir: DataDir,
+}
+
+/// A response: status, headers and body as JSON (or `Value::Null` when empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with(|_| {}, Vec::new()).await
+    }
+
+    pub async fn with(
+        tweak: impl FnOnce(&mut Config),
+        jobs: Vec<Arc<dyn depot_tasks::Job>>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let data_dir = DataDir::open(dir.path()).unwrap();
+        let app = App::open(config, &data_dir, jobs).await.unwrap();
+        app.bootstrap_admin(Some(ADMIN_PASSWORD.to_owned()))
+            .await
+            .unwrap();
+        let router = app.router();
+        Self {
+            app,
+            router,
+            _dir: dir,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub async fn call(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// A request with optional JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut b = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        if body.is_some() {
+            b = b.header("content-type", "application/json");
+        }
+        let body = body.map_or_else(Body::empty, |s| Body::from(s.to_owned()));
+        self.call(b.body(body).unwrap()).await
+    }
+
+    /// A vSphere session id for `user`.
+    pub async fn vsphere_session(&self, user: &str, password: &str) -> String {
+        let r = self
+            .send(
+                Method::POST,
+                "/api/session",
+                &[("authorization", &basic(user, password))],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body.as_str().unwrap().to_owned()
+    }
+
+    /// An SDDC Manager / fleet-lcm access token for `user`.
+    pub async fn bearer(&self, user: &str, password: &str) -> String {
+        let body = serde_json::json!({"username": user, "password": password}).to_string();
+        let r = self
+            .send(Method::POST, "/v1/tokens", &[], Some(&body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["accessToken"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds a user with `role`.
+    pub async fn add_user(&self, name: &str, role: depot_model::Role, password: &str) {
+        self.app
+            .services
+            .auth
+            .add_user(name, role, depot_auth::Secret::new(password))
+            .await
+            .unwrap();
+    }
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
