@@ -269,7 +269,10 @@ impl AuthService {
             SessionKind::Access,
             SessionKind::Refresh,
         ] {
-            let cut = now - chrono_duration(self.idle_for(kind));
+            // An idle time reaching before the calendar's start never expires.
+            let Some(cut) = now.checked_sub_signed(chrono_duration(self.idle_for(kind))) else {
+                continue;
+            };
             removed += self.store.delete_idle_sessions(kind, cut).await?;
         }
         Ok(removed)
@@ -299,7 +302,9 @@ impl AuthService {
         Ok(user)
     }
 
-    /// Sets a user's password and ends the sessions this process has cached for them.
+    /// Sets a user's password. What this process cached for the user (Basic logins,
+    /// validated sessions) is dropped, so the old password stops working here at once;
+    /// open sessions and tokens stay valid.
     pub async fn set_password(&self, name: &str, password: Secret) -> Result<(), AuthError> {
         password::check_strength(&password)?;
         let mut user = self.user(name).await?;

@@ -6,13 +6,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use depot_metadata::{InsertOutcome, Page, PageRequest, TaskFilter, TaskStore};
-use depot_model::{Task, TaskId, TaskStatus};
+use depot_model::{Task, TaskId, TaskStatus, Timestamp};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::context::JobContext;
+use crate::finished_cache::FinishedCache;
 use crate::{EngineError, Job, JobError, NewTask, outcome};
+
+/// Bounds of the background timers' periods: `tokio::time::interval` panics on a zero
+/// period and on one so long that the next tick overflows.
+const MIN_TICK: Duration = Duration::from_millis(10);
+const MAX_TICK: Duration = Duration::from_hours(24);
 
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
@@ -51,6 +57,7 @@ pub struct TaskEngine {
     pub(crate) settings: EngineSettings,
     pub(crate) notify: Notify,
     running: Mutex<HashMap<TaskId, Arc<AtomicBool>>>,
+    pub(crate) finished: FinishedCache,
     shutdown: watch::Sender<bool>,
     workers: Mutex<JoinSet<()>>,
 }
@@ -68,6 +75,7 @@ impl TaskEngine {
             settings,
             notify: Notify::new(),
             running: Mutex::new(HashMap::new()),
+            finished: FinishedCache::default(),
             shutdown: watch::channel(false).0,
             workers: Mutex::new(JoinSet::new()),
         })
@@ -90,8 +98,18 @@ impl TaskEngine {
         }
     }
 
-    /// The task with `id`.
+    /// The task with `id`. Finished tasks may be served from a short-lived cache.
     pub async fn get(&self, id: TaskId) -> Result<Task, EngineError> {
+        if let Some(task) = self.finished.get(id) {
+            return Ok(task);
+        }
+        let task = self.read(id).await?;
+        self.finished.offer(&task);
+        Ok(task)
+    }
+
+    /// The task with `id`, from the store.
+    async fn read(&self, id: TaskId) -> Result<Task, EngineError> {
         self.store
             .get_task(id)
             .await?
@@ -116,7 +134,7 @@ impl TaskEngine {
     /// at its next checkpoint (the current stage finishes). Returns the task as now stored.
     pub async fn cancel(&self, id: TaskId, by: &str) -> Result<Task, EngineError> {
         for _ in 0..5 {
-            let mut task = self.get(id).await?;
+            let mut task = self.read(id).await?;
             if task.status.is_terminal() || !task.cancellable {
                 return Err(EngineError::NotCancellable {
                     id,
@@ -136,7 +154,7 @@ impl TaskEngine {
                 flag.store(true, Ordering::Release);
             }
             info!(task_id = %id, user = by, "cancellation requested");
-            return self.get(id).await;
+            return self.read(id).await;
         }
         Err(EngineError::Busy(id))
     }
@@ -144,7 +162,8 @@ impl TaskEngine {
     /// Runs a failed, retriable task again from its failed stage.
     pub async fn retry(&self, id: TaskId, by: &str) -> Result<Task, EngineError> {
         for _ in 0..5 {
-            let mut task = self.get(id).await?;
+            self.finished.evict(id);
+            let mut task = self.read(id).await?;
             if task.status != TaskStatus::Failed || !task.retriable {
                 return Err(EngineError::NotRetriable {
                     id,
@@ -205,21 +224,32 @@ impl TaskEngine {
         let mut shutdown = self.shutdown.subscribe();
         while !*shutdown.borrow() {
             match self.claim().await {
+                Ok(Some(task)) if *shutdown.borrow() => {
+                    // Shutdown began while we claimed: the job has not started, so
+                    // handing the task back is safe even for a non-idempotent job.
+                    self.release_unstarted(task).await;
+                }
                 Ok(Some(task)) => {
                     let engine = Arc::clone(&self);
                     let id = task.id;
-                    // A panicking job must not take the worker down with it.
+                    // A panicking job must not take the worker down with it; and when
+                    // the worker is aborted at the shutdown deadline, the run goes too.
                     let handle = tokio::spawn(async move { engine.execute(task).await });
-                    if let Err(e) = handle.await {
-                        warn!(task_id = %id, error = %e, "task panicked");
-                        self.fail_after_panic(id).await;
+                    let _abort_with_worker = AbortOnDrop(handle.abort_handle());
+                    match handle.await {
+                        Err(e) if e.is_panic() => {
+                            warn!(task_id = %id, error = %e, "task panicked");
+                            self.fail_after_panic(id).await;
+                        }
+                        // Cancelled: only when the runtime shuts down; recovery handles it.
+                        Ok(()) | Err(_) => {}
                     }
                 }
                 Ok(None) => {
                     tokio::select! {
                         () = self.notify.notified() => {}
                         () = tokio::time::sleep(self.settings.poll_interval) => {}
-                        _ = shutdown.changed() => {}
+                        () = stopping(&mut shutdown) => {}
                     }
                 }
                 Err(e) => {
@@ -232,19 +262,23 @@ impl TaskEngine {
 
     async fn maintenance_loop(self: Arc<Self>) {
         let mut shutdown = self.shutdown.subscribe();
-        let renew_every = self.settings.lease / 3;
+        let renew_every = (self.settings.lease / 3).clamp(MIN_TICK, MAX_TICK);
         let mut renew = tokio::time::interval(renew_every);
-        let mut housekeeping = tokio::time::interval(self.settings.housekeeping_interval);
+        let mut housekeeping = tokio::time::interval(
+            self.settings
+                .housekeeping_interval
+                .clamp(MIN_TICK, MAX_TICK),
+        );
         loop {
             tokio::select! {
                 _ = renew.tick() => {
-                    let until = depot_model::now() + chrono::TimeDelta::from_std(self.settings.lease).unwrap_or_default();
+                    let until = self.lease_until(depot_model::now());
                     if let Err(e) = self.store.renew_leases(&self.settings.node_id, until).await {
                         warn!(error = %e, "renewing task leases failed");
                     }
                 }
                 _ = housekeeping.tick() => self.housekeeping().await,
-                _ = shutdown.changed() => return,
+                () = stopping(&mut shutdown) => return,
             }
         }
     }
@@ -252,11 +286,20 @@ impl TaskEngine {
     async fn claim(&self) -> Result<Option<Task>, EngineError> {
         let names: Vec<String> = self.jobs.keys().map(|k| (*k).to_owned()).collect();
         let now = depot_model::now();
-        let until = now + chrono::TimeDelta::from_std(self.settings.lease).unwrap_or_default();
+        let until = self.lease_until(now);
         Ok(self
             .store
             .claim_next(&names, &self.settings.node_id, now, until)
             .await?)
+    }
+
+    /// When a lease taken or renewed at `now` ends. A lease too long to represent
+    /// lasts to the end of the calendar (not zero, which would expire it at once).
+    fn lease_until(&self, now: Timestamp) -> Timestamp {
+        chrono::TimeDelta::from_std(self.settings.lease)
+            .ok()
+            .and_then(|lease| now.checked_add_signed(lease))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
     }
 
     /// Runs one claimed task to its end and stores the outcome.
@@ -305,9 +348,28 @@ impl TaskEngine {
         self.lock_running().remove(&id);
     }
 
+    /// Puts a task claimed during shutdown back to pending, as if never claimed.
+    async fn release_unstarted(&self, mut task: Task) {
+        let id = task.id;
+        outcome::released(&mut task, depot_model::now());
+        match self.store.update_task(&task).await {
+            Ok(Some(_)) => info!(task_id = %id, "task handed back at shutdown"),
+            Ok(None) => warn!(task_id = %id, "task changed while handing it back at shutdown"),
+            Err(e) => {
+                warn!(task_id = %id, error = %e, "handing a task back failed; recovery will handle it");
+            }
+        }
+    }
+
     async fn fail_after_panic(&self, id: TaskId) {
+        self.store_panic(id).await;
+        // Only now: until the failure is stored, housekeeping must not see the task as
+        // an orphan of this node and resume it.
         self.lock_running().remove(&id);
-        let Ok(mut task) = self.get(id).await else {
+    }
+
+    async fn store_panic(&self, id: TaskId) {
+        let Ok(mut task) = self.read(id).await else {
             return;
         };
         if task.status != TaskStatus::Running {
@@ -337,5 +399,21 @@ impl TaskEngine {
 
     fn lock_workers(&self) -> std::sync::MutexGuard<'_, JoinSet<()>> {
         self.workers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Resolves once shutdown has begun, including when it began before this loop first
+/// ran and subscribed (which `changed` would miss).
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    // An error means the engine is gone: that is a shutdown too.
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -3,6 +3,7 @@
 mod context;
 mod engine;
 mod error;
+mod finished_cache;
 mod job;
 mod new_task;
 mod outcome;

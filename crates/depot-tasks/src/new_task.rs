@@ -53,8 +53,8 @@ impl NewTask {
         }
     }
 
-    /// The task as first stored.
-    pub(crate) fn into_task(self) -> Task {
+    /// The task as first stored (for tools that write to the store directly).
+    pub fn into_task(self) -> Task {
         let mut t = Task::new(
             self.job,
             self.description,

@@ -71,6 +71,18 @@ pub(crate) fn interrupted(task: &mut Task, idempotent: bool, now: Timestamp) {
     }
 }
 
+/// Undoes a claim whose job never started (shutdown began meanwhile): the task is
+/// pending again, and the claim does not count as an attempt.
+pub(crate) fn released(task: &mut Task, now: Timestamp) {
+    if task.attempts <= 1 {
+        // This claim set the start time: the task has never run.
+        task.start_time = None;
+    }
+    task.attempts = task.attempts.saturating_sub(1);
+    task.status = TaskStatus::Pending;
+    task.update_time = now;
+}
+
 fn fail(task: &mut Task, error: TaskError, retriable: bool, now: Timestamp) {
     task.status = TaskStatus::Failed;
     task.retriable = retriable;

@@ -30,7 +30,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reader connections for a database file.
-const READERS: u32 = 4;
+const READERS: u32 = 8;
 
 /// Metadata in a SQLite database.
 #[derive(Debug, Clone)]

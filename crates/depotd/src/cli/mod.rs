@@ -1,9 +1,17 @@
 //! The command line: one file per subcommand.
 
+pub mod blobs;
 pub mod serve;
 pub mod user;
 
+use std::sync::Arc;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use depot_metadata::MetadataStore;
+
+use crate::app::redact;
+use crate::config::Config;
 
 use crate::config::ConfigFlags;
 
@@ -27,4 +35,20 @@ pub enum Command {
     /// Manage users (works against the same database as the server).
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Blob store maintenance.
+    #[command(subcommand)]
+    Blobs(blobs::BlobsCommand),
+}
+
+/// Opens the configured database for a CLI command (creating the data dir for the
+/// embedded SQLite default).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn MetadataStore>> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    }
+    depot_metadata::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&url)))
 }

@@ -8,7 +8,6 @@ use clap::Subcommand;
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_model::Role;
 
-use crate::app::redact;
 use crate::config::Config;
 
 /// Environment variable a password may be given in instead of standard input.
@@ -48,14 +47,7 @@ pub enum UserCommand {
 
 /// Runs a user subcommand against the configured database.
 pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let url = config.database_url();
-    if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    }
-    let store = depot_metadata::connect(&url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+    let store = super::open_store(config).await?;
     let auth = AuthService::new(Arc::clone(&store), AuthSettings::default());
     match command {
         UserCommand::Add { name, role } => {

@@ -395,3 +395,61 @@ fn a_full_disk_is_refused_with_a_clear_message() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn cli_users_share_the_servers_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut s = Server::start(&data, |c| {
+        c.env("DEPOTD_SESSION_CACHE_SECONDS", "0");
+    });
+    s.wait_healthy().await;
+    let cli = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("DEPOTD_USER_PASSWORD", "bob-password-1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    cli(&["user", "add", "bob@vsphere.local", "--role", "ReadOnly"]);
+    assert!(cli(&["user", "list"]).contains("bob@vsphere.local\tReadOnly"));
+    let session: String = client()
+        .post(s.url("/api/session"))
+        .basic_auth("bob@vsphere.local", Some("bob-password-1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tasks = |id: String| {
+        let url = s.url("/api/cis/tasks");
+        async move {
+            client()
+                .get(url)
+                .header("vmware-api-session-id", id)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(tasks(session.clone()).await, 200);
+    cli(&["user", "rm", "bob@vsphere.local"]);
+    assert_eq!(tasks(session).await, 401, "a removed user's session ends");
+    let out = Command::new(BIN)
+        .args(["user", "rm", "administrator@vsphere.local", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in administrator"));
+}

@@ -1,0 +1,14 @@
+//! The task engine over a real SQLite store: submit, run, cancel, retry, shutdown,
+//! recovery after a restart or a `kill -9`, and pruning. Each test uses a fresh
+//! temporary database file.
+
+mod cancel;
+mod concurrency_key;
+mod faults;
+mod fixture;
+mod jobs;
+mod kill9;
+mod lifecycle;
+mod recovery;
+mod retry;
+mod shutdown;

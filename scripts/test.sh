@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: every crate's unit and integration tests, with the metadata
+# conformance suite on SQLite and on PostgreSQL.
+#
+# PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
+# own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
+# is started from the local PostgreSQL installation (installed when missing, as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${DEPOTD_TEST_POSTGRES_URL:-}" ]; then
+    # shellcheck source=scripts/postgres.sh
+    . scripts/postgres.sh
+fi
+export DEPOTD_REQUIRE_POSTGRES=1
+
+cargo test --workspace --locked "$@"
