@@ -317,7 +317,14 @@ impl TaskEngine {
             self.shutdown.subscribe(),
         );
         let span = info_span!("task", task_id = %id, job = job.name());
-        let result = job.run(&mut ctx).instrument(span).await;
+        let result = match job.run(&mut ctx).instrument(span).await {
+            // Stopped by the shutdown, but cancelled meanwhile: the cancel wins, or the
+            // next claim (which clears the request) would run the task again.
+            Err(JobError::Interrupted) if self.cancel_requested(id).await => {
+                Err(JobError::Canceled)
+            }
+            other => other,
+        };
         let now = depot_model::now();
         let write = match result {
             Ok(value) => {
@@ -346,6 +353,16 @@ impl TaskEngine {
             }
         }
         self.lock_running().remove(&id);
+    }
+
+    /// Whether cancellation of running task `id` was asked for, here or through the
+    /// store (by another node).
+    async fn cancel_requested(&self, id: TaskId) -> bool {
+        let here = self
+            .lock_running()
+            .get(&id)
+            .is_some_and(|flag| flag.load(Ordering::Acquire));
+        here || matches!(self.store.cancel_requested(id).await, Ok(true))
     }
 
     /// Puts a task claimed during shutdown back to pending, as if never claimed.

@@ -18,6 +18,8 @@ pub struct RecoveryReport {
     pub resumed: u64,
     /// Tasks failed (non-idempotent or unknown job) and marked retriable.
     pub failed: u64,
+    /// Tasks whose cancellation was requested before their run stopped: cancelled.
+    pub canceled: u64,
 }
 
 impl TaskEngine {
@@ -45,7 +47,10 @@ impl TaskEngine {
             {
                 continue;
             }
-            if let Some(job) = self.jobs.get(task.name.as_str()) {
+            if self.store.cancel_requested(task.id).await? {
+                // Resuming would lose the request: the next claim clears it.
+                outcome::ended(&mut task, JobError::Canceled, false, now);
+            } else if let Some(job) = self.jobs.get(task.name.as_str()) {
                 outcome::interrupted(&mut task, job.idempotent(), now);
             } else {
                 // Failed like any other run: open stages failed, the task ended and
@@ -60,13 +65,12 @@ impl TaskEngine {
                 );
                 outcome::ended(&mut task, err, false, now);
             }
-            let resumed = task.status == TaskStatus::Pending;
             // A concurrent recovery by another replica wins: skip on version conflict.
             if self.store.update_task(&task).await?.is_some() {
-                if resumed {
-                    report.resumed += 1;
-                } else {
-                    report.failed += 1;
+                match task.status {
+                    TaskStatus::Pending => report.resumed += 1,
+                    TaskStatus::Canceled => report.canceled += 1,
+                    _ => report.failed += 1,
                 }
             }
         }
@@ -74,6 +78,7 @@ impl TaskEngine {
             info!(
                 resumed = report.resumed,
                 failed = report.failed,
+                canceled = report.canceled,
                 "recovered interrupted tasks"
             );
             self.notify.notify_waiters();

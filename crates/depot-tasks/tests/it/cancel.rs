@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use depot_metadata::TaskStore;
 use depot_model::{ErrorKind, StageStatus, TaskId, TaskStatus};
-use depot_tasks::EngineError;
+use depot_tasks::{EngineError, RecoveryReport};
 use serde_json::json;
 
 use crate::fixture::{
@@ -216,7 +216,14 @@ async fn a_cancel_requested_before_its_node_died_is_honoured_by_recovery() {
     tokio::time::sleep(Duration::from_millis(5)).await;
 
     let report = engine.recover().await.unwrap();
-    assert_eq!((report.resumed, report.failed), (0, 0), "{report:?}");
+    assert_eq!(
+        report,
+        RecoveryReport {
+            resumed: 0,
+            failed: 0,
+            canceled: 1
+        }
+    );
     let task = engine.get(submitted.id).await.unwrap();
     assert_eq!(task.status, TaskStatus::Canceled);
     assert!(

@@ -140,7 +140,8 @@ async fn recovers_after_sigkill() {
         engine.recover().await.unwrap(),
         RecoveryReport {
             resumed: 1,
-            failed: 0
+            failed: 0,
+            canceled: 0
         }
     );
     let resumed = engine.get(task.id).await.unwrap();

@@ -62,7 +62,8 @@ async fn a_restarted_node_resumes_or_fails_its_own_running_tasks() {
         report,
         RecoveryReport {
             resumed: 1,
-            failed: 1
+            failed: 1,
+            canceled: 0
         }
     );
 
@@ -118,7 +119,8 @@ async fn only_tasks_of_dead_nodes_are_taken_over() {
         engine.recover().await.unwrap(),
         RecoveryReport {
             resumed: 1,
-            failed: 0
+            failed: 0,
+            canceled: 0
         }
     );
     assert_eq!(
@@ -190,7 +192,8 @@ async fn a_running_task_of_an_unknown_job_is_failed_cleanly() {
         engine.recover().await.unwrap(),
         RecoveryReport {
             resumed: 0,
-            failed: 1
+            failed: 1,
+            canceled: 0
         }
     );
     let task = engine.get(retired.id).await.unwrap();

@@ -105,6 +105,9 @@ impl Config {
         if self.task_workers == 0 {
             bail!("task_workers must be at least 1");
         }
+        if self.task_lease.is_zero() {
+            bail!("tasks.lease_seconds must be positive");
+        }
         if self.session_idle.is_zero() || self.refresh_idle.is_zero() {
             bail!("session_idle_seconds and refresh_idle_seconds must be positive");
         }
