@@ -115,7 +115,7 @@ impl FileConfig {
             &mut c.task_retention,
             self.tasks
                 .retention_hours
-                .map(|h| Duration::from_secs(h * 3600)),
+                .map(|h| Duration::from_secs(h.saturating_mul(3600))),
         );
         set(
             &mut c.task_lease,

@@ -105,7 +105,7 @@ impl ConfigFlags {
         set(
             &mut c.task_retention,
             self.task_retention_hours
-                .map(|h| Duration::from_secs(h * 3600)),
+                .map(|h| Duration::from_secs(h.saturating_mul(3600))),
         );
         set(
             &mut c.task_lease,
