@@ -3,7 +3,7 @@
 mod caller;
 pub mod credentials;
 mod family;
-mod json;
+pub mod json;
 pub mod metrics;
 mod problem;
 mod query;

@@ -115,7 +115,7 @@ impl App {
         let s = self.services.clone();
         Router::new()
             .nest("/fleet-lcm", depot_api_fleet_lcm::router(s.clone()))
-            .nest("/api", depot_api_vsphere::router(s.clone()))
+            .nest("/api", depot_api_vsphere::router(s.clone(), Vec::new()))
             .nest("/v1", depot_api_sddc_manager::router(s))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)

@@ -1,5 +1,4 @@
 //! Wire DTOs, exactly as in the contract (snake_case).
 
 pub mod message;
-pub mod session;
 pub mod task;

@@ -3,6 +3,7 @@
 
 mod api_errors;
 mod config_file;
+mod jsonrpc;
 mod ops;
 mod process;
 mod sessions;

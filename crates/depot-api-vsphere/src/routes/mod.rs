@@ -1,4 +1,0 @@
-//! Handlers, one file per service.
-
-pub mod session;
-pub mod tasks;

@@ -1,0 +1,195 @@
+//! vAPI JSON-RPC 2.0 at `POST /api`, the protocol of the official Python SDK.
+//!
+//! Every answer is HTTP 200 with the request's `id` echoed (or `null` when it cannot be
+//! read) and either `result.output` or `result.error`, a typed vAPI standard error.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use depot_auth::Secret;
+use depot_http::{ClientAddr, Credentials, Problem};
+use depot_model::{ErrorKind, Message};
+use serde_json::{Value, json};
+
+use super::VsphereState;
+use super::codec::{decode, encode, encode_error};
+use super::registry::Call;
+use super::types::Type;
+use crate::error::VsphereFamily;
+
+/// Security scheme of user name and password.
+pub const SCHEME_USER_PASS: &str = "com.vmware.vapi.std.security.user_pass";
+/// Security scheme of a session id.
+pub const SCHEME_SESSION_ID: &str = "com.vmware.vapi.std.security.session_id";
+
+/// `POST /api`.
+pub async fn endpoint(
+    State(state): State<VsphereState>,
+    ClientAddr(client): ClientAddr,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let (id, outcome) = match body {
+        Ok(bytes) => invoke(&state, client, &bytes).await,
+        Err(e) => (
+            Value::Null,
+            Err(invalid_request(format!(
+                "The request cannot be read: {}",
+                e.body_text()
+            ))),
+        ),
+    };
+    let result = match outcome {
+        Ok(output) => json!({"output": output}),
+        Err(problem) => {
+            if problem.kind == ErrorKind::Internal {
+                tracing::warn!(code = problem.code, "JSON-RPC call failed internally");
+            }
+            let status = <VsphereFamily as depot_http::Family>::status(&problem);
+            let body = <VsphereFamily as depot_http::Family>::body(&problem, status, "");
+            json!({"error": encode_error(&body)})
+        }
+    };
+    (
+        StatusCode::OK,
+        axum::Json(json!({"jsonrpc": "2.0", "id": id, "result": result})),
+    )
+        .into_response()
+}
+
+/// Parses and runs one request; returns the id to echo and the typed output.
+async fn invoke(
+    state: &VsphereState,
+    client: String,
+    bytes: &[u8],
+) -> (Value, Result<Value, Problem>) {
+    let request: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                Value::Null,
+                Err(invalid_request(format!(
+                    "The request is not valid JSON: {e}"
+                ))),
+            );
+        }
+    };
+    let id = match request.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => {
+            return (
+                Value::Null,
+                Err(invalid_request(
+                    "The request has no id (string or number)".to_owned(),
+                )),
+            );
+        }
+    };
+    (id, run(state, client, &request).await)
+}
+
+async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Value, Problem> {
+    if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(invalid_request("jsonrpc must be \"2.0\"".to_owned()));
+    }
+    if request.get("method").and_then(Value::as_str) != Some("invoke") {
+        return Err(invalid_request("method must be \"invoke\"".to_owned()));
+    }
+    let params = request
+        .get("params")
+        .filter(|p| p.is_object())
+        .ok_or_else(|| invalid_request("params must be an object".to_owned()))?;
+    let service = params
+        .get("serviceId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let operation = params
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let (base, as_task) = operation
+        .strip_suffix("$task")
+        .map_or((operation, false), |b| (b, true));
+    let op = state
+        .registry
+        .find(service, base)
+        .filter(|op| !as_task || op.task_result.is_some())
+        .ok_or_else(|| operation_not_found(service, operation))?;
+    let credentials = credentials(params.get("ctx").and_then(|c| c.get("securityCtx")))?;
+    let input = params.get("input").unwrap_or(&Value::Null);
+    let input = match decode(input, &Type::Struct(op.input), "operation-input") {
+        Ok(Value::Object(fields)) => fields,
+        Ok(_) => serde_json::Map::new(),
+        Err(e) => return Err(Problem::invalid("INVALID_ARGUMENT", e.to_string())),
+    };
+    let call = Call {
+        services: state.services.clone(),
+        credentials,
+        principal: None,
+        input,
+        client,
+        as_task,
+    };
+    let output = state.registry.execute(op, call).await?;
+    let ty = if as_task { &Type::String } else { op.output };
+    Ok(encode(&output, ty, &|s, o| {
+        state.registry.task_result(s, o)
+    }))
+}
+
+/// Reads `securityCtx`: user/password, a session id, or nothing.
+fn credentials(ctx: Option<&Value>) -> Result<Option<Credentials>, Problem> {
+    let Some(ctx) = ctx.filter(|c| !c.is_null()) else {
+        return Ok(None);
+    };
+    let text = |name: &str| ctx.get(name).and_then(Value::as_str);
+    match text("schemeId") {
+        Some(SCHEME_USER_PASS) => match (text("userName"), text("password")) {
+            (Some(user), Some(password)) => Ok(Some(Credentials::Basic {
+                user: user.to_owned(),
+                password: Secret::new(password),
+            })),
+            _ => Err(unauthenticated(
+                "The user_pass scheme needs userName and password",
+            )),
+        },
+        Some(SCHEME_SESSION_ID) => text("sessionId")
+            .map(|id| Some(Credentials::SessionId(Secret::new(id))))
+            .ok_or_else(|| unauthenticated("The session_id scheme needs a sessionId")),
+        Some(other) => Err(unauthenticated(&format!(
+            "Security scheme {other} is not supported"
+        ))),
+        None => Err(unauthenticated("securityCtx has no schemeId")),
+    }
+}
+
+fn invalid_request(text: String) -> Problem {
+    Problem::new(
+        ErrorKind::Invalid,
+        "INVALID_REQUEST",
+        Message::new("com.vmware.vapi.invalid_request", text),
+    )
+    .with_status(StatusCode::BAD_REQUEST)
+}
+
+fn operation_not_found(service: &str, operation: &str) -> Problem {
+    Problem::new(
+        ErrorKind::NotFound,
+        "OPERATION_NOT_FOUND",
+        Message::new(
+            "com.vmware.vapi.operation_not_found",
+            format!("Operation {operation} of service {service} does not exist"),
+        )
+        .arg("service", service)
+        .arg("operation", operation),
+    )
+}
+
+fn unauthenticated(text: &str) -> Problem {
+    Problem::new(
+        ErrorKind::Unauthenticated,
+        "UNAUTHENTICATED",
+        Message::new("com.vmware.vapi.unauthenticated", text),
+    )
+}
