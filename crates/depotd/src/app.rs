@@ -115,7 +115,10 @@ impl App {
         let s = self.services.clone();
         Router::new()
             .nest("/fleet-lcm", depot_api_fleet_lcm::router(s.clone()))
-            .nest("/api", depot_api_vsphere::router(s.clone(), Vec::new()))
+            .nest(
+                "/api",
+                depot_api_vsphere::router(s.clone(), vsphere_operations()),
+            )
             .nest("/v1", depot_api_sddc_manager::router(s))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
@@ -123,6 +126,18 @@ impl App {
             .layer(axum::middleware::from_fn(depot_http::metrics::layer))
             .layer(axum::middleware::from_fn(depot_http::request_id::layer))
     }
+}
+
+impl App {
+    /// The registry of every vSphere operation served.
+    pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry {
+        depot_api_vsphere::registry(vsphere_operations())
+    }
+}
+
+/// The vSphere operations of the other vSphere families (none yet beyond CIS).
+fn vsphere_operations() -> Vec<&'static depot_api_vsphere::Operation> {
+    Vec::new()
 }
 
 /// A database URL without its password, for messages.

@@ -1,44 +1,38 @@
-//! The OpenAPI document of the REST routes, built from one table.
+//! The OpenAPI document of the REST routes: the fleet-lcm, SDDC Manager and
+//! operations routes from one table here, the vSphere routes from their registry.
 
 use serde_json::{Map, Value, json};
 
 /// One documented operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
     /// HTTP method, lower case.
-    pub method: &'static str,
+    pub method: String,
     /// Path template as served.
-    pub path: &'static str,
+    pub path: String,
     /// Upstream operation id (binding name).
-    pub operation_id: &'static str,
+    pub operation_id: String,
     /// API family tag.
     pub tag: &'static str,
     /// One-line summary.
-    pub summary: &'static str,
+    pub summary: String,
     /// Success status.
     pub status: u16,
 }
 
-const fn op(
-    method: &'static str,
-    path: &'static str,
-    operation_id: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    status: u16,
-) -> Operation {
-    Operation {
-        method,
-        path,
-        operation_id,
-        tag,
-        summary,
-        status,
-    }
-}
+/// method, path, operation id, tag, summary, success status.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    u16,
+);
 
-/// Every REST operation served, in contract order per family.
-pub const OPERATIONS: &[Operation] = &[
-    op(
+/// The fleet-lcm, SDDC Manager and operations routes, in contract order per family.
+const TABLE: &[Row] = &[
+    (
         "get",
         "/fleet-lcm/v1/tasks",
         "get_tasks",
@@ -46,7 +40,7 @@ pub const OPERATIONS: &[Operation] = &[
         "List tasks (filters and paging)",
         200,
     ),
-    op(
+    (
         "get",
         "/fleet-lcm/v1/tasks/{taskId}",
         "get_task",
@@ -54,7 +48,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Get a task",
         200,
     ),
-    op(
+    (
         "post",
         "/fleet-lcm/v1/tasks/{taskId}",
         "retry_task/cancel_task",
@@ -62,7 +56,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Retry or cancel a task (?action=retry|cancel)",
         200,
     ),
-    op(
+    (
         "get",
         "/fleet-lcm/v1/health",
         "get_health",
@@ -70,7 +64,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Fleet LCM health",
         200,
     ),
-    op(
+    (
         "post",
         "/v1/tokens",
         "create_token",
@@ -78,7 +72,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Issue an access and a refresh token",
         200,
     ),
-    op(
+    (
         "patch",
         "/v1/tokens/access-token/refresh",
         "refresh_access_token",
@@ -86,7 +80,7 @@ pub const OPERATIONS: &[Operation] = &[
         "New access token from a refresh token",
         200,
     ),
-    op(
+    (
         "delete",
         "/v1/tokens/refresh-token",
         "invalidate_refresh_token",
@@ -94,55 +88,15 @@ pub const OPERATIONS: &[Operation] = &[
         "Invalidate a refresh token",
         204,
     ),
-    op(
+    (
         "post",
-        "/api/session",
-        "com.vmware.cis.session.create",
+        "/api",
+        "invoke",
         "vsphere",
-        "Create a session (Basic auth)",
-        201,
-    ),
-    op(
-        "get",
-        "/api/session",
-        "com.vmware.cis.session.get",
-        "vsphere",
-        "Get the current session",
+        "vAPI JSON-RPC 2.0: every vSphere operation",
         200,
     ),
-    op(
-        "delete",
-        "/api/session",
-        "com.vmware.cis.session.delete",
-        "vsphere",
-        "Delete the current session",
-        204,
-    ),
-    op(
-        "get",
-        "/api/cis/tasks",
-        "com.vmware.cis.tasks.list",
-        "vsphere",
-        "List tasks",
-        200,
-    ),
-    op(
-        "get",
-        "/api/cis/tasks/{task}",
-        "com.vmware.cis.tasks.get",
-        "vsphere",
-        "Get a task",
-        200,
-    ),
-    op(
-        "post",
-        "/api/cis/tasks/{task}",
-        "com.vmware.cis.tasks.cancel",
-        "vsphere",
-        "Cancel a task (?action=cancel)",
-        204,
-    ),
-    op(
+    (
         "get",
         "/health",
         "health",
@@ -150,7 +104,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Health of database and blob store",
         200,
     ),
-    op(
+    (
         "get",
         "/metrics",
         "metrics",
@@ -158,7 +112,7 @@ pub const OPERATIONS: &[Operation] = &[
         "Prometheus metrics",
         200,
     ),
-    op(
+    (
         "get",
         "/openapi.json",
         "openapi",
@@ -168,18 +122,48 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Every REST operation served.
+pub fn operations(registry: &depot_api_vsphere::Registry) -> Vec<Operation> {
+    let fixed = TABLE
+        .iter()
+        .map(|(method, path, id, tag, summary, status)| Operation {
+            method: (*method).to_owned(),
+            path: (*path).to_owned(),
+            operation_id: (*id).to_owned(),
+            tag,
+            summary: (*summary).to_owned(),
+            status: *status,
+        });
+    let vsphere = registry.operations().iter().filter_map(|op| {
+        let rest = op.rest?;
+        let id = format!("{}.{}", op.service, op.operation);
+        Some(Operation {
+            method: rest.method.to_ascii_lowercase(),
+            path: format!("/api{}", rest.path),
+            summary: match rest.action {
+                Some(action) => format!("{id} (?action={action})"),
+                None => id.clone(),
+            },
+            operation_id: id,
+            tag: "vsphere",
+            status: rest.status,
+        })
+    });
+    fixed.chain(vsphere).collect()
+}
+
 /// The OpenAPI 3.1 document.
-pub fn document() -> Value {
+pub fn document(registry: &depot_api_vsphere::Registry) -> Value {
     let mut paths: Map<String, Value> = Map::new();
-    for o in OPERATIONS {
+    for o in operations(registry) {
         let params: Vec<Value> = o
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        let entry = paths.entry(o.path.to_owned()).or_insert_with(|| json!({}));
-        entry[o.method] = json!({
+        let entry = paths.entry(o.path.clone()).or_insert_with(|| json!({}));
+        entry[o.method.as_str()] = json!({
             "operationId": o.operation_id,
             "tags": [o.tag],
             "summary": o.summary,

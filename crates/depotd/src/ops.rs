@@ -77,8 +77,8 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
 }
 
 /// `GET /openapi.json`.
-async fn openapi_doc() -> impl IntoResponse {
-    axum::Json(openapi::document())
+async fn openapi_doc(State(app): State<App>) -> impl IntoResponse {
+    axum::Json(openapi::document(&app.vsphere_registry()))
 }
 
 /// The process-wide Prometheus recorder, installed on first use.

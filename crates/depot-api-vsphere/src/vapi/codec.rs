@@ -6,6 +6,7 @@
 //! k, "value": v}}}]`, lists as arrays, scalars bare.
 
 use base64::Engine;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::std_types::{LOCALIZABLE_MESSAGE, error_id};
@@ -30,6 +31,15 @@ pub type ResultTypes<'a> = &'a dyn Fn(&str, &str) -> Option<&'static Type>;
 /// Decodes a typed JSON-RPC value into its canonical form.
 pub fn decode(value: &Value, ty: &Type, path: &str) -> Result<Value, DecodeError> {
     decode_at(value, ty, path, 0)
+}
+
+/// `path.name`. Paths are only built while descending; they are short.
+fn join(path: &str, name: &str) -> String {
+    let mut p = String::with_capacity(path.len() + name.len() + 1);
+    p.push_str(path);
+    p.push('.');
+    p.push_str(name);
+    p
 }
 
 fn fail(path: &str, message: impl Into<String>) -> DecodeError {
@@ -136,16 +146,15 @@ fn decode_struct(
     };
     let mut out = Map::new();
     for f in def.fields {
-        let here = format!("{path}.{}", f.name);
         match fields.get(f.name) {
             Some(v) => {
-                let decoded = decode_at(v, &f.ty, &here, depth + 1)?;
+                let decoded = decode_at(v, &f.ty, &join(path, f.name), depth + 1)?;
                 if !decoded.is_null() {
                     out.insert(f.name.to_owned(), decoded);
                 }
             }
             None if matches!(f.ty, Type::Optional(_)) => {}
-            None => return Err(fail(&here, "required field is missing")),
+            None => return Err(fail(&join(path, f.name), "required field is missing")),
         }
     }
     Ok(Value::Object(out))
@@ -178,60 +187,162 @@ fn decode_map(value: &Value, inner: &Type, path: &str, depth: usize) -> Result<V
 
 /// Encodes a canonical value into the typed JSON-RPC form.
 pub fn encode(value: &Value, ty: &Type, results: ResultTypes<'_>) -> Value {
-    match ty {
-        Type::Optional(inner) => {
-            if value.is_null() {
-                json!({"OPTIONAL": null})
-            } else {
-                json!({"OPTIONAL": encode(value, inner, results)})
-            }
+    serde_json::to_value(Typed { value, ty, results }).unwrap_or(Value::Null)
+}
+
+/// A canonical value serialized in its typed JSON-RPC form, without building the
+/// typed tree first: responses are written straight from the canonical value.
+pub struct Typed<'a> {
+    /// The canonical value.
+    pub value: &'a Value,
+    /// Its type.
+    pub ty: &'a Type,
+    /// Result types of task operations.
+    pub results: ResultTypes<'a>,
+}
+
+impl Typed<'_> {
+    fn with<'b>(&'b self, value: &'b Value, ty: &'b Type) -> Typed<'b> {
+        Typed {
+            value,
+            ty,
+            results: self.results,
         }
-        Type::Struct(def) => encode_struct(value, def, results),
-        Type::List(inner) => Value::Array(
-            value.as_array().map_or_else(Vec::new, |a| a.iter().map(|v| encode(v, inner, results)).collect()),
-        ),
-        Type::Map(inner) => Value::Array(
-            value
-                .as_object()
-                .map_or_else(Vec::new, |o| {
-                    o.iter()
-                        .map(|(k, v)| json!({"STRUCTURE": {"map-entry": {"key": k, "value": encode(v, inner, results)}}}))
-                        .collect()
-                }),
-        ),
-        Type::Secret => json!({"SECRET": value}),
-        Type::Binary => json!({"BINARY": value}),
-        Type::AnyError => encode_error(value),
-        Type::TaskResult => encode_dynamic(value),
-        _ => value.clone(),
     }
 }
 
-fn encode_struct(value: &Value, def: &StructType, results: ResultTypes<'_>) -> Value {
-    let empty = Map::new();
-    let fields = value.as_object().unwrap_or(&empty);
-    let mut out = Map::new();
-    for f in def.fields {
-        let v = fields.get(f.name).unwrap_or(&Value::Null);
-        let encoded = match &f.ty {
-            Type::Optional(Type::TaskResult) if !v.is_null() => {
-                let service = fields
-                    .get("service")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let operation = fields
-                    .get("operation")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let inner = results(service, operation)
-                    .map_or_else(|| encode_dynamic(v), |t| encode(v, t, results));
-                json!({"OPTIONAL": inner})
+/// Serializes `{"<tag>": inner}`.
+fn tagged<S: Serializer, T: Serialize + ?Sized>(
+    s: S,
+    tag: &str,
+    inner: &T,
+) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(1))?;
+    m.serialize_entry(tag, inner)?;
+    m.end()
+}
+
+/// `{"map-entry": {"key": k, "value": v}}` inside a STRUCTURE.
+struct MapEntry<'a>(&'a str, Typed<'a>);
+
+impl Serialize for MapEntry<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Fields<'b>(&'b MapEntry<'b>);
+        impl Serialize for Fields<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("key", self.0.0)?;
+                m.serialize_entry("value", &self.0.1)?;
+                m.end()
             }
-            ty => encode(v, ty, results),
-        };
-        out.insert(f.name.to_owned(), encoded);
+        }
+        struct Entry<'b>(&'b MapEntry<'b>);
+        impl Serialize for Entry<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                tagged(s, "map-entry", &Fields(self.0))
+            }
+        }
+        tagged(s, "STRUCTURE", &Entry(self))
     }
-    json!({"STRUCTURE": {def.id: out}})
+}
+
+/// A structure's fields, in declaration order.
+struct StructFields<'a>(&'a Typed<'a>, &'a StructType, Option<&'static Type>);
+
+impl Serialize for StructFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let StructFields(typed, def, result_type) = self;
+        let mut m = s.serialize_map(Some(def.fields.len()))?;
+        for f in def.fields {
+            let v = typed.value.get(f.name).unwrap_or(&Value::Null);
+            match (&f.ty, result_type) {
+                (Type::Optional(Type::TaskResult), Some(t)) if !v.is_null() => {
+                    m.serialize_entry(f.name, &Wrapped("OPTIONAL", typed.with(v, t)))?;
+                }
+                (ty, _) => m.serialize_entry(f.name, &typed.with(v, ty))?,
+            }
+        }
+        m.end()
+    }
+}
+
+/// `{"<struct id>": {fields}}`.
+struct ById<'a>(&'a Typed<'a>, &'a StructType, Option<&'static Type>);
+
+impl Serialize for ById<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        tagged(s, self.1.id, &StructFields(self.0, self.1, self.2))
+    }
+}
+
+/// `{"<tag>": typed}`.
+struct Wrapped<'a>(&'static str, Typed<'a>);
+
+impl Serialize for Wrapped<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        tagged(s, self.0, &self.1)
+    }
+}
+
+impl Serialize for Typed<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.ty {
+            Type::Optional(inner) => {
+                if self.value.is_null() {
+                    tagged(s, "OPTIONAL", &Value::Null)
+                } else {
+                    tagged(s, "OPTIONAL", &self.with(self.value, inner))
+                }
+            }
+            Type::Struct(def) => {
+                let result_type = if def
+                    .fields
+                    .iter()
+                    .any(|f| matches!(f.ty, Type::Optional(Type::TaskResult)))
+                {
+                    let text = |name: &str| {
+                        self.value
+                            .get(name)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    };
+                    (self.results)(text("service"), text("operation"))
+                } else {
+                    None
+                };
+                tagged(s, "STRUCTURE", &ById(self, def, result_type))
+            }
+            Type::List(inner) => {
+                let items = self.value.as_array().map_or(&[][..], Vec::as_slice);
+                s.collect_seq(items.iter().map(|v| self.with(v, inner)))
+            }
+            Type::Map(inner) => {
+                let empty = Map::new();
+                let entries = self.value.as_object().unwrap_or(&empty);
+                s.collect_seq(
+                    entries
+                        .iter()
+                        .map(|(k, v)| MapEntry(k, self.with(v, inner))),
+                )
+            }
+            Type::Secret => tagged(s, "SECRET", self.value),
+            Type::Binary => tagged(s, "BINARY", self.value),
+            Type::AnyError => encode_error(self.value).serialize(s),
+            Type::TaskResult => encode_dynamic(self.value.clone()).serialize(s),
+            _ => self.value.serialize(s),
+        }
+    }
+}
+
+/// `{"<tag>": inner}`.
+fn wrap(tag: &str, inner: Value) -> Value {
+    let mut m = Map::with_capacity(1);
+    m.insert(tag.to_owned(), inner);
+    Value::Object(m)
+}
+
+fn encode_struct(value: &Value, def: &'static StructType) -> Value {
+    encode(value, &Type::Struct(def), &|_, _| None)
 }
 
 /// Encodes the canonical REST error body `{error_type, messages, data}` as a vAPI error.
@@ -245,12 +356,12 @@ pub fn encode_error(body: &Value) -> Value {
         .and_then(Value::as_array)
         .map_or_else(Vec::new, |m| {
             m.iter()
-                .map(|msg| encode_struct(msg, &LOCALIZABLE_MESSAGE, &|_, _| None))
+                .map(|msg| encode_struct(msg, &LOCALIZABLE_MESSAGE))
                 .collect()
         });
     let data = match body.get("data") {
         None | Some(Value::Null) => json!({"OPTIONAL": null}),
-        Some(d) => json!({"OPTIONAL": encode_dynamic(d)}),
+        Some(d) => json!({"OPTIONAL": encode_dynamic(d.clone())}),
     };
     json!({"ERROR": {error_id(error_type): {
         "messages": messages,
@@ -260,18 +371,19 @@ pub fn encode_error(body: &Value) -> Value {
 }
 
 /// Encodes a value of unknown type: objects become dynamic structures.
-fn encode_dynamic(value: &Value) -> Value {
+fn encode_dynamic(value: Value) -> Value {
     match value {
         Value::Object(o) => {
-            let fields: Map<String, Value> = o
-                .iter()
-                .map(|(k, v)| (k.clone(), encode_dynamic(v)))
-                .collect();
-            json!({"STRUCTURE": {"com.vmware.vapi.dynamic_struct": fields}})
+            let fields: Map<String, Value> =
+                o.into_iter().map(|(k, v)| (k, encode_dynamic(v))).collect();
+            wrap(
+                "STRUCTURE",
+                wrap("com.vmware.vapi.dynamic_struct", Value::Object(fields)),
+            )
         }
-        Value::Array(a) => Value::Array(a.iter().map(encode_dynamic).collect()),
-        Value::Null => json!({"OPTIONAL": null}),
-        other => other.clone(),
+        Value::Array(a) => Value::Array(a.into_iter().map(encode_dynamic).collect()),
+        Value::Null => wrap("OPTIONAL", Value::Null),
+        other => other,
     }
 }
 

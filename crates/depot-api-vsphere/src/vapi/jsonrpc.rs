@@ -6,15 +6,16 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use depot_auth::Secret;
 use depot_http::{ClientAddr, Credentials, Problem};
 use depot_model::{ErrorKind, Message};
-use serde_json::{Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
 use super::VsphereState;
-use super::codec::{decode, encode, encode_error};
+use super::codec::{Typed, decode, encode_error};
 use super::registry::Call;
 use super::types::Type;
 use crate::error::VsphereFamily;
@@ -40,22 +41,63 @@ pub async fn endpoint(
             ))),
         ),
     };
-    let result = match outcome {
-        Ok(output) => json!({"output": output}),
+    let results = |s: &str, o: &str| state.registry.task_result(s, o);
+    let result = match &outcome {
+        Ok(output) => Reply::Output(Typed {
+            value: &output.value,
+            ty: output.ty,
+            results: &results,
+        }),
         Err(problem) => {
             if problem.kind == ErrorKind::Internal {
                 tracing::warn!(code = problem.code, "JSON-RPC call failed internally");
             }
-            let status = <VsphereFamily as depot_http::Family>::status(&problem);
-            let body = <VsphereFamily as depot_http::Family>::body(&problem, status, "");
-            json!({"error": encode_error(&body)})
+            let status = <VsphereFamily as depot_http::Family>::status(problem);
+            let body = <VsphereFamily as depot_http::Family>::body(problem, status, "");
+            Reply::Error(encode_error(&body))
         }
     };
-    (
-        StatusCode::OK,
-        axum::Json(json!({"jsonrpc": "2.0", "id": id, "result": result})),
-    )
-        .into_response()
+    match serde_json::to_vec(&Envelope { id: &id, result }) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => Problem::internal(&e).into_response(),
+    }
+}
+
+/// `{"jsonrpc": "2.0", "id": …, "result": {"output" | "error": …}}`.
+struct Envelope<'a> {
+    id: &'a Value,
+    result: Reply<'a>,
+}
+
+enum Reply<'a> {
+    Output(Typed<'a>),
+    Error(Value),
+}
+
+impl Serialize for Envelope<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Result<'b>(&'b Reply<'b>);
+        impl Serialize for Result<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(1))?;
+                match self.0 {
+                    Reply::Output(typed) => m.serialize_entry("output", typed)?,
+                    Reply::Error(error) => m.serialize_entry("error", error)?,
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("jsonrpc", "2.0")?;
+        m.serialize_entry("id", self.id)?;
+        m.serialize_entry("result", &Result(&self.result))?;
+        m.end()
+    }
 }
 
 /// Parses and runs one request; returns the id to echo and the typed output.
@@ -63,7 +105,7 @@ async fn invoke(
     state: &VsphereState,
     client: String,
     bytes: &[u8],
-) -> (Value, Result<Value, Problem>) {
+) -> (Value, Result<Output, Problem>) {
     let request: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -89,7 +131,7 @@ async fn invoke(
     (id, run(state, client, &request).await)
 }
 
-async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Value, Problem> {
+async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Output, Problem> {
     if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(invalid_request("jsonrpc must be \"2.0\"".to_owned()));
     }
@@ -133,9 +175,13 @@ async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Va
     };
     let output = state.registry.execute(op, call).await?;
     let ty = if as_task { &Type::String } else { op.output };
-    Ok(encode(&output, ty, &|s, o| {
-        state.registry.task_result(s, o)
-    }))
+    Ok(Output { value: output, ty })
+}
+
+/// An operation's canonical output and the type to encode it with.
+struct Output {
+    value: Value,
+    ty: &'static Type,
 }
 
 /// Reads `securityCtx`: user/password, a session id, or nothing.

@@ -1,0 +1,194 @@
+"""Fixtures of the end-to-end suite: one depotd per test session, driven with the
+official VCF SDK for Python.
+
+    depotd              the running server (harness.DepotServer)
+    http                a plain requests.Session trusting it (raw calls, not recorded)
+    sdk_session         a fresh requests.Session for SDK clients (JSON-RPC recorded)
+    vsphere_login       factory: user, password -> logged-in VsphereClient
+    vsphere_client      administrator's VsphereClient (JSON-RPC session)
+    vsphere_stub_config that client's StubConfiguration, for com.vmware.* stubs
+    bearer_token        administrator's access token from POST /v1/tokens
+    sddc_stub_config    vmware.sddc_manager bindings, bearer-authenticated
+    fleet_stub_config   vcf.fleet_lcm bindings, bearer-authenticated
+    add_user            factory: role -> (name, password), through the CLI
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, CorpusRecorder, DepotServer,
+                     rest_stub_config, trusting_session)
+
+# The server of this test session, for the report hook below.
+_SERVER: DepotServer | None = None
+_LOG_OFFSET = pytest.StashKey[int]()
+
+
+# --------------------------------------------------------------------- the server
+
+
+@pytest.fixture(scope="session")
+def depotd(tmp_path_factory) -> DepotServer:
+    """`depotd serve` over HTTPS on a free 127.0.0.1 port with a scratch data dir.
+
+    Binary: $DEPOTD_BIN or target/release/depotd. Log: target/e2e/depotd.log (the part
+    written during a failing test is attached to its report). Stopped with SIGTERM at
+    the end; anything but exit status 0 within 30 s fails the session.
+    """
+    global _SERVER
+    binary = Path(os.environ.get("DEPOTD_BIN") or REPO / "target" / "release" / "depotd")
+    if not os.access(binary, os.X_OK):
+        pytest.exit(f"no depotd binary at {binary}: run `cargo build --release -p depotd` or set DEPOTD_BIN", 2)
+    server = DepotServer(binary=binary, data_dir=tmp_path_factory.mktemp("depotd-data"))
+    problem = None
+    try:
+        server.start()
+    except RuntimeError as e:
+        problem = str(e)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    _SERVER = server
+    try:
+        yield server
+    finally:
+        _SERVER = None
+        complaint = server.stop(check=True)
+        if complaint:
+            pytest.fail(f"{complaint}\n{server.log_tail(50)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _mark_log(request, depotd):
+    """Remembers where the server log stood when the test began."""
+    request.node.stash[_LOG_OFFSET] = depotd.log_size()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attaches the server log written during a failing test to its report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _SERVER is not None:
+        start = item.stash.get(_LOG_OFFSET, 0)
+        text = _SERVER.log_since(start) or "(nothing logged at level info during this test)"
+        report.sections.append(("depotd log during this test", f"{text}\n(whole log: {_SERVER.log_file})"))
+
+
+# ------------------------------------------------------------------ HTTP sessions
+
+
+@pytest.fixture(scope="session")
+def corpus() -> CorpusRecorder:
+    return CorpusRecorder()
+
+
+@pytest.fixture
+def http(depotd) -> requests.Session:
+    """requests.Session trusting depotd's certificate; for hand-made calls."""
+    with trusting_session(depotd.tls_verify) as s:
+        yield s
+
+
+@pytest.fixture
+def sdk_session(depotd, corpus):
+    """Factory of sessions for SDK clients, recording their JSON-RPC requests.
+
+    One session per client: VsphereClient closes the session it was given when it is
+    garbage-collected, and the SDK mounts its own connection-pool adapters on it.
+    """
+    made = []
+
+    def make() -> requests.Session:
+        s = trusting_session(depotd.tls_verify, recorder=corpus)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+# ------------------------------------------------------------------------ users
+
+
+@pytest.fixture
+def add_user(depotd):
+    """Factory: role ("Admin", "Operator", "ReadOnly") -> (name, password).
+
+    `depotd user add NAME --role ROLE --data-dir DIR` with the password in
+    DEPOTD_USER_PASSWORD; the CLI writes to the running server's database.
+    """
+    return depotd.add_user
+
+
+# ----------------------------------------------------------------------- vSphere
+
+
+@pytest.fixture
+def vsphere_login(depotd, sdk_session):
+    """Factory: (user, password) -> VsphereClient logged in over vAPI JSON-RPC.
+
+    create_vsphere_client() posts com.vmware.cis.session/create to https://<server>/api
+    with a user_pass security context, then sends the session id in every request body.
+    Sessions still open at the end are deleted (errors ignored: a test may have ended
+    them already).
+    """
+    from vmware.vapi.vsphere.client import create_vsphere_client
+
+    clients = []
+
+    def login(user: str, password: str):
+        client = create_vsphere_client(server=depotd.hostport, username=user, password=password,
+                                       session=sdk_session())
+        clients.append(client)
+        return client
+
+    yield login
+    for client in clients:
+        try:
+            client.session_svc.delete()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def vsphere_client(vsphere_login):
+    """The administrator's VsphereClient."""
+    return vsphere_login(ADMIN_USER, ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def vsphere_stub_config(vsphere_client):
+    """The StubConfiguration behind a VsphereClient, for stubs it does not expose
+    (e.g. com.vmware.cis_client.Tasks). VsphereClient has no public accessor: its
+    attribute lookups fall through to the top StubFactory, whose `_stub_config` is the
+    JSON-RPC connector to https://<server>/api with the session security context."""
+    return vsphere_client._stub_config
+
+
+# ---------------------------------------------------------- SDDC Manager, fleet-lcm
+
+
+@pytest.fixture
+def bearer_token(depotd, http) -> str:
+    """An access token for the administrator from `POST /v1/tokens`."""
+    r = http.post(f"{depotd.url}/v1/tokens", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+    assert r.status_code in (200, 201), r.text
+    return r.json()["accessToken"]
+
+
+@pytest.fixture
+def sddc_stub_config(depotd, sdk_session, bearer_token):
+    """vmware.sddc_manager bindings: base URL = host root (templates are /v1/...)."""
+    return rest_stub_config(sdk_session(), depotd.url, bearer_token)
+
+
+@pytest.fixture
+def fleet_stub_config(depotd, sdk_session, bearer_token):
+    """vcf.fleet_lcm bindings: base URL = https://host:port/fleet-lcm."""
+    return rest_stub_config(sdk_session(), f"{depotd.url}/fleet-lcm", bearer_token)

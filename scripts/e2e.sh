@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# End-to-end suite: drives a release depotd with the official VCF SDK for Python.
+#
+#   scripts/e2e.sh [pytest args...]      e.g. scripts/e2e.sh -k fleet -x
+#
+# 1. Python venv in target/e2e-venv with e2e/requirements.txt, rebuilt only when the
+#    requirements (or the Python interpreter) change. Needs python3 with the venv
+#    module (Debian: python3-venv) and access to PyPI. PYTHON=... picks the interpreter.
+# 2. cargo build --release --locked -p depotd (skipped when DEPOTD_BIN names a binary).
+# 3. pytest e2e -q; its exit status is this script's. "No tests collected" (5) fails.
+#
+# Outputs: target/e2e/depotd.log (server log), target/e2e-corpus/*.json (distinct
+# JSON-RPC requests the SDK sent, session ids replaced by a dummy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+venv=target/e2e-venv
+requirements=e2e/requirements.txt
+
+# The key: the requirements file plus the interpreter's version.
+key=$( { sha256sum "$requirements" | cut -d' ' -f1; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$venv/.key" 2>/dev/null || true)" != "$key" ]; then
+    echo "e2e: creating $venv" >&2
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    # Written last: an interrupted install is redone next time.
+    echo "$key" >"$venv/.key"
+fi
+
+if [ -z "${DEPOTD_BIN:-}" ]; then
+    cargo build --release --locked -p depotd
+fi
+
+status=0
+PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest e2e -q "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "e2e: no tests were collected" >&2
+    exit 1
+fi
+exit "$status"
