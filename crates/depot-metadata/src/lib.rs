@@ -12,7 +12,9 @@ mod store;
 
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter};
-pub use store::{BlobRefStore, InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore};
+pub use store::{
+    BlobRefStore, CatalogStore, InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore,
+};
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use depot_model::{
-    Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName,
+    CatalogVersion, Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User,
+    UserName,
 };
 
 use crate::{Page, PageRequest, Result, TaskFilter};
@@ -126,9 +127,32 @@ pub trait BlobRefStore: Send + Sync {
     async fn blob_references(&self) -> Result<Vec<String>>;
 }
 
+/// Accepted product version catalogs: the current one and the history.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// The current catalog version, if any was accepted.
+    async fn current_catalog(&self) -> Result<Option<CatalogVersion>>;
+
+    /// In one transaction: only if the current version's id is still `previous`
+    /// (`None`: no catalog yet), stores `version` as the next in the history, makes it
+    /// current and records that it references its content blob (owner
+    /// `catalog:<id>`). Returns the stored version (with its id), or `None` when another
+    /// writer changed the current version first.
+    async fn accept_catalog(
+        &self,
+        version: &CatalogVersion,
+        previous: Option<i64>,
+    ) -> Result<Option<CatalogVersion>>;
+
+    /// Every accepted version, oldest first.
+    async fn catalog_history(&self) -> Result<Vec<CatalogVersion>>;
+}
+
 /// Everything depotd keeps in its database.
 #[async_trait]
-pub trait MetadataStore: TaskStore + UserStore + SessionStore + BlobRefStore {
+pub trait MetadataStore:
+    TaskStore + UserStore + SessionStore + BlobRefStore + CatalogStore
+{
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod catalog;
 pub mod error_kind;
 pub mod message;
 pub mod privilege;
@@ -7,6 +8,7 @@ pub mod session;
 pub mod task;
 pub mod user;
 
+pub use catalog::{CatalogChange, CatalogVersion};
 pub use error_kind::ErrorKind;
 pub use message::Message;
 pub use privilege::{Privilege, Role};

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::VsphereState;
 use super::codec::{Typed, decode, encode_error};
-use super::registry::Call;
+use super::registry::{Call, Operation, Registry};
 use super::types::Type;
 use crate::error::VsphereFamily;
 
@@ -106,6 +106,29 @@ async fn invoke(
     client: String,
     bytes: &[u8],
 ) -> (Value, Result<Output, Problem>) {
+    let (id, parsed) = parse(&state.registry, bytes);
+    let outcome = match parsed {
+        Ok(request) => run(state, client, request).await,
+        Err(problem) => Err(problem),
+    };
+    (id, outcome)
+}
+
+/// A request that parsed: the operation to run, with its decoded input.
+pub struct Request {
+    /// The operation.
+    pub op: &'static Operation,
+    /// Invoked as `<op>$task`.
+    pub as_task: bool,
+    /// From `securityCtx`.
+    pub credentials: Option<Credentials>,
+    /// The canonical `operation-input` fields.
+    pub input: serde_json::Map<String, Value>,
+}
+
+/// Parses a JSON-RPC request body: the id to echo (`null` when unreadable) and the
+/// request, or the vAPI error to answer with. Pure: the fuzz target drives it.
+pub fn parse(registry: &Registry, bytes: &[u8]) -> (Value, Result<Request, Problem>) {
     let request: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -117,21 +140,20 @@ async fn invoke(
             );
         }
     };
-    let id = match request.get("id") {
-        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
-        _ => {
-            return (
-                Value::Null,
-                Err(invalid_request(
-                    "The request has no id (string or number)".to_owned(),
-                )),
-            );
+    match request.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => {
+            (id.clone(), parse_invocation(registry, &request))
         }
-    };
-    (id, run(state, client, &request).await)
+        _ => (
+            Value::Null,
+            Err(invalid_request(
+                "The request has no id (string or number)".to_owned(),
+            )),
+        ),
+    }
 }
 
-async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Output, Problem> {
+fn parse_invocation(registry: &Registry, request: &Value) -> Result<Request, Problem> {
     if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(invalid_request("jsonrpc must be \"2.0\"".to_owned()));
     }
@@ -142,19 +164,12 @@ async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Ou
         .get("params")
         .filter(|p| p.is_object())
         .ok_or_else(|| invalid_request("params must be an object".to_owned()))?;
-    let service = params
-        .get("serviceId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let operation = params
-        .get("operationId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let text = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
+    let (service, operation) = (text("serviceId"), text("operationId"));
     let (base, as_task) = operation
         .strip_suffix("$task")
         .map_or((operation, false), |b| (b, true));
-    let op = state
-        .registry
+    let op = registry
         .find(service, base)
         .filter(|op| !as_task || op.task_result.is_some())
         .ok_or_else(|| operation_not_found(service, operation))?;
@@ -165,6 +180,21 @@ async fn run(state: &VsphereState, client: String, request: &Value) -> Result<Ou
         Ok(_) => serde_json::Map::new(),
         Err(e) => return Err(Problem::invalid("INVALID_ARGUMENT", e.to_string())),
     };
+    Ok(Request {
+        op,
+        as_task,
+        credentials,
+        input,
+    })
+}
+
+async fn run(state: &VsphereState, client: String, request: Request) -> Result<Output, Problem> {
+    let Request {
+        op,
+        as_task,
+        credentials,
+        input,
+    } = request;
     let call = Call {
         services: state.services.clone(),
         credentials,

@@ -2,6 +2,7 @@
 //! `search_path`.
 
 mod blob_refs;
+mod catalogs;
 mod sessions;
 mod tasks;
 mod users;

@@ -5,6 +5,7 @@
 //! The backends differ in connection setup, placeholders (handled by the builder) and a
 //! few clauses (row locking, `GREATEST` vs `MAX`); everything else is written once here.
 
+mod catalog_record;
 mod db_error;
 mod task_filter;
 mod task_record;
@@ -15,6 +16,7 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::{MetadataError, Result};
 
+pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord};
 pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
 pub(crate) use task_filter::{push_count, push_list};
 pub(crate) use task_record::{

@@ -7,6 +7,7 @@
 //! processes. Readers use their own pool and never block the writer.
 
 mod blob_refs;
+mod catalogs;
 mod sessions;
 mod tasks;
 mod users;

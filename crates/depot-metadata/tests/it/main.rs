@@ -5,6 +5,7 @@
 
 mod backends;
 mod blob_refs;
+mod catalogs;
 mod connect;
 mod fixtures;
 mod sessions;

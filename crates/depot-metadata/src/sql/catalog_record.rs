@@ -1,0 +1,64 @@
+//! The stored form of accepted catalog versions.
+
+use depot_model::{CatalogChange, CatalogVersion, TaskId};
+
+use super::{from_millis, to_millis};
+use crate::{MetadataError, Result};
+
+/// The columns of `catalog_versions`, in the order of [`CatalogRecord`].
+pub(crate) const CATALOG_COLUMNS: &str = "id, sequence_number, content_digest, content_size, \
+     file_digest, change, accepted_by, accepted_at, task_id";
+
+/// A `catalog_versions` row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct CatalogRecord {
+    pub id: i64,
+    pub sequence_number: i64,
+    pub content_digest: String,
+    pub content_size: i64,
+    pub file_digest: String,
+    pub change: String,
+    pub accepted_by: String,
+    pub accepted_at: i64,
+    pub task_id: String,
+}
+
+impl CatalogRecord {
+    /// The stored form of `v` with history position `id`.
+    pub(crate) fn from_version(v: &CatalogVersion, id: i64) -> Self {
+        Self {
+            id,
+            sequence_number: v.sequence_number,
+            content_digest: v.content_digest.clone(),
+            content_size: i64::try_from(v.content_size).unwrap_or(i64::MAX),
+            file_digest: v.file_digest.clone(),
+            change: v.change.as_str().to_owned(),
+            accepted_by: v.accepted_by.clone(),
+            accepted_at: to_millis(v.accepted_at),
+            task_id: v.task_id.to_string(),
+        }
+    }
+
+    /// The domain record; `Corrupt` when a column does not decode.
+    pub(crate) fn into_version(self) -> Result<CatalogVersion> {
+        let corrupt = |detail: String| MetadataError::Corrupt {
+            what: "catalog version",
+            detail,
+        };
+        Ok(CatalogVersion {
+            id: self.id,
+            sequence_number: self.sequence_number,
+            content_digest: self.content_digest,
+            content_size: u64::try_from(self.content_size).map_err(|e| corrupt(e.to_string()))?,
+            file_digest: self.file_digest,
+            change: CatalogChange::parse(&self.change)
+                .ok_or_else(|| corrupt(format!("change {:?}", self.change)))?,
+            accepted_by: self.accepted_by,
+            accepted_at: from_millis(self.accepted_at, "catalog version", "accepted_at")?,
+            task_id: self
+                .task_id
+                .parse::<TaskId>()
+                .map_err(|e| corrupt(e.to_string()))?,
+        })
+    }
+}

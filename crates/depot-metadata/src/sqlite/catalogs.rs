@@ -1,0 +1,99 @@
+//! [`CatalogStore`] on SQLite.
+
+use async_trait::async_trait;
+use depot_model::CatalogVersion;
+
+use super::SqliteStore;
+use crate::sql::{CATALOG_COLUMNS, CatalogRecord, query_error, unique_violation};
+use crate::{CatalogStore, Result};
+
+#[async_trait]
+impl CatalogStore for SqliteStore {
+    async fn current_catalog(&self) -> Result<Option<CatalogVersion>> {
+        let sql = format!(
+            "SELECT {CATALOG_COLUMNS} FROM catalog_versions \
+             WHERE id = (SELECT version_id FROM catalog_current WHERE singleton = 1)"
+        );
+        let record: Option<CatalogRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_optional(&self.read)
+            .await
+            .map_err(query_error("current_catalog"))?;
+        record.map(CatalogRecord::into_version).transpose()
+    }
+
+    async fn accept_catalog(
+        &self,
+        version: &CatalogVersion,
+        previous: Option<i64>,
+    ) -> Result<Option<CatalogVersion>> {
+        let op = "accept_catalog";
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_error(op))?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version_id FROM catalog_current WHERE singleton = 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error(op))?;
+        if current != previous {
+            return Ok(None);
+        }
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM catalog_versions")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(query_error(op))?;
+        let r = CatalogRecord::from_version(version, next);
+        let insert = format!(
+            "INSERT INTO catalog_versions ({CATALOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(insert))
+            .bind(r.id)
+            .bind(r.sequence_number)
+            .bind(&r.content_digest)
+            .bind(r.content_size)
+            .bind(&r.file_digest)
+            .bind(&r.change)
+            .bind(&r.accepted_by)
+            .bind(r.accepted_at)
+            .bind(&r.task_id)
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            // A concurrent writer took the same position first.
+            Err(e) if unique_violation(&e).is_some() => return Ok(None),
+            Err(e) => return Err(query_error(op)(e)),
+        }
+        let upsert = sqlx::query("INSERT INTO catalog_current (singleton, version_id) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version_id = excluded.version_id").bind(next).execute(&mut *tx).await;
+        match upsert {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e).is_some() => return Ok(None),
+            Err(e) => return Err(query_error(op)(e)),
+        }
+        sqlx::query("INSERT OR IGNORE INTO blob_refs (digest, owner) VALUES (?, ?)")
+            .bind(&r.content_digest)
+            .bind(format!("catalog:{next}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(op))?;
+        tx.commit().await.map_err(query_error(op))?;
+        Ok(Some(CatalogVersion {
+            id: next,
+            ..version.clone()
+        }))
+    }
+
+    async fn catalog_history(&self) -> Result<Vec<CatalogVersion>> {
+        let sql = format!("SELECT {CATALOG_COLUMNS} FROM catalog_versions ORDER BY id");
+        let records: Vec<CatalogRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await
+            .map_err(query_error("catalog_history"))?;
+        records
+            .into_iter()
+            .map(CatalogRecord::into_version)
+            .collect()
+    }
+}
