@@ -199,7 +199,7 @@ class DepotServer:
     log_file: Path = LOG_FILE
     port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
-    # Path of the pinned certificate, or False in the fallback mode (see start()).
+    # Path of the pinned certificate, or False in the fallback mode (see _wait_healthy).
     tls_verify: Verify = True
     _saved_env: dict = field(default_factory=dict)
     _users_added: int = 0

@@ -18,8 +18,10 @@ python=${PYTHON:-python3}
 venv=target/e2e-venv
 requirements=e2e/requirements.txt
 
+sha256() { if command -v sha256sum >/dev/null; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
+
 # The key: the requirements file plus the interpreter's version.
-key=$( { sha256sum "$requirements" | cut -d' ' -f1; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)
+key=$( { sha256 <"$requirements"; "$python" -c 'import sys; print(sys.version)'; } | sha256)
 if [ "$(cat "$venv/.key" 2>/dev/null || true)" != "$key" ]; then
     echo "e2e: creating $venv" >&2
     rm -rf "$venv"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: every crate's unit and integration tests, with the metadata
-# conformance suite on SQLite and on PostgreSQL.
+# conformance suite on SQLite and on PostgreSQL, then the end-to-end suite that drives
+# the release server with the official VCF SDK for Python (scripts/e2e.sh).
 #
 # PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
 # own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
@@ -15,3 +16,4 @@ fi
 export DEPOTD_REQUIRE_POSTGRES=1
 
 cargo test --workspace --locked "$@"
+./scripts/e2e.sh

@@ -1,15 +1,19 @@
 //! Slowing down repeated failed logins.
 //!
 //! Failures are counted per user name and per client address. From the fourth
-//! consecutive failure on either key, every further attempt waits before it is checked:
-//! 250 ms, doubling per failure, capped at 8 s. A success clears the user's count.
-//! Counts fade after 15 minutes without failures.
+//! consecutive failure for a user name, or the twenty-first from one address (many
+//! users may share an address behind NAT), every further attempt waits before it is
+//! checked: 250 ms, doubling per failure, capped at 8 s. A success clears the user's
+//! count. Counts fade after 15 minutes without failures.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const FREE_ATTEMPTS: u32 = 3;
+/// Failures allowed for one user name before attempts are slowed.
+const FREE_ATTEMPTS_PER_USER: u32 = 3;
+/// Failures allowed from one client address before attempts are slowed.
+const FREE_ATTEMPTS_PER_CLIENT: u32 = 20;
 const BASE_DELAY: Duration = Duration::from_millis(250);
 const MAX_DELAY: Duration = Duration::from_secs(8);
 const FORGET_AFTER: Duration = Duration::from_mins(15);
@@ -32,9 +36,9 @@ impl Throttle {
     pub(crate) fn delay(&self, keys: &[String]) -> Duration {
         let map = self.lock();
         keys.iter()
-            .filter_map(|k| map.get(k))
-            .filter(|f| f.last.elapsed() < FORGET_AFTER)
-            .map(|f| delay_for(f.count))
+            .filter_map(|k| map.get(k).map(|f| (k, f)))
+            .filter(|(_, f)| f.last.elapsed() < FORGET_AFTER)
+            .map(|(k, f)| delay_for(f.count, free_attempts(k)))
             .max()
             .unwrap_or(Duration::ZERO)
     }
@@ -75,11 +79,19 @@ impl Throttle {
     }
 }
 
-fn delay_for(failures: u32) -> Duration {
-    if failures <= FREE_ATTEMPTS {
+fn free_attempts(key: &str) -> u32 {
+    if key.starts_with("client:") {
+        FREE_ATTEMPTS_PER_CLIENT
+    } else {
+        FREE_ATTEMPTS_PER_USER
+    }
+}
+
+fn delay_for(failures: u32, free: u32) -> Duration {
+    if failures <= free {
         return Duration::ZERO;
     }
-    let doublings = (failures - FREE_ATTEMPTS - 1).min(10);
+    let doublings = (failures - free - 1).min(10);
     (BASE_DELAY * 2u32.pow(doublings)).min(MAX_DELAY)
 }
 
@@ -97,6 +109,14 @@ mod tests {
         assert_eq!(t.delay(&keys), Duration::ZERO);
         t.failed(&keys);
         assert_eq!(t.delay(&keys), BASE_DELAY);
+        // An address is allowed more failures than one user name.
+        let client = vec!["client:10.0.0.1".to_owned()];
+        for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
+            t.failed(&client);
+        }
+        assert_eq!(t.delay(&client), Duration::ZERO);
+        t.failed(&client);
+        assert_eq!(t.delay(&client), BASE_DELAY);
         t.failed(&keys);
         assert_eq!(t.delay(&keys), BASE_DELAY * 2);
         for _ in 0..20 {

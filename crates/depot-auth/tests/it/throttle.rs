@@ -1,7 +1,7 @@
 //! Slowing down repeated failed logins.
 //!
-//! Documented in `throttle.rs`: three free failures per user name and per client
-//! address, then 250 ms before the next check, doubling per further failure; a success
+//! Documented in `throttle.rs`: three free failures per user name (twenty per client
+//! address), then 250 ms before the next check, doubling per further failure; a success
 //! clears the user's count (not the client's). The lower bounds asserted here are that
 //! deliberate delay, not the speed of anything; the reset is shown by the order in
 //! which two concurrent attempts are answered.
