@@ -4,15 +4,46 @@ mod error;
 mod routes;
 mod wire;
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::routing::{patch, post};
+use axum::extract::FromRef;
+use axum::routing::{get, patch, post};
+use depot_catalog_service::CatalogService;
 use depot_http::Services;
 
 pub use error::SddcFamily;
 
+/// State of the SDDC Manager routes.
+#[derive(Clone)]
+pub struct SddcState {
+    /// Shared services.
+    pub services: Services,
+    /// Product version catalogs.
+    pub catalogs: Arc<CatalogService>,
+}
+
+impl FromRef<SddcState> for Services {
+    fn from_ref(state: &SddcState) -> Services {
+        state.services.clone()
+    }
+}
+
 /// The family's routes, to be nested at `/v1`, in the order of the contract.
-pub fn router(services: Services) -> Router {
+pub fn router(services: Services, catalogs: Arc<CatalogService>) -> Router {
     Router::new()
+        // vmware.sddc_manager.v1.product_version_catalogs: get content, upload (replace), update (merge)
+        .route(
+            "/product-version-catalogs",
+            get(routes::catalogs::get)
+                .post(routes::catalogs::upload)
+                .patch(routes::catalogs::update),
+        )
+        // vmware.sddc_manager.v1.product_version_catalogs.upload_tasks
+        .route(
+            "/product-version-catalogs/upload-tasks/{task_id}",
+            get(routes::catalogs::get_upload_task),
+        )
         // POST /v1/tokens — create an access and refresh token pair
         .route("/tokens", post(routes::tokens::create))
         // PATCH /v1/tokens/access-token/refresh — new access token from a refresh token
@@ -29,5 +60,5 @@ pub fn router(services: Services) -> Router {
         .layer(axum::middleware::from_fn(
             depot_http::render_errors::<SddcFamily>,
         ))
-        .with_state(services)
+        .with_state(SddcState { services, catalogs })
 }

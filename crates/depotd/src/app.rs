@@ -7,6 +7,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
+use depot_catalog::TrustStore;
+use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache};
 use depot_http::Services;
 use depot_metadata::MetadataStore;
 use depot_tasks::{EngineSettings, Job, TaskEngine};
@@ -27,6 +29,8 @@ pub struct App {
     pub blobs: Arc<dyn BlobStore>,
     /// Services shared by the routers.
     pub services: Services,
+    /// Product version catalogs.
+    pub catalogs: Arc<CatalogService>,
 }
 
 impl App {
@@ -62,7 +66,15 @@ impl App {
                 cache_ttl: config.session_cache,
             },
         ));
+        let catalog_settings = catalog_settings(&config)?;
+        let catalog_cache = Arc::new(CurrentCache::default());
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
+        job_list.push(Arc::new(CatalogService::job(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            catalog_settings.clone(),
+            Arc::clone(&catalog_cache),
+        )));
         job_list.extend(extra_jobs);
         let tasks = TaskEngine::new(
             store.clone(),
@@ -75,11 +87,19 @@ impl App {
             },
             job_list,
         );
+        let catalogs = Arc::new(CatalogService::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            catalog_settings,
+            catalog_cache,
+            Arc::clone(&tasks),
+        ));
         Ok(Self {
             config: Arc::new(config),
             store,
             blobs,
             services: Services { auth, tasks },
+            catalogs,
         })
     }
 
@@ -119,7 +139,10 @@ impl App {
                 "/api",
                 depot_api_vsphere::router(s.clone(), vsphere_operations()),
             )
-            .nest("/v1", depot_api_sddc_manager::router(s))
+            .nest(
+                "/v1",
+                depot_api_sddc_manager::router(s, Arc::clone(&self.catalogs)),
+            )
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
@@ -138,6 +161,36 @@ impl App {
 /// The vSphere operations of the other vSphere families (none yet beyond CIS).
 fn vsphere_operations() -> Vec<&'static depot_api_vsphere::Operation> {
     Vec::new()
+}
+
+/// The catalog settings: the import directory (created if missing) and the trust
+/// anchors read from their PEM files.
+fn catalog_settings(config: &Config) -> anyhow::Result<CatalogSettings> {
+    let import_dir = config.import_dir();
+    std::fs::create_dir_all(&import_dir).with_context(|| {
+        format!(
+            "cannot create the import directory {}",
+            import_dir.display()
+        )
+    })?;
+    let mut trust = TrustStore::new();
+    for path in &config.catalog_trust {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read catalog trust file {}", path.display()))?;
+        trust
+            .add_pem(&pem)
+            .with_context(|| format!("catalog trust file {} is not usable", path.display()))?;
+    }
+    if trust.is_empty() {
+        tracing::warn!(
+            "no catalog trust anchors configured (--catalog-trust): every catalog upload will be refused as untrusted"
+        );
+    }
+    Ok(CatalogSettings {
+        import_dir,
+        max_file_bytes: config.max_catalog_bytes,
+        trust: Arc::new(trust),
+    })
 }
 
 /// A database URL without its password, for messages.

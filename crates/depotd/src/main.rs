@@ -22,6 +22,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => depotd::cli::serve::run(config).await,
         Command::User(cmd) => depotd::cli::user::run(&config, cmd).await,
+        Command::Catalog(cmd) => depotd::cli::catalog::run(&config, cmd).await,
         Command::Blobs(cmd) => depotd::cli::blobs::run(&config, cmd).await,
     }
 }

@@ -1,3 +1,4 @@
 //! Handlers, one file per resource.
 
+pub mod catalogs;
 pub mod tokens;

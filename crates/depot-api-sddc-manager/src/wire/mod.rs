@@ -1,3 +1,4 @@
 //! Wire DTOs, exactly as in the contract (camelCase).
 
+pub mod catalog;
 pub mod token;

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand.
 
 pub mod blobs;
+pub mod catalog;
 pub mod serve;
 pub mod user;
 
@@ -35,6 +36,9 @@ pub enum Command {
     /// Manage users (works against the same database as the server).
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Product version catalogs: sign, verify, history.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Blob store maintenance.
     #[command(subcommand)]
     Blobs(blobs::BlobsCommand),

@@ -25,7 +25,18 @@ pub struct FileConfig {
     #[serde(default)]
     pub tasks: TasksSection,
     #[serde(default)]
+    pub catalog: CatalogSection,
+    #[serde(default)]
     pub log: LogSection,
+}
+
+/// `[catalog]`.
+#[derive(Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSection {
+    pub import_dir: Option<PathBuf>,
+    pub trust: Option<Vec<PathBuf>>,
+    pub max_file_bytes: Option<u64>,
 }
 
 /// `[auth]`.
@@ -121,6 +132,14 @@ impl FileConfig {
             &mut c.task_lease,
             self.tasks.lease_seconds.map(Duration::from_secs),
         );
+        c.import_dir = self
+            .catalog
+            .import_dir
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or(c.import_dir.take());
+        set(&mut c.catalog_trust, self.catalog.trust.clone());
+        set(&mut c.max_catalog_bytes, self.catalog.max_file_bytes);
         set(&mut c.log_level, self.log.level.clone());
         if let Some(format) = &self.log.format {
             c.log_json = log_format(format)?;

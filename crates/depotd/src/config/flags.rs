@@ -57,6 +57,20 @@ pub struct ConfigFlags {
     /// Seconds a task claim lasts without renewal [default: 30].
     #[arg(long, env = "DEPOTD_TASK_LEASE_SECONDS", global = true)]
     pub task_lease_seconds: Option<u64>,
+    /// Directory catalog files are read from [default: <data-dir>/import].
+    #[arg(long, env = "DEPOTD_IMPORT_DIR", global = true)]
+    pub import_dir: Option<PathBuf>,
+    /// PEM file of catalog signature trust anchors (repeatable; env: comma-separated).
+    #[arg(
+        long,
+        env = "DEPOTD_CATALOG_TRUST",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub catalog_trust: Vec<PathBuf>,
+    /// Largest catalog or signature file in bytes [default: 67108864].
+    #[arg(long, env = "DEPOTD_MAX_CATALOG_BYTES", global = true)]
+    pub max_catalog_bytes: Option<u64>,
     /// Log filter [default: info].
     #[arg(long, env = "DEPOTD_LOG_LEVEL", global = true)]
     pub log_level: Option<String>,
@@ -111,6 +125,13 @@ impl ConfigFlags {
             &mut c.task_lease,
             self.task_lease_seconds.map(Duration::from_secs),
         );
+        if self.import_dir.is_some() {
+            c.import_dir.clone_from(&self.import_dir);
+        }
+        if !self.catalog_trust.is_empty() {
+            c.catalog_trust.clone_from(&self.catalog_trust);
+        }
+        set(&mut c.max_catalog_bytes, self.max_catalog_bytes);
         set(&mut c.log_level, self.log_level.clone());
         if let Some(format) = &self.log_format {
             c.log_json = super::file::log_format(format)?;

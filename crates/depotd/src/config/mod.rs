@@ -45,6 +45,13 @@ pub struct Config {
     pub task_retention: Duration,
     /// Task claim lease.
     pub task_lease: Duration,
+    /// Product version catalog files are read only under this directory; `None`
+    /// means `<data_dir>/import`.
+    pub import_dir: Option<PathBuf>,
+    /// PEM files of trust anchors (CA certificates, public keys) for catalog signatures.
+    pub catalog_trust: Vec<PathBuf>,
+    /// Largest catalog or signature file read.
+    pub max_catalog_bytes: u64,
     /// Log filter (`info`, `depotd=debug,info`, …).
     pub log_level: String,
     /// Log as JSON lines instead of text.
@@ -68,6 +75,9 @@ impl Default for Config {
             task_workers: 4,
             task_retention: Duration::from_hours(168),
             task_lease: Duration::from_secs(30),
+            import_dir: None,
+            catalog_trust: Vec::new(),
+            max_catalog_bytes: 64 * 1024 * 1024,
             log_level: "info".to_owned(),
             log_json: false,
         }
@@ -86,6 +96,13 @@ impl Config {
         flags.apply(&mut c)?;
         c.validate()?;
         Ok(c)
+    }
+
+    /// The import directory in effect.
+    pub fn import_dir(&self) -> PathBuf {
+        self.import_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("import"))
     }
 
     /// The database URL in effect.

@@ -2,9 +2,11 @@
 //! blob store, and the real binary for start-up, locking, signals and crashes.
 
 mod api_errors;
+mod catalogs;
 mod config_file;
 mod jsonrpc;
 mod ops;
+mod pki;
 mod process;
 mod sessions;
 mod support;

@@ -1,0 +1,117 @@
+//! `vmware.sddc_manager.v1.product_version_catalogs` (+ `.upload_tasks`).
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use depot_catalog_service::{CatalogServiceError, UploadMode};
+use depot_http::{BearerCaller, Json, Problem};
+use depot_model::{Message, Privilege, Task, TaskStatus};
+
+use crate::SddcState;
+use crate::error::SddcFamily;
+use crate::wire::catalog::{
+    ProductVersionCatalogUploadTask, ProductVersionCatalogWithSignatureSpec,
+};
+
+/// `GET /v1/product-version-catalogs` — get_product_version_catalog_content.
+pub async fn get(
+    State(state): State<SddcState>,
+    BearerCaller(caller): BearerCaller,
+) -> Result<Response, Problem> {
+    caller.require(Privilege::SystemRead)?;
+    let bytes = state.catalogs.current().await.map_err(problem)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+/// `POST /v1/product-version-catalogs` — upload_product_version_catalog_with_signature.
+pub async fn upload(
+    state: State<SddcState>,
+    caller: BearerCaller,
+    spec: Json<ProductVersionCatalogWithSignatureSpec>,
+) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
+    submit(state, caller, spec, UploadMode::Replace).await
+}
+
+/// `PATCH /v1/product-version-catalogs` — update_product_version_catalog_patches.
+pub async fn update(
+    state: State<SddcState>,
+    caller: BearerCaller,
+    spec: Json<ProductVersionCatalogWithSignatureSpec>,
+) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
+    submit(state, caller, spec, UploadMode::Merge).await
+}
+
+async fn submit(
+    State(state): State<SddcState>,
+    BearerCaller(caller): BearerCaller,
+    Json(spec): Json<ProductVersionCatalogWithSignatureSpec>,
+    mode: UploadMode,
+) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
+    caller.require(Privilege::CatalogUpdate)?;
+    let task = state
+        .catalogs
+        .submit(
+            mode,
+            spec.product_version_catalog_file_path,
+            spec.signature_file_path,
+            caller.user.as_str(),
+        )
+        .await
+        .map_err(problem)?;
+    Ok((StatusCode::ACCEPTED, Json(upload_task(&task))))
+}
+
+/// `GET /v1/product-version-catalogs/upload-tasks/{taskId}` — get_product_version_catalog_upload_task.
+pub async fn get_upload_task(
+    State(state): State<SddcState>,
+    BearerCaller(caller): BearerCaller,
+    Path(task_id): Path<String>,
+) -> Result<Json<ProductVersionCatalogUploadTask>, Problem> {
+    caller.require(Privilege::SystemRead)?;
+    let task = state
+        .catalogs
+        .upload_task(&task_id)
+        .await
+        .map_err(problem)?;
+    Ok(Json(upload_task(&task)))
+}
+
+fn upload_task(t: &Task) -> ProductVersionCatalogUploadTask {
+    let status = match t.status {
+        TaskStatus::Pending | TaskStatus::Running => "IN_PROGRESS",
+        TaskStatus::Succeeded => "SUCCEEDED",
+        TaskStatus::Failed | TaskStatus::Canceled => "FAILED",
+    };
+    let error_response = t.error.as_ref().filter(|_| status == "FAILED").map(|e| {
+        let mut p = Problem::new(e.kind, e.code.clone(), e.message.clone());
+        p.resolution.clone_from(&e.resolution);
+        <SddcFamily as depot_http::Family>::body(&p, StatusCode::OK, &t.id.to_string())
+    });
+    ProductVersionCatalogUploadTask {
+        task_id: t.id.to_string(),
+        description: t.description.default.clone(),
+        status,
+        error_response,
+    }
+}
+
+/// The family-neutral problem for a catalog service error.
+fn problem(e: CatalogServiceError) -> Problem {
+    match e {
+        CatalogServiceError::Engine(e) => e.into(),
+        CatalogServiceError::Store(_) | CatalogServiceError::Blob(_) => Problem::internal(&e),
+        e => Problem::new(
+            e.kind(),
+            e.code(),
+            Message::new(
+                format!("com.vmware.depotd.pvc.{}", e.code().to_ascii_lowercase()),
+                e.to_string(),
+            ),
+        ),
+    }
+}

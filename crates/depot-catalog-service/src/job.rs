@@ -1,0 +1,382 @@
+//! `pvc_upload`: verify, validate and apply one signed catalog file (replace or merge).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use depot_blobs::{BlobStore, Expected};
+use depot_catalog::{
+    CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision, Sha256Checksum,
+};
+use depot_metadata::{MetadataStore, PageRequest, TaskFilter};
+use depot_model::{CatalogChange, CatalogVersion, ErrorKind, Level, Message, TaskStatus};
+use depot_tasks::{Job, JobContext, JobError};
+use serde::{Deserialize, Serialize};
+
+use crate::current::{SharedCache, load};
+use crate::import_path::ImportPath;
+use crate::settings::CatalogSettings;
+
+/// Stable job name.
+pub const NAME: &str = "pvc_upload";
+/// How often a queued upload checks whether its turn has come.
+const TURN_POLL: Duration = Duration::from_millis(50);
+/// Attempts to apply when another writer changes the current catalog meanwhile.
+const APPLY_ATTEMPTS: usize = 5;
+
+/// The job's input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    /// `REPLACE` or `MERGE`.
+    pub mode: String,
+    /// The catalog file (server-local, under the import directory).
+    pub catalog_path: String,
+    /// Its signature file.
+    pub signature_path: String,
+}
+
+/// The upload job.
+pub struct PvcUpload {
+    store: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    settings: CatalogSettings,
+    cache: SharedCache,
+}
+
+impl PvcUpload {
+    /// A job over these stores.
+    pub fn new(
+        store: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        settings: CatalogSettings,
+        cache: SharedCache,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            settings,
+            cache,
+        }
+    }
+}
+
+#[async_trait]
+impl Job for PvcUpload {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
+        let payload: Payload = ctx.payload()?;
+        let change = if payload.mode == "MERGE" {
+            CatalogChange::Merge
+        } else {
+            CatalogChange::Replace
+        };
+        wait_for_turn(ctx, self.store.as_ref()).await?;
+
+        // Every stage works from the files again: nothing unverified is kept between runs.
+        ctx.begin_stage("read").await?;
+        let (catalog_bytes, signature) = self.read_files(&payload).await?;
+        ctx.finish_stage("read").await?;
+
+        ctx.begin_stage("verify-signature").await?;
+        let signer = self.verify(&catalog_bytes, &signature)?;
+        ctx.stage_log(
+            "verify-signature",
+            Level::Info,
+            Message::new(
+                "com.vmware.depotd.pvc.signature.verified",
+                format!("Signature verified: signed by {signer}"),
+            )
+            .arg("signer", &signer),
+        )
+        .await?;
+        ctx.finish_stage("verify-signature").await?;
+
+        ctx.begin_stage("validate").await?;
+        let catalog = parse(&catalog_bytes).await?;
+        ctx.finish_stage("validate").await?;
+
+        ctx.begin_stage("apply").await?;
+        let accepted = self
+            .apply(ctx, change, catalog, Bytes::from(catalog_bytes))
+            .await?;
+        ctx.finish_stage("apply").await?;
+        Ok(Some(serde_json::json!({
+            "sequenceNumber": accepted.sequence_number,
+            "version": accepted.id,
+            "contentDigest": accepted.content_digest,
+        })))
+    }
+}
+
+impl PvcUpload {
+    async fn read_files(&self, p: &Payload) -> Result<(Vec<u8>, Vec<u8>), JobError> {
+        let dir = self.settings.import_dir.clone();
+        let max = self.settings.max_file_bytes;
+        let (catalog_path, signature_path) = (p.catalog_path.clone(), p.signature_path.clone());
+        tokio::task::spawn_blocking(move || {
+            let catalog = ImportPath::resolve(&dir, &catalog_path, max)?;
+            let signature = ImportPath::resolve(&dir, &signature_path, max)?;
+            Ok::<_, crate::CatalogServiceError>((catalog.read(max)?, signature.read(max)?))
+        })
+        .await
+        .map_err(|e| internal(&e.to_string()))?
+        .map_err(|e| {
+            JobError::permanent(
+                ErrorKind::Invalid,
+                e.code(),
+                Message::new("com.vmware.depotd.pvc.path", e.to_string()),
+            )
+        })
+    }
+
+    fn verify(&self, catalog: &[u8], signature: &[u8]) -> Result<String, JobError> {
+        depot_catalog::verify_signature(
+            &self.settings.trust,
+            catalog,
+            signature,
+            depot_model::now(),
+        )
+        .map(|v| v.signer)
+        .map_err(|e| catalog_failure(&e))
+    }
+
+    /// Decides, merges and stores; retried when another writer got in first.
+    async fn apply(
+        &self,
+        ctx: &mut JobContext,
+        change: CatalogChange,
+        incoming: ProductVersionCatalog,
+        file_bytes: Bytes,
+    ) -> Result<CatalogVersion, JobError> {
+        let file_digest = Sha256Checksum::of(&file_bytes);
+        for _ in 0..APPLY_ATTEMPTS {
+            let current = self
+                .store
+                .current_catalog()
+                .await
+                .map_err(|e| unavailable(&e.to_string()))?;
+            let (content, messages) = match change {
+                CatalogChange::Replace => {
+                    let stored = current.as_ref().map(revision).transpose()?;
+                    let decision = depot_catalog::decide_replace(
+                        stored.as_ref(),
+                        &CatalogRevision::of(&incoming, &file_bytes),
+                    )
+                    .map_err(|e| catalog_failure(&e))?;
+                    if decision == ReplaceDecision::AlreadyStored
+                        && let Some(v) = current
+                    {
+                        ctx.log(
+                            Level::Info,
+                            Message::new(
+                                "com.vmware.depotd.pvc.unchanged",
+                                "The identical catalog is already current",
+                            ),
+                        )
+                        .await?;
+                        return Ok(v);
+                    }
+                    (file_bytes.clone(), Vec::new())
+                }
+                CatalogChange::Merge => {
+                    let Some(current) = current.as_ref() else {
+                        return Err(JobError::permanent(
+                            ErrorKind::NotAllowedInCurrentState,
+                            "PRODUCT_VERSION_CATALOG_NOT_FOUND",
+                            Message::new(
+                                "com.vmware.depotd.pvc.merge.nothing",
+                                "There is no catalog to merge patches into: upload one with POST first",
+                            ),
+                        ));
+                    };
+                    self.merged(current, incoming.clone()).await?
+                }
+            };
+            for m in messages {
+                ctx.log(Level::Info, m).await?;
+            }
+            let content_digest = self
+                .blobs
+                .put(
+                    &mut &content[..],
+                    Expected {
+                        size: Some(content.len() as u64),
+                        ..Expected::default()
+                    },
+                )
+                .await
+                .map_err(|e| unavailable(&e.to_string()))?
+                .digest;
+            let version = CatalogVersion {
+                id: 0,
+                sequence_number: i64::try_from(sequence_of(change, &incoming, &content)?)
+                    .unwrap_or(i64::MAX),
+                content_digest: content_digest.to_string(),
+                content_size: content.len() as u64,
+                file_digest: file_digest.to_string(),
+                change,
+                accepted_by: ctx.task().created_by.clone(),
+                accepted_at: depot_model::now(),
+                task_id: ctx.task().id,
+            };
+            let previous = current.as_ref().map(|c| c.id);
+            if let Some(stored) = self
+                .store
+                .accept_catalog(&version, previous)
+                .await
+                .map_err(|e| unavailable(&e.to_string()))?
+            {
+                self.cache.put(stored.id, content);
+                return Ok(stored);
+            }
+        }
+        Err(JobError::retriable(
+            ErrorKind::Conflict,
+            "PRODUCT_VERSION_CATALOG_BUSY",
+            Message::new(
+                "com.vmware.depotd.pvc.busy",
+                "The catalog kept changing while this upload was applied; retry the task",
+            ),
+        ))
+    }
+
+    /// The stored catalog with `incoming` merged in, and the messages saying what changed.
+    async fn merged(
+        &self,
+        current: &CatalogVersion,
+        incoming: ProductVersionCatalog,
+    ) -> Result<(Bytes, Vec<Message>), JobError> {
+        let stored_bytes = load(self.blobs.as_ref(), current)
+            .await
+            .map_err(|e| unavailable(&e.to_string()))?;
+        let mut stored = parse(&stored_bytes).await?;
+        let report = tokio::task::spawn_blocking(move || {
+            depot_catalog::merge_into(&mut stored, incoming).map(|r| (stored.to_json(), r))
+        })
+        .await
+        .map_err(|e| internal(&e.to_string()))?;
+        let (json, report) = report.map_err(|e| catalog_failure(&e))?;
+        let mut messages = Vec::new();
+        for (what, entries) in [
+            ("added", &report.added),
+            ("replaced", &report.replaced),
+            ("skipped", &report.skipped),
+        ] {
+            for e in entries {
+                messages.push(
+                    Message::new(
+                        format!("com.vmware.depotd.pvc.merge.{what}"),
+                        format!("{} {} {what}", e.product_type, e.product_version),
+                    )
+                    .arg("productType", &e.product_type)
+                    .arg("productVersion", &e.product_version),
+                );
+            }
+        }
+        Ok((Bytes::from(json), messages))
+    }
+}
+
+fn sequence_of(
+    change: CatalogChange,
+    incoming: &ProductVersionCatalog,
+    content: &[u8],
+) -> Result<u64, JobError> {
+    match change {
+        CatalogChange::Replace => Ok(incoming.sequence_number()),
+        // The merged catalog carries the higher sequence number.
+        CatalogChange::Merge => depot_catalog::parse_catalog(content)
+            .map(|c| c.sequence_number())
+            .map_err(|e| catalog_failure(&e)),
+    }
+}
+
+fn revision(v: &CatalogVersion) -> Result<CatalogRevision, JobError> {
+    Ok(CatalogRevision {
+        sequence_number: u64::try_from(v.sequence_number).unwrap_or(0),
+        sha256: v
+            .file_digest
+            .parse()
+            .map_err(|_| internal("stored file digest is corrupt"))?,
+    })
+}
+
+async fn parse(bytes: &[u8]) -> Result<ProductVersionCatalog, JobError> {
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || depot_catalog::parse_catalog(&bytes))
+        .await
+        .map_err(|e| internal(&e.to_string()))?
+        .map_err(|e| catalog_failure(&e))
+}
+
+/// Waits until every older catalog upload has finished: uploads apply one after the
+/// other in order of submission, across replicas. Pending tasks that were retried
+/// (attempts > 0) are not waited for: they may be queued behind this one.
+async fn wait_for_turn(ctx: &mut JobContext, store: &dyn MetadataStore) -> Result<(), JobError> {
+    let me = (ctx.task().create_time, ctx.task().id);
+    loop {
+        let filter = TaskFilter {
+            names: vec![NAME.to_owned()],
+            statuses: vec![TaskStatus::Pending, TaskStatus::Running],
+            include_system: true,
+            ..TaskFilter::default()
+        };
+        let active = store
+            .list_tasks(
+                &filter,
+                PageRequest {
+                    number: 1,
+                    size: 1000,
+                },
+            )
+            .await
+            .map_err(|e| unavailable(&e.to_string()))?;
+        let older = active.items.iter().any(|t| {
+            (t.create_time, t.id) < me && (t.status == TaskStatus::Running || t.attempts == 0)
+        });
+        if !older {
+            return Ok(());
+        }
+        ctx.checkpoint().await?;
+        tokio::time::sleep(TURN_POLL).await;
+    }
+}
+
+/// A catalog error as a task failure: bad input is permanent, the rest retriable.
+fn catalog_failure(e: &CatalogError) -> JobError {
+    let message = Message::new(
+        format!("com.vmware.depotd.pvc.{}", e.code().to_ascii_lowercase()),
+        e.to_string(),
+    );
+    let resolution = Message::new("com.vmware.depotd.pvc.remediation", e.remediation());
+    let err = if e.kind() == ErrorKind::Internal || e.kind() == ErrorKind::Unavailable {
+        JobError::retriable(e.kind(), e.code(), message)
+    } else {
+        JobError::permanent(e.kind(), e.code(), message)
+    };
+    err.with_resolution(resolution)
+}
+
+fn unavailable(detail: &str) -> JobError {
+    JobError::retriable(
+        ErrorKind::Unavailable,
+        "PRODUCT_VERSION_CATALOG_STORE_UNAVAILABLE",
+        Message::new(
+            "com.vmware.depotd.pvc.unavailable",
+            format!("The catalog could not be stored: {detail}"),
+        ),
+    )
+}
+
+fn internal(detail: &str) -> JobError {
+    JobError::retriable(
+        ErrorKind::Internal,
+        "INTERNAL_SERVER_ERROR",
+        Message::new("com.vmware.depotd.pvc.internal", detail.to_owned()),
+    )
+}

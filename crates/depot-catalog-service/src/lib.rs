@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+mod current;
+mod error;
+mod import_path;
+mod job;
+mod service;
+mod settings;
+
+pub use current::{CurrentCache, SharedCache};
+pub use error::CatalogServiceError;
+pub use import_path::ImportPath;
+pub use job::{NAME as UPLOAD_JOB, PvcUpload};
+pub use service::{CatalogService, UPLOAD_DESCRIPTION, UploadMode};
+pub use settings::CatalogSettings;
