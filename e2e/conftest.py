@@ -2,6 +2,8 @@
 official VCF SDK for Python.
 
     depotd              the running server (harness.DepotServer)
+    catalog_pki         catalog signing material; its trust file is the server's --catalog-trust
+    import_dir          the server's --import-dir (catalog files must lie under it)
     http                a plain requests.Session trusting it (raw calls, not recorded)
     sdk_session         a fresh requests.Session for SDK clients (JSON-RPC recorded)
     vsphere_login       factory: user, password -> logged-in VsphereClient
@@ -21,8 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, CorpusRecorder, DepotServer,
-                     rest_stub_config, trusting_session)
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, CatalogPki, CorpusRecorder, DepotServer,
+                     make_catalog_pki, rest_stub_config, trusting_session)
 
 # The server of this test session, for the report hook below.
 _SERVER: DepotServer | None = None
@@ -33,8 +35,17 @@ _LOG_OFFSET = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope="session")
-def depotd(tmp_path_factory) -> DepotServer:
-    """`depotd serve` over HTTPS on a free 127.0.0.1 port with a scratch data dir.
+def catalog_pki(tmp_path_factory) -> CatalogPki:
+    """A root CA (ECDSA P-256) with a signing leaf, and an Ed25519 key pair, generated
+    for this session; `catalog_pki.trust` (CA certificate + Ed25519 public key) is the
+    server's `--catalog-trust` file. See harness.CatalogPki."""
+    return make_catalog_pki(tmp_path_factory.mktemp("catalog-pki"))
+
+
+@pytest.fixture(scope="session")
+def depotd(tmp_path_factory, catalog_pki) -> DepotServer:
+    """`depotd serve` over HTTPS on a free 127.0.0.1 port with a scratch data dir,
+    `--import-dir <data-dir>/import` and `--catalog-trust <catalog_pki.trust>`.
 
     Binary: $DEPOTD_BIN or target/release/depotd. Log: target/e2e/depotd.log (the part
     written during a failing test is attached to its report). Stopped with SIGTERM at
@@ -44,7 +55,9 @@ def depotd(tmp_path_factory) -> DepotServer:
     binary = Path(os.environ.get("DEPOTD_BIN") or REPO / "target" / "release" / "depotd")
     if not os.access(binary, os.X_OK):
         pytest.exit(f"no depotd binary at {binary}: run `cargo build --release -p depotd` or set DEPOTD_BIN", 2)
-    server = DepotServer(binary=binary, data_dir=tmp_path_factory.mktemp("depotd-data"))
+    data_dir = tmp_path_factory.mktemp("depotd-data")
+    server = DepotServer(binary=binary, data_dir=data_dir, import_dir=data_dir / "import",
+                         catalog_trust=[catalog_pki.trust])
     problem = None
     try:
         server.start()
@@ -60,6 +73,12 @@ def depotd(tmp_path_factory) -> DepotServer:
         complaint = server.stop(check=True)
         if complaint:
             pytest.fail(f"{complaint}\n{server.log_tail(50)}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def import_dir(depotd) -> Path:
+    """The server's import directory: catalog and signature paths must lie under it."""
+    return depotd.import_dir
 
 
 @pytest.fixture(autouse=True)

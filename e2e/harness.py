@@ -197,6 +197,11 @@ class DepotServer:
     binary: Path
     data_dir: Path
     log_file: Path = LOG_FILE
+    # `--import-dir`: product version catalog files are read only under it. None: the
+    # server's default, <data-dir>/import.
+    import_dir: Optional[Path] = None
+    # `--catalog-trust` files (PEM CA certificates and public keys), one flag each.
+    catalog_trust: list = field(default_factory=list)
     port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
     # Path of the pinned certificate, or False in the fallback mode (see _wait_healthy).
@@ -230,14 +235,26 @@ class DepotServer:
         env.update(extra)
         return env
 
+    def catalog_flags(self) -> list:
+        """`--import-dir` and `--catalog-trust` as configured (also what `catalog verify`
+        needs to find the trust anchors)."""
+        flags = []
+        if self.import_dir is not None:
+            flags += ["--import-dir", str(self.import_dir)]
+        for path in self.catalog_trust:
+            flags += ["--catalog-trust", str(path)]
+        return flags
+
     def start(self, timeout: float = 60.0) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        if self.import_dir is not None:
+            self.import_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "wb")
         try:
             self.process = subprocess.Popen(
                 [str(self.binary), "serve", "--listen", self.hostport, "--data-dir", str(self.data_dir),
                  # Bounds the drain on SIGTERM well inside the 30 s the suite allows.
-                 "--shutdown-grace-seconds", "10"],
+                 "--shutdown-grace-seconds", "10", *self.catalog_flags()],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.env(DEPOTD_ADMIN_PASSWORD=ADMIN_PASSWORD, DEPOTD_LOG_LEVEL="info"),
             )
@@ -313,12 +330,18 @@ class DepotServer:
             return f"depotd exited with status {code} after SIGTERM"
         return None
 
-    def cli(self, *args: str, password: Optional[str] = None) -> str:
-        """Runs `depotd <args> --data-dir DIR` (the CLI shares the server's database)."""
+    def cli_run(self, *args: str, password: Optional[str] = None) -> subprocess.CompletedProcess:
+        """Runs `depotd <args> --data-dir DIR` (the CLI shares the server's database) and
+        returns the finished process whatever its exit status (text output captured)."""
         extra = {"DEPOTD_USER_PASSWORD": password} if password is not None else {}
-        done = subprocess.run([str(self.binary), *args, "--data-dir", str(self.data_dir)],
+        return subprocess.run([str(self.binary), *args, "--data-dir", str(self.data_dir)],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
                               env=self.env(**extra))
+
+    def cli(self, *args: str, password: Optional[str] = None) -> str:
+        """Runs `depotd <args> --data-dir DIR`; returns its standard output, fails on a
+        non-zero exit status."""
+        done = self.cli_run(*args, password=password)
         if done.returncode != 0:
             raise AssertionError(f"depotd {' '.join(args)} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -343,6 +366,31 @@ class DepotServer:
         uuid.UUID(task_id)  # a plain UUID
         return task_id
 
+    def sign_catalog(self, catalog: Path, key: Path, cert: Optional[Path] = None,
+                     out: Optional[Path] = None) -> Path:
+        """`depotd catalog sign FILE --key KEY [--cert CERT] --out SIG`: with a certificate,
+        an envelope (`SHA256(<file name>)= <hex>` + the PEM chain); without, a bare base64
+        signature. Returns the signature file (default FILE.sig)."""
+        out = out or catalog.with_name(catalog.name + ".sig")
+        args = ["catalog", "sign", str(catalog), "--key", str(key), "--out", str(out)]
+        if cert is not None:
+            args += ["--cert", str(cert)]
+        self.cli(*args)
+        return out
+
+    def verify_catalog(self, catalog: Path, signature: Path, trust: Path) -> subprocess.CompletedProcess:
+        """`depotd catalog verify FILE --signature SIG --catalog-trust PEM` (any exit status)."""
+        return self.cli_run("catalog", "verify", str(catalog), "--signature", str(signature),
+                            "--catalog-trust", str(trust))
+
+    def catalog_history(self) -> list:
+        """`depotd catalog history`: the accepted catalog versions, oldest first, as dicts
+        keyed by the header line (version, sequence, change, accepted_at, accepted_by,
+        task, content_sha256)."""
+        lines = self.cli("catalog", "history").splitlines()
+        header = lines[0].split("\t")
+        return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
+
     # ----------------------------------------------------------------------- log
 
     def log_size(self) -> int:
@@ -365,3 +413,157 @@ class DepotServer:
 
     def log_tail(self, max_lines: int = 200) -> str:
         return f"--- {self.log_file} ---\n" + self.log_since(0, max_lines)
+
+
+# ------------------------------------------------------- product version catalogs
+
+
+@dataclass(frozen=True)
+class CatalogPki:
+    """Signing material for product version catalogs, as PEM files in `directory`.
+
+    - `ca_cert`: a root CA (ECDSA P-256; basicConstraints CA=true, keyUsage keyCertSign
+      and cRLSign), the trust anchor of envelope signatures;
+    - `signer_cert` / `signer_key`: a signing leaf issued by it (ECDSA P-256;
+      basicConstraints CA=false, keyUsage digitalSignature), key in PKCS#8;
+    - `ed25519_key` / `ed25519_public`: a key pair for bare signatures (PKCS#8 and
+      SubjectPublicKeyInfo);
+    - `trust`: what the server gets as `--catalog-trust`: the CA certificate and the
+      Ed25519 public key, two PEM blocks in one file.
+
+    Everything is valid from yesterday to a year from now.
+    """
+
+    directory: Path
+    ca_cert: Path
+    signer_cert: Path
+    signer_key: Path
+    ed25519_key: Path
+    ed25519_public: Path
+    trust: Path
+
+
+def make_catalog_pki(directory: Path) -> CatalogPki:
+    """Generates a CatalogPki in `directory` with the `cryptography` package."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    not_before, not_after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "depotd e2e"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def key_usage(**set_bits: bool) -> x509.KeyUsage:
+        bits = dict(digital_signature=False, content_commitment=False, key_encipherment=False,
+                    data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                    crl_sign=False, encipher_only=False, decipher_only=False)
+        bits.update(set_bits)
+        return x509.KeyUsage(**bits)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = name("depotd e2e catalog root CA")
+    ca_cert = (x509.CertificateBuilder()
+               .subject_name(ca_name).issuer_name(ca_name)
+               .public_key(ca_key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(not_before).not_valid_after(not_after)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+               .sign(ca_key, hashes.SHA256()))
+
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer_cert = (x509.CertificateBuilder()
+                   .subject_name(name("depotd e2e catalog signer")).issuer_name(ca_name)
+                   .public_key(signer_key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(not_before).not_valid_after(not_after)
+                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(key_usage(digital_signature=True), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()),
+                                  critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                                  critical=False)
+                   .sign(ca_key, hashes.SHA256()))
+
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+
+    def pkcs8(key) -> bytes:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
+    ed_public_pem = ed_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+    pki = CatalogPki(directory=directory, ca_cert=directory / "ca.crt",
+                     signer_cert=directory / "signer.crt", signer_key=directory / "signer.key",
+                     ed25519_key=directory / "ed25519.key", ed25519_public=directory / "ed25519.pub",
+                     trust=directory / "catalog-trust.pem")
+    directory.mkdir(parents=True, exist_ok=True)
+    pki.ca_cert.write_bytes(ca_pem)
+    pki.signer_cert.write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM))
+    pki.signer_key.write_bytes(pkcs8(signer_key))
+    pki.ed25519_key.write_bytes(pkcs8(ed_key))
+    pki.ed25519_public.write_bytes(ed_public_pem)
+    pki.trust.write_bytes(ca_pem + ed_public_pem)
+    for private in (pki.signer_key, pki.ed25519_key):
+        private.chmod(0o600)
+    return pki
+
+
+def catalog_time(when: Optional[float] = None) -> str:
+    """A catalog timestamp as the seed writes them: `2025-03-21T09:42:55.024Z`."""
+    when = time.time() if when is None else when
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when)) + f".{int(when * 1000) % 1000:03d}Z"
+
+
+def catalog_patch(product_type: str, product_version: str, *, description: Optional[str] = None,
+                  bundle_types: tuple = ("PATCH", "INSTALL"), release_date: Optional[str] = None) -> dict:
+    """One seed-like patch entry: a bundle per entry of `bundle_types` (PATCH, INSTALL),
+    each with a fresh uuid4 id (also its name) and one binary with a random SHA-256."""
+    bundles = []
+    for bundle_type in bundle_types:
+        bundle_id = str(uuid.uuid4())
+        extension = "iso" if bundle_type == "PATCH" else "zip"
+        bundles.append({
+            "id": bundle_id,
+            "type": bundle_type,
+            "name": bundle_id,
+            "binaries": [{
+                "fileName": f"VMware-{product_type}-{product_version}.x86_64.{extension}",
+                "size": 100_000_000 + int.from_bytes(os.urandom(3), "big"),
+                "checksum": os.urandom(32).hex(),
+            }],
+        })
+    return {
+        "releaseDate": release_date or catalog_time(),
+        "description": description or f"{product_type} {product_version}",
+        "productVersion": product_version,
+        "artifacts": {"bundles": bundles},
+    }
+
+
+def catalog_document(sequence_number: int, patches: dict, *, version: int = 1,
+                     creation_time: Optional[str] = None, published_time: Optional[str] = None) -> dict:
+    """A seed-like product version catalog: `patches` maps product type -> [catalog_patch()]."""
+    created = creation_time or catalog_time()
+    return {
+        "version": version,
+        "sequenceNumber": sequence_number,
+        "creationTime": created,
+        "publishedTime": published_time or created,
+        "patches": patches,
+    }
+
+
+def write_catalog(directory: Path, name: str, document: dict) -> Path:
+    """Writes `document` as `directory/name` (pretty JSON, as the depot publishes it)."""
+    path = directory / name
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path

@@ -1,57 +1,98 @@
-//! The current catalog as served: its serialized bytes, cached by version id.
+//! The current catalog as served: its serialized bytes (and, made on first demand, a
+//! gzip form), plus its parsed form for merges — all cached by version id.
 
-use std::sync::{Arc, RwLock};
+use std::io::Write;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
 use depot_blobs::{BlobStore, Sha256Digest};
+use depot_catalog::ProductVersionCatalog;
 use depot_metadata::MetadataStore;
 use depot_model::CatalogVersion;
 use tokio::io::AsyncReadExt;
 
 use crate::CatalogServiceError;
 
-/// The cached serialized form of the current catalog.
+/// The cached forms of one catalog version.
+pub struct CachedCatalog {
+    /// The version id.
+    pub id: i64,
+    /// The catalog as served.
+    pub bytes: Bytes,
+    gzip: OnceLock<Bytes>,
+    parsed: Option<Arc<ProductVersionCatalog>>,
+}
+
+impl CachedCatalog {
+    /// The gzip form, compressed on first use.
+    pub fn gzip(&self) -> Bytes {
+        self.gzip.get_or_init(|| compress(&self.bytes)).clone()
+    }
+}
+
+fn compress(bytes: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 8),
+        flate2::Compression::best(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+/// The cache of the current catalog.
 #[derive(Default)]
 pub struct CurrentCache {
-    entry: RwLock<Option<(i64, Bytes)>>,
+    entry: RwLock<Option<Arc<CachedCatalog>>>,
 }
 
 impl CurrentCache {
-    /// The current version and its content: from the cache when the stored current
-    /// version is the cached one (one small query), else read from the blob store.
+    /// The current version and its cached forms: from the cache when the stored
+    /// current version is the cached one (one small query), else read from the blob store.
     pub async fn get(
         &self,
         store: &dyn MetadataStore,
         blobs: &dyn BlobStore,
-    ) -> Result<Option<(CatalogVersion, Bytes)>, CatalogServiceError> {
+    ) -> Result<Option<(CatalogVersion, Arc<CachedCatalog>)>, CatalogServiceError> {
         let Some(version) = store.current_catalog().await? else {
             return Ok(None);
         };
-        if let Some((id, bytes)) = self.read().as_ref()
-            && *id == version.id
-        {
-            return Ok(Some((version, bytes.clone())));
+        if let Some(cached) = self.cached(version.id) {
+            return Ok(Some((version, cached)));
         }
         let bytes = load(blobs, &version).await?;
-        *self
-            .entry
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((version.id, bytes.clone()));
-        Ok(Some((version, bytes)))
+        Ok(Some((version.clone(), self.put(version.id, bytes, None))))
     }
 
-    /// Remembers content just accepted by this node.
-    pub fn put(&self, id: i64, bytes: Bytes) {
-        *self
-            .entry
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((id, bytes));
+    /// The parsed form of version `id`, if cached.
+    pub fn parsed(&self, id: i64) -> Option<Arc<ProductVersionCatalog>> {
+        self.cached(id).and_then(|c| c.parsed.clone())
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<(i64, Bytes)>> {
+    /// Remembers a version's content (and parsed form) just accepted or loaded.
+    pub fn put(
+        &self,
+        id: i64,
+        bytes: Bytes,
+        parsed: Option<Arc<ProductVersionCatalog>>,
+    ) -> Arc<CachedCatalog> {
+        let entry = Arc::new(CachedCatalog {
+            id,
+            bytes,
+            gzip: OnceLock::new(),
+            parsed,
+        });
+        *self.entry.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&entry));
+        entry
+    }
+
+    fn cached(&self, id: i64) -> Option<Arc<CachedCatalog>> {
         self.entry
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|c| c.id == id)
+            .cloned()
     }
 }
 

@@ -28,6 +28,9 @@ pub enum CatalogServiceError {
     /// The task is not a catalog upload.
     #[error("no product version catalog upload task {0}")]
     NoSuchUpload(String),
+    /// A bug (a worker thread panicked).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The engine failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -52,6 +55,7 @@ impl CatalogServiceError {
             CatalogServiceError::Engine(e) => e.kind(),
             CatalogServiceError::Store(e) => e.kind(),
             CatalogServiceError::Blob(_) => ErrorKind::Unavailable,
+            CatalogServiceError::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -63,7 +67,9 @@ impl CatalogServiceError {
             CatalogServiceError::NoCatalog => "PRODUCT_VERSION_CATALOG_NOT_FOUND",
             CatalogServiceError::NoSuchUpload(_) => "PRODUCT_VERSION_CATALOG_UPLOAD_TASK_NOT_FOUND",
             CatalogServiceError::Engine(_) => "TASK_ERROR",
-            CatalogServiceError::Store(_) | CatalogServiceError::Blob(_) => "INTERNAL_SERVER_ERROR",
+            CatalogServiceError::Store(_)
+            | CatalogServiceError::Blob(_)
+            | CatalogServiceError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
 }

@@ -80,10 +80,11 @@ impl Job for PvcUpload {
         // Every stage works from the files again: nothing unverified is kept between runs.
         ctx.begin_stage("read").await?;
         let (catalog_bytes, signature) = self.read_files(&payload).await?;
+        let catalog_bytes = Bytes::from(catalog_bytes);
         ctx.finish_stage("read").await?;
 
         ctx.begin_stage("verify-signature").await?;
-        let signer = self.verify(&catalog_bytes, &signature)?;
+        let signer = self.verify(catalog_bytes.clone(), signature).await?;
         ctx.stage_log(
             "verify-signature",
             Level::Info,
@@ -97,13 +98,11 @@ impl Job for PvcUpload {
         ctx.finish_stage("verify-signature").await?;
 
         ctx.begin_stage("validate").await?;
-        let catalog = parse(&catalog_bytes).await?;
+        let catalog = parse(catalog_bytes.clone()).await?;
         ctx.finish_stage("validate").await?;
 
         ctx.begin_stage("apply").await?;
-        let accepted = self
-            .apply(ctx, change, catalog, Bytes::from(catalog_bytes))
-            .await?;
+        let accepted = self.apply(ctx, change, catalog, catalog_bytes).await?;
         ctx.finish_stage("apply").await?;
         Ok(Some(serde_json::json!({
             "sequenceNumber": accepted.sequence_number,
@@ -134,13 +133,14 @@ impl PvcUpload {
         })
     }
 
-    fn verify(&self, catalog: &[u8], signature: &[u8]) -> Result<String, JobError> {
-        depot_catalog::verify_signature(
-            &self.settings.trust,
-            catalog,
-            signature,
-            depot_model::now(),
-        )
+    /// Verifies the signature (hashing the whole file: off the async executor).
+    async fn verify(&self, catalog: Bytes, signature: Vec<u8>) -> Result<String, JobError> {
+        let trust = Arc::clone(&self.settings.trust);
+        tokio::task::spawn_blocking(move || {
+            depot_catalog::verify_signature(&trust, &catalog, &signature, depot_model::now())
+        })
+        .await
+        .map_err(|e| internal(&e.to_string()))?
         .map(|v| v.signer)
         .map_err(|e| catalog_failure(&e))
     }
@@ -154,13 +154,14 @@ impl PvcUpload {
         file_bytes: Bytes,
     ) -> Result<CatalogVersion, JobError> {
         let file_digest = Sha256Checksum::of(&file_bytes);
+        let incoming = Arc::new(incoming);
         for _ in 0..APPLY_ATTEMPTS {
             let current = self
                 .store
                 .current_catalog()
                 .await
                 .map_err(|e| unavailable(&e.to_string()))?;
-            let (content, messages) = match change {
+            let candidate = match change {
                 CatalogChange::Replace => {
                     let stored = current.as_ref().map(revision).transpose()?;
                     let decision = depot_catalog::decide_replace(
@@ -171,17 +172,19 @@ impl PvcUpload {
                     if decision == ReplaceDecision::AlreadyStored
                         && let Some(v) = current
                     {
-                        ctx.log(
-                            Level::Info,
-                            Message::new(
-                                "com.vmware.depotd.pvc.unchanged",
-                                "The identical catalog is already current",
-                            ),
-                        )
-                        .await?;
+                        let m = Message::new(
+                            "com.vmware.depotd.pvc.unchanged",
+                            "The identical catalog is already current",
+                        );
+                        ctx.log(Level::Info, m).await?;
                         return Ok(v);
                     }
-                    (file_bytes.clone(), Vec::new())
+                    Candidate {
+                        content: file_bytes.clone(),
+                        sequence: incoming.sequence_number(),
+                        parsed: Arc::clone(&incoming),
+                        messages: Vec::new(),
+                    }
                 }
                 CatalogChange::Merge => {
                     let Some(current) = current.as_ref() else {
@@ -194,28 +197,29 @@ impl PvcUpload {
                             ),
                         ));
                     };
-                    self.merged(current, incoming.clone()).await?
+                    self.merged(current, (*incoming).clone()).await?
                 }
             };
-            for m in messages {
-                ctx.log(Level::Info, m).await?;
-            }
+            let Candidate {
+                content,
+                sequence,
+                parsed,
+                messages,
+            } = candidate;
+            ctx.log_all(Level::Info, messages).await?;
+            let expected = Expected {
+                size: Some(content.len() as u64),
+                ..Expected::default()
+            };
             let content_digest = self
                 .blobs
-                .put(
-                    &mut &content[..],
-                    Expected {
-                        size: Some(content.len() as u64),
-                        ..Expected::default()
-                    },
-                )
+                .put(&mut &content[..], expected)
                 .await
                 .map_err(|e| unavailable(&e.to_string()))?
                 .digest;
             let version = CatalogVersion {
                 id: 0,
-                sequence_number: i64::try_from(sequence_of(change, &incoming, &content)?)
-                    .unwrap_or(i64::MAX),
+                sequence_number: i64::try_from(sequence).unwrap_or(i64::MAX),
                 content_digest: content_digest.to_string(),
                 content_size: content.len() as u64,
                 file_digest: file_digest.to_string(),
@@ -231,7 +235,7 @@ impl PvcUpload {
                 .await
                 .map_err(|e| unavailable(&e.to_string()))?
             {
-                self.cache.put(stored.id, content);
+                self.cache.put(stored.id, content, Some(parsed));
                 return Ok(stored);
             }
         }
@@ -250,17 +254,23 @@ impl PvcUpload {
         &self,
         current: &CatalogVersion,
         incoming: ProductVersionCatalog,
-    ) -> Result<(Bytes, Vec<Message>), JobError> {
-        let stored_bytes = load(self.blobs.as_ref(), current)
-            .await
-            .map_err(|e| unavailable(&e.to_string()))?;
-        let mut stored = parse(&stored_bytes).await?;
-        let report = tokio::task::spawn_blocking(move || {
-            depot_catalog::merge_into(&mut stored, incoming).map(|r| (stored.to_json(), r))
+    ) -> Result<Candidate, JobError> {
+        let stored = if let Some(parsed) = self.cache.parsed(current.id) {
+            parsed
+        } else {
+            let bytes = load(self.blobs.as_ref(), current)
+                .await
+                .map_err(|e| unavailable(&e.to_string()))?;
+            Arc::new(parse(bytes).await?)
+        };
+        let merged = tokio::task::spawn_blocking(move || {
+            let mut stored = (*stored).clone();
+            depot_catalog::merge_into(&mut stored, incoming)
+                .map(|report| (stored.to_json(), stored, report))
         })
         .await
         .map_err(|e| internal(&e.to_string()))?;
-        let (json, report) = report.map_err(|e| catalog_failure(&e))?;
+        let (json, catalog, report) = merged.map_err(|e| catalog_failure(&e))?;
         let mut messages = Vec::new();
         for (what, entries) in [
             ("added", &report.added),
@@ -278,22 +288,25 @@ impl PvcUpload {
                 );
             }
         }
-        Ok((Bytes::from(json), messages))
+        Ok(Candidate {
+            content: Bytes::from(json),
+            sequence: report.sequence_number,
+            parsed: Arc::new(catalog),
+            messages,
+        })
     }
 }
 
-fn sequence_of(
-    change: CatalogChange,
-    incoming: &ProductVersionCatalog,
-    content: &[u8],
-) -> Result<u64, JobError> {
-    match change {
-        CatalogChange::Replace => Ok(incoming.sequence_number()),
-        // The merged catalog carries the higher sequence number.
-        CatalogChange::Merge => depot_catalog::parse_catalog(content)
-            .map(|c| c.sequence_number())
-            .map_err(|e| catalog_failure(&e)),
-    }
+/// A catalog about to be accepted.
+struct Candidate {
+    /// As served.
+    content: Bytes,
+    /// Its sequence number.
+    sequence: u64,
+    /// Its parsed form, cached for the next merge.
+    parsed: Arc<ProductVersionCatalog>,
+    /// What changed, for the task log.
+    messages: Vec<Message>,
 }
 
 fn revision(v: &CatalogVersion) -> Result<CatalogRevision, JobError> {
@@ -306,8 +319,8 @@ fn revision(v: &CatalogVersion) -> Result<CatalogRevision, JobError> {
     })
 }
 
-async fn parse(bytes: &[u8]) -> Result<ProductVersionCatalog, JobError> {
-    let bytes = bytes.to_vec();
+/// Parses off the async executor; `bytes` is shared, not copied.
+async fn parse(bytes: Bytes) -> Result<ProductVersionCatalog, JobError> {
     tokio::task::spawn_blocking(move || depot_catalog::parse_catalog(&bytes))
         .await
         .map_err(|e| internal(&e.to_string()))?

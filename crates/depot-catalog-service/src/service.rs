@@ -143,15 +143,23 @@ impl CatalogService {
         Ok(task)
     }
 
-    /// The current catalog as served (cached serialized form).
-    pub async fn current(&self) -> Result<Bytes, CatalogServiceError> {
-        match self
+    /// The current catalog as served: `gzip` picks the compressed form (made once per
+    /// version). Returns the bytes and whether they are gzip.
+    pub async fn current(&self, gzip: bool) -> Result<(Bytes, bool), CatalogServiceError> {
+        let Some((_, cached)) = self
             .cache
             .get(self.store.as_ref(), self.blobs.as_ref())
             .await?
-        {
-            Some((_, bytes)) => Ok(bytes),
-            None => Err(CatalogServiceError::NoCatalog),
+        else {
+            return Err(CatalogServiceError::NoCatalog);
+        };
+        if gzip {
+            let compressed = tokio::task::spawn_blocking(move || cached.gzip())
+                .await
+                .map_err(|e| CatalogServiceError::Internal(e.to_string()))?;
+            Ok((compressed, true))
+        } else {
+            Ok((cached.bytes.clone(), false))
         }
     }
 

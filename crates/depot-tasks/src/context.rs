@@ -127,6 +127,18 @@ impl JobContext {
         self.save().await
     }
 
+    /// Adds several lines to the task's log in one write.
+    pub async fn log_all(&mut self, level: Level, messages: Vec<Message>) -> Result<(), JobError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let now = depot_model::now();
+        for m in messages {
+            self.task.log(level, m, now);
+        }
+        self.save().await
+    }
+
     /// Reports progress; written at most every 250 ms unless complete.
     pub async fn progress(
         &mut self,

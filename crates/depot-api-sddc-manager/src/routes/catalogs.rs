@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use depot_catalog_service::{CatalogServiceError, UploadMode};
 use depot_http::{BearerCaller, Json, Problem};
@@ -14,18 +14,40 @@ use crate::wire::catalog::{
     ProductVersionCatalogUploadTask, ProductVersionCatalogWithSignatureSpec,
 };
 
-/// `GET /v1/product-version-catalogs` — get_product_version_catalog_content.
+/// `GET /v1/product-version-catalogs` — get_product_version_catalog_content. Served
+/// gzip-compressed when the client accepts it (the catalog is large and compresses well).
 pub async fn get(
     State(state): State<SddcState>,
     BearerCaller(caller): BearerCaller,
+    headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let bytes = state.catalogs.current().await.map_err(problem)?;
-    Ok((
+    let gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            coding
+                .split(';')
+                .next()
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
+        });
+    let (bytes, gzipped) = state.catalogs.current(gzip).await.map_err(problem)?;
+    let mut response = (
         [(header::CONTENT_TYPE, "application/json")],
         Body::from(bytes),
     )
-        .into_response())
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzipped {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(response)
 }
 
 /// `POST /v1/product-version-catalogs` — upload_product_version_catalog_with_signature.
@@ -104,7 +126,9 @@ fn upload_task(t: &Task) -> ProductVersionCatalogUploadTask {
 fn problem(e: CatalogServiceError) -> Problem {
     match e {
         CatalogServiceError::Engine(e) => e.into(),
-        CatalogServiceError::Store(_) | CatalogServiceError::Blob(_) => Problem::internal(&e),
+        CatalogServiceError::Store(_)
+        | CatalogServiceError::Blob(_)
+        | CatalogServiceError::Internal(_) => Problem::internal(&e),
         e => Problem::new(
             e.kind(),
             e.code(),
