@@ -31,6 +31,8 @@ pub struct App {
     pub services: Services,
     /// Product version catalogs.
     pub catalogs: Arc<CatalogService>,
+    /// vSphere operations added to the built-in ones (tests add their own).
+    pub extra_vsphere_operations: Vec<&'static depot_api_vsphere::Operation>,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
             blobs,
             services: Services { auth, tasks },
             catalogs,
+            extra_vsphere_operations: Vec::new(),
         })
     }
 
@@ -137,7 +140,7 @@ impl App {
             .nest("/fleet-lcm", depot_api_fleet_lcm::router(s.clone()))
             .nest(
                 "/api",
-                depot_api_vsphere::router(s.clone(), vsphere_operations()),
+                depot_api_vsphere::router(s.clone(), self.vsphere_operations()),
             )
             .nest(
                 "/v1",
@@ -154,13 +157,14 @@ impl App {
 impl App {
     /// The registry of every vSphere operation served.
     pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry {
-        depot_api_vsphere::registry(vsphere_operations())
+        depot_api_vsphere::registry(self.vsphere_operations())
     }
-}
 
-/// The vSphere operations of the other vSphere families (none yet beyond CIS).
-fn vsphere_operations() -> Vec<&'static depot_api_vsphere::Operation> {
-    Vec::new()
+    /// The vSphere operations of the other vSphere families (none yet beyond CIS),
+    /// plus any added to this app.
+    fn vsphere_operations(&self) -> Vec<&'static depot_api_vsphere::Operation> {
+        self.extra_vsphere_operations.clone()
+    }
 }
 
 /// The catalog settings: the import directory (created if missing) and the trust

@@ -130,6 +130,20 @@ fn rest_input(
         RestBody::None => Value::Null,
         RestBody::Param(_) | RestBody::Fields => depot_http::json::parse(body)?,
     };
+    if rest.body == RestBody::Fields {
+        let Value::Object(fields) = &body else {
+            return Err(Problem::invalid(
+                "INVALID_ARGUMENT",
+                "the request body must be a JSON object",
+            ));
+        };
+        if let Some(unknown) = fields.keys().find(|k| op.input.field(k).is_none()) {
+            return Err(Problem::invalid(
+                "INVALID_ARGUMENT",
+                format!("unknown field {unknown:?} in the request body"),
+            ));
+        }
+    }
     let mut input = Map::new();
     for f in op.input.fields {
         let value = if let Some(v) = path.get(f.name) {

@@ -10,4 +10,5 @@ mod pki;
 mod process;
 mod sessions;
 mod support;
+mod task_operations;
 mod tasks_api;
