@@ -144,9 +144,9 @@ impl CatalogService {
     }
 
     /// The current catalog as served: `gzip` picks the compressed form (made once per
-    /// version). Returns the bytes and whether they are gzip.
-    pub async fn current(&self, gzip: bool) -> Result<(Bytes, bool), CatalogServiceError> {
-        let Some((_, cached)) = self
+    /// version). Returns the bytes, whether they are gzip, and the content's SHA-256.
+    pub async fn current(&self, gzip: bool) -> Result<(Bytes, bool, String), CatalogServiceError> {
+        let Some((version, cached)) = self
             .cache
             .get(self.store.as_ref(), self.blobs.as_ref())
             .await?
@@ -157,9 +157,9 @@ impl CatalogService {
             let compressed = tokio::task::spawn_blocking(move || cached.gzip())
                 .await
                 .map_err(|e| CatalogServiceError::Internal(e.to_string()))?;
-            Ok((compressed, true))
+            Ok((compressed, true, version.content_digest))
         } else {
-            Ok((cached.bytes.clone(), false))
+            Ok((cached.bytes.clone(), false, version.content_digest))
         }
     }
 

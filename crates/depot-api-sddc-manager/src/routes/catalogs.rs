@@ -33,19 +33,31 @@ pub async fn get(
                 .next()
                 .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
         });
-    let (bytes, gzipped) = state.catalogs.current(gzip).await.map_err(problem)?;
-    let mut response = (
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from(bytes),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if gzipped {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    let (bytes, gzipped, digest) = state.catalogs.current(gzip).await.map_err(problem)?;
+    // The content digest is a strong validator: unchanged catalogs answer 304.
+    let etag = format!("\"{digest}{}\"", if gzipped { "-gz" } else { "" });
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag || tag.trim() == "*");
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            Body::from(bytes),
+        )
+            .into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if gzipped && !matches {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     Ok(response)
 }
