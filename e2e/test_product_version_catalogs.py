@@ -226,6 +226,29 @@ def test_bare_ed25519_signature(pvc):
     assert sdk_patches(content) == document_patches(document)
 
 
+def test_content_is_the_uploaded_file_with_or_without_gzip(pvc, depotd, http, bearer_token):
+    """A replaced catalog is served byte for byte as uploaded; gzip-compressed when the
+    client accepts it (the SDK's requests session does: the tests above read it so)."""
+    document = catalog_document(next(SEQUENCE), patches(VCENTER=1))
+    catalog = pvc.write(document)
+    done = pvc.finish(pvc.submit(catalog, pvc.sign(catalog)))
+    assert done.status == "SUCCEEDED", done
+    url = f"{depotd.url}/v1/product-version-catalogs"
+    auth = {"Authorization": f"Bearer {bearer_token}"}
+
+    plain = http.get(url, headers={**auth, "Accept-Encoding": "identity"})
+    assert plain.status_code == 200, plain.text
+    assert plain.headers["Content-Type"].startswith("application/json")
+    assert "Content-Encoding" not in plain.headers
+    assert plain.content == catalog.read_bytes()
+
+    gzipped = http.get(url, headers={**auth, "Accept-Encoding": "gzip"})
+    assert gzipped.status_code == 200, gzipped.text
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert "accept-encoding" in gzipped.headers.get("Vary", "").lower()
+    assert gzipped.content == plain.content  # requests decodes it
+
+
 # ------------------------------------------------------------------------ failures
 
 

@@ -24,15 +24,18 @@ impl Family for SddcFamily {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone().into()))
             .collect();
-        serde_json::json!({
+        let mut body = serde_json::json!({
             "errorCode": problem.code,
             "errorType": error_type(problem.kind),
             "arguments": problem.message.positional_args(),
             "context": context,
             "message": problem.message.default,
-            "remediationMessage": problem.resolution.as_ref().map(|r| r.default.clone()),
             "referenceToken": reference,
-        })
+        });
+        if let Some(r) = &problem.resolution {
+            body["remediationMessage"] = r.default.clone().into();
+        }
+        body
     }
 }
 

@@ -9,7 +9,7 @@ use depot_tasks::EngineError;
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogServiceError {
     /// A server-local path is unusable; the message names the path.
-    #[error("{path}: {reason}")]
+    #[error("{path:?}: {reason}")]
     BadPath {
         /// The path as given.
         path: String,

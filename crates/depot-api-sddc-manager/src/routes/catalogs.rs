@@ -22,17 +22,7 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let gzip = headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            coding
-                .split(';')
-                .next()
-                .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
-        });
+    let gzip = accepts_gzip(&headers);
     let (bytes, gzipped, digest) = state.catalogs.current(gzip).await.map_err(problem)?;
     // The content digest is a strong validator: unchanged catalogs answer 304.
     let etag = format!("\"{digest}{}\"", if gzipped { "-gz" } else { "" });
@@ -149,5 +139,49 @@ fn problem(e: CatalogServiceError) -> Problem {
                 e.to_string(),
             ),
         ),
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (a `q=0` weight refuses it).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> bool {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        accepts_gzip(&h)
+    }
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts("gzip, deflate"));
+        assert!(accepts("deflate, GZIP;q=0.5"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("identity"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip; q=0.0, identity"));
     }
 }
