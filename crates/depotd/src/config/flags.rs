@@ -2,12 +2,12 @@
 //! resolves flag over env; unset ones fall through to the file and the defaults).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 
 use super::Config;
+use super::file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
 
 /// Flags shared by every subcommand that opens the data dir.
 #[derive(Debug, Clone, Default, Args)]
@@ -80,68 +80,43 @@ pub struct ConfigFlags {
 }
 
 impl ConfigFlags {
-    /// Writes the flags given (or their env variables) over `c`.
+    /// Writes the flags given (or their env variables) over `c`: the flags are the
+    /// same keys as the file's, so they are applied as one more file layer.
     pub fn apply(&self, c: &mut Config) -> anyhow::Result<()> {
-        if let Some(v) = &self.listen {
-            c.listen = v
-                .parse()
-                .with_context(|| format!("--listen {v:?} is not an address:port"))?;
-        }
-        set(&mut c.data_dir, self.data_dir.clone());
-        if let Some(v) = self.database_url.clone().filter(|v| !v.is_empty()) {
-            c.database_url = Some(v);
-        }
-        set(&mut c.plain_http, self.plain_http);
-        if self.tls_cert.is_some() {
-            c.tls_cert.clone_from(&self.tls_cert);
-        }
-        if self.tls_key.is_some() {
-            c.tls_key.clone_from(&self.tls_key);
-        }
-        set(
-            &mut c.shutdown_grace,
-            self.shutdown_grace_seconds.map(Duration::from_secs),
-        );
-        set(&mut c.max_body_bytes, self.max_body_bytes);
-        set(
-            &mut c.session_idle,
-            self.session_idle_seconds.map(Duration::from_secs),
-        );
-        set(
-            &mut c.refresh_idle,
-            self.refresh_idle_seconds.map(Duration::from_secs),
-        );
-        set(
-            &mut c.session_cache,
-            self.session_cache_seconds.map(Duration::from_secs),
-        );
-        set(&mut c.task_workers, self.task_workers);
-        set(
-            &mut c.task_retention,
-            self.task_retention_hours
-                .map(|h| Duration::from_secs(h.saturating_mul(3600))),
-        );
-        set(
-            &mut c.task_lease,
-            self.task_lease_seconds.map(Duration::from_secs),
-        );
-        if self.import_dir.is_some() {
-            c.import_dir.clone_from(&self.import_dir);
-        }
-        if !self.catalog_trust.is_empty() {
-            c.catalog_trust.clone_from(&self.catalog_trust);
-        }
-        set(&mut c.max_catalog_bytes, self.max_catalog_bytes);
-        set(&mut c.log_level, self.log_level.clone());
-        if let Some(format) = &self.log_format {
-            c.log_json = super::file::log_format(format)?;
-        }
-        Ok(())
+        self.as_file_layer()
+            .apply(c)
+            .context("command-line flag or DEPOTD_* variable")
     }
-}
 
-fn set<T>(target: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *target = v;
+    fn as_file_layer(&self) -> FileConfig {
+        FileConfig {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            plain_http: self.plain_http,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            shutdown_grace_seconds: self.shutdown_grace_seconds,
+            max_body_bytes: self.max_body_bytes,
+            auth: AuthSection {
+                session_idle_seconds: self.session_idle_seconds,
+                refresh_idle_seconds: self.refresh_idle_seconds,
+                session_cache_seconds: self.session_cache_seconds,
+            },
+            tasks: TasksSection {
+                workers: self.task_workers,
+                retention_hours: self.task_retention_hours,
+                lease_seconds: self.task_lease_seconds,
+            },
+            catalog: CatalogSection {
+                import_dir: self.import_dir.clone(),
+                trust: (!self.catalog_trust.is_empty()).then(|| self.catalog_trust.clone()),
+                max_file_bytes: self.max_catalog_bytes,
+            },
+            log: LogSection {
+                level: self.log_level.clone(),
+                format: self.log_format.clone(),
+            },
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-pub use file::FileConfig;
+pub use file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
 pub use flags::ConfigFlags;
 
 /// The validated configuration of a server or CLI run.
