@@ -40,10 +40,6 @@ pub struct CatalogSection {
 }
 
 /// `[auth]`.
-#[expect(
-    clippy::struct_field_names,
-    reason = "the unit is part of each key's name"
-)]
 #[derive(Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSection {
