@@ -302,9 +302,9 @@ impl AuthService {
         Ok(user)
     }
 
-    /// Sets a user's password. What this process cached for the user (Basic logins,
-    /// validated sessions) is dropped, so the old password stops working here at once;
-    /// open sessions and tokens stay valid.
+    /// Sets a user's password and ends all their sessions and tokens: whoever logged in
+    /// with the old password must log in again. What this process cached for the user
+    /// is dropped at once; other processes drop it within the session cache TTL.
     pub async fn set_password(&self, name: &str, password: Secret) -> Result<(), AuthError> {
         password::check_strength(&password)?;
         let mut user = self.user(name).await?;
@@ -312,6 +312,7 @@ impl AuthService {
         if !self.store.update_user(&user).await? {
             return Err(AuthError::NoSuchUser(name.to_owned()));
         }
+        self.store.delete_user_sessions(&user.name).await?;
         self.cache.evict_user(&user.name);
         Ok(())
     }

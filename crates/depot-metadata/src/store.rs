@@ -109,6 +109,10 @@ pub trait SessionStore: Send + Sync {
 
     /// Deletes sessions of `kind` not used since `idle_before`; returns how many.
     async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64>;
+
+    /// Deletes every session and token of `user` (after a password change); returns
+    /// how many.
+    async fn delete_user_sessions(&self, user: &UserName) -> Result<u64>;
 }
 
 /// Which records reference which blobs, so garbage collection keeps them.

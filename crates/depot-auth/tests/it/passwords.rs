@@ -39,10 +39,30 @@ async fn a_new_password_replaces_the_old_one_at_once() {
     auth.basic(CAROL, &secret("first password"), CLIENT)
         .await
         .unwrap();
+    let (session, _) = auth
+        .open_session(CAROL, &secret("first password"), CLIENT)
+        .await
+        .unwrap();
+    let tokens = auth
+        .issue_tokens(CAROL, &secret("first password"), CLIENT)
+        .await
+        .unwrap();
 
     auth.set_password(CAROL, secret("second password"))
         .await
         .unwrap();
+    // Sessions and tokens opened with the old password end with it.
+    assert!(
+        auth.authenticate(session.expose(), &[SessionKind::Vsphere])
+            .await
+            .is_err()
+    );
+    assert!(
+        auth.authenticate(tokens.access.expose(), &[SessionKind::Access])
+            .await
+            .is_err()
+    );
+    assert!(auth.refresh(tokens.refresh.expose()).await.is_err());
     assert_bad_credentials(auth.basic(CAROL, &secret("first password"), CLIENT).await);
     assert_bad_credentials(
         auth.open_session(CAROL, &secret("first password"), CLIENT)

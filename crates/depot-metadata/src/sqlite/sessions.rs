@@ -1,7 +1,7 @@
 //! [`SessionStore`] on SQLite.
 
 use async_trait::async_trait;
-use depot_model::{Session, SessionKind, Timestamp, TokenHash};
+use depot_model::{Session, SessionKind, Timestamp, TokenHash, UserName};
 
 use super::SqliteStore;
 use crate::sql::{SessionRecord, query_error, to_millis, unique_violation};
@@ -72,6 +72,15 @@ impl SessionStore for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(query_error("delete_idle_sessions"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn delete_user_sessions(&self, user: &UserName) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_name = ?")
+            .bind(user.as_str())
+            .execute(&self.write)
+            .await
+            .map_err(query_error("delete_user_sessions"))?;
         Ok(done.rows_affected())
     }
 }

@@ -9,6 +9,40 @@ conformance! {
     sessions_crud => sqlite_sessions_crud, postgres_sessions_crud;
     delete_idle_sessions_by_kind =>
         sqlite_delete_idle_sessions_by_kind, postgres_delete_idle_sessions_by_kind;
+    delete_sessions_of_one_user =>
+        sqlite_delete_sessions_of_one_user, postgres_delete_sessions_of_one_user;
+}
+
+async fn delete_sessions_of_one_user(store: Store) {
+    store
+        .insert_user(&user("alice", Role::Admin))
+        .await
+        .unwrap();
+    store.insert_user(&user("bob", Role::Admin)).await.unwrap();
+    for (hash, kind, who) in [
+        ("a1", SessionKind::Vsphere, "alice"),
+        ("a2", SessionKind::Refresh, "alice"),
+        ("b1", SessionKind::Access, "bob"),
+    ] {
+        store
+            .insert_session(&session(hash, kind, who, 0))
+            .await
+            .unwrap();
+    }
+    let alice = depot_model::UserName::parse("alice").unwrap();
+    assert_eq!(store.delete_user_sessions(&alice).await.unwrap(), 2);
+    assert_eq!(
+        store.get_session(&TokenHash("a1".into())).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .get_session(&TokenHash("b1".into()))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.delete_user_sessions(&alice).await.unwrap(), 0);
 }
 
 async fn sessions_crud(store: Store) {
