@@ -7,6 +7,9 @@ use super::PostgresStore;
 use crate::sql::{CATALOG_COLUMNS, CatalogRecord, query_error, unique_violation};
 use crate::{CatalogStore, Result};
 
+/// Advisory lock key of catalog acceptance ("depotcat" in ASCII).
+const CATALOG_LOCK: i64 = 0x6465_706f_7463_6174;
+
 #[async_trait]
 impl CatalogStore for PostgresStore {
     async fn current_catalog(&self) -> Result<Option<CatalogVersion>> {
@@ -28,6 +31,13 @@ impl CatalogStore for PostgresStore {
     ) -> Result<Option<CatalogVersion>> {
         let op = "accept_catalog";
         let mut tx = self.pool.begin().await.map_err(query_error(op))?;
+        // Accepts are serialized: without a lock, two transactions that both saw no
+        // current catalog could both insert (the second with the next id) and win.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CATALOG_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(op))?;
         let current: Option<i64> = sqlx::query_scalar(
             "SELECT version_id FROM catalog_current WHERE singleton = 1 FOR UPDATE",
         )
