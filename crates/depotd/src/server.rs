@@ -31,9 +31,8 @@ pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     listener.set_nonblocking(true)?;
-    let scheme = if config.plain_http { "http" } else { "https" };
-    info!(address = %config.listen, scheme, "depotd listening");
     if config.plain_http {
+        info!(address = %config.listen, scheme = "http", "depotd listening");
         axum_server::from_tcp(listener)?
             .handle(handle)
             .serve(service)
@@ -50,6 +49,7 @@ pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
             "TLS certificate"
         );
         let rustls = tls::server_config(&files).await?;
+        info!(address = %config.listen, scheme = "https", "depotd listening");
         axum_server::from_tcp_rustls(listener, rustls)?
             .handle(handle)
             .serve(service)
