@@ -68,6 +68,11 @@ impl Job for PvcUpload {
         NAME
     }
 
+    /// Uploads are short and apply in one transaction: they are not cancellable.
+    fn cancellable(&self) -> bool {
+        false
+    }
+
     async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
         let payload: Payload = ctx.payload()?;
         let change = if payload.mode == "MERGE" {

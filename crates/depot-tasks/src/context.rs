@@ -139,15 +139,27 @@ impl JobContext {
         self.save().await
     }
 
-    /// Reports progress; written at most every 250 ms unless complete.
+    /// Reports progress: `completed` of `total` units of the work in hand (of the
+    /// running stage, when the task has stages). Written at most every 250 ms unless
+    /// complete.
     pub async fn progress(
         &mut self,
         completed: u64,
         total: u64,
         message: Option<Message>,
     ) -> Result<(), JobError> {
-        self.task.progress.completed = completed.min(total);
-        self.task.progress.total = total;
+        let (completed, total) = (completed.min(total), total.max(1));
+        let stages = self.task.stages.len() as u64;
+        // A staged task's progress is a percentage of its stages: the finished stages
+        // plus the reported share of the running one.
+        let within = self.finished_stages() * 100 + completed * 100 / total;
+        if let Some(percent) = within.checked_div(stages) {
+            self.task.progress.total = 100;
+            self.task.progress.completed = percent.min(100);
+        } else {
+            self.task.progress.completed = completed;
+            self.task.progress.total = total;
+        }
         if message.is_some() {
             self.task.progress.message = message;
         }
@@ -156,6 +168,14 @@ impl JobContext {
             self.save().await?;
         }
         Ok(())
+    }
+
+    fn finished_stages(&self) -> u64 {
+        self.task
+            .stages
+            .iter()
+            .filter(|s| matches!(s.status, StageStatus::Succeeded | StageStatus::Skipped))
+            .count() as u64
     }
 
     /// Writes the task; stops the job when someone else changed it meanwhile.
@@ -196,12 +216,7 @@ impl JobContext {
         stage.status = status;
         stage.end_time = Some(now);
         stage.update_time = Some(now);
-        let done = self
-            .task
-            .stages
-            .iter()
-            .filter(|s| matches!(s.status, StageStatus::Succeeded | StageStatus::Skipped))
-            .count() as u64;
+        let done = self.finished_stages();
         let total = self.task.stages.len() as u64;
         if let Some(percent) = (done * 100).checked_div(total) {
             self.task.progress.total = 100;

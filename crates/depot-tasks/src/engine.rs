@@ -84,10 +84,11 @@ impl TaskEngine {
     /// Submits a task. If another pending or running task holds its concurrency key,
     /// that task is returned instead and nothing new is stored.
     pub async fn submit(&self, new: NewTask) -> Result<Task, EngineError> {
-        if !self.jobs.contains_key(new.job) {
+        let Some(job) = self.jobs.get(new.job) else {
             return Err(EngineError::UnknownJob(new.job.to_owned()));
-        }
-        let task = new.into_task();
+        };
+        let mut task = new.into_task();
+        task.cancellable &= job.cancellable();
         match self.store.insert_task(&task).await? {
             InsertOutcome::Inserted => {
                 info!(task_id = %task.id, job = task.name, "task submitted");
@@ -170,7 +171,11 @@ impl TaskEngine {
                     status: task.status,
                 });
             }
-            outcome::retry(&mut task, by, depot_model::now());
+            let cancellable = self
+                .jobs
+                .get(task.name.as_str())
+                .is_none_or(|j| j.cancellable());
+            outcome::retry(&mut task, by, cancellable, depot_model::now());
             if let Some(v) = self.store.update_task(&task).await? {
                 task.version = v;
                 info!(task_id = %id, user = by, "task retried");

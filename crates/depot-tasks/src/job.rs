@@ -19,6 +19,12 @@ pub trait Job: Send + Sync + 'static {
         true
     }
 
+    /// Whether tasks of this job may be cancelled (also after a retry). When false,
+    /// every task of the job is submitted non-cancellable.
+    fn cancellable(&self) -> bool {
+        true
+    }
+
     /// Runs the task. Returns the typed result as JSON (or `None` for no result).
     async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError>;
 }

@@ -93,12 +93,12 @@ fn fail(task: &mut Task, error: TaskError, retriable: bool, now: Timestamp) {
 }
 
 /// Prepares a failed task for another run: failed stages become pending again.
-pub(crate) fn retry(task: &mut Task, by: &str, now: Timestamp) {
+pub(crate) fn retry(task: &mut Task, by: &str, cancellable: bool, now: Timestamp) {
     task.status = TaskStatus::Pending;
     task.error = None;
     task.retriable = false;
     task.end_time = None;
-    task.cancellable = true;
+    task.cancellable = cancellable;
     by.clone_into(&mut task.updated_by);
     mark_stages(task, StageStatus::Failed, StageStatus::Pending, now);
     mark_stages(task, StageStatus::Canceled, StageStatus::Pending, now);
@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(t.status, TaskStatus::Failed);
         assert!(t.retriable && !t.cancellable);
         assert_eq!(t.stages[1].status, StageStatus::Failed);
-        retry(&mut t, "admin", now);
+        retry(&mut t, "admin", true, now);
         assert_eq!(t.status, TaskStatus::Pending);
         assert_eq!(t.stages[0].status, StageStatus::Succeeded);
         assert_eq!(t.stages[1].status, StageStatus::Pending);

@@ -73,7 +73,6 @@ impl Job for Count {
 
     async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
         let input: CountInput = ctx.payload()?;
-        let total = input.steps * COUNT_STAGES.len() as u64;
         let mut done = 0;
         for stage in COUNT_STAGES {
             if !ctx.begin_stage(stage).await? {
@@ -88,8 +87,8 @@ impl Job for Count {
                 ctx.stage_log(stage, Level::Info, line).await?;
                 done += 1;
                 ctx.progress(
-                    done,
-                    total,
+                    step + 1,
+                    input.steps,
                     Some(Message::new("test.count.progress", "counting")),
                 )
                 .await?;
