@@ -78,8 +78,12 @@ async fn dispatch(
         .find(|o| o.rest.and_then(|r| r.action) == action)
         .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
     let Some(op) = op else {
-        return Problem::no_route("POST", &format!("?action={}", action.unwrap_or_default()))
-            .into_response();
+        let (method, template) = ops
+            .first()
+            .and_then(|o| o.rest)
+            .map_or(("", ""), |r| (r.method, r.path));
+        let target = format!("/api{template}?action={}", action.unwrap_or_default());
+        return Problem::no_route(method, &target).into_response();
     };
     let as_task = query
         .parsed::<bool>("vmw-task")
