@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use depot_model::CatalogVersion;
 
 use super::PostgresStore;
-use crate::sql::{CATALOG_COLUMNS, CatalogRecord, query_error, unique_violation};
+use crate::sql::{CATALOG_COLUMNS, CatalogRecord, accept_writes, query_error, unique_violation};
 use crate::{CatalogStore, Result};
 
 /// Advisory lock key of catalog acceptance ("depotcat" in ASCII).
@@ -51,40 +51,14 @@ impl CatalogStore for PostgresStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(query_error(op))?;
-        let r = CatalogRecord::from_version(version, next);
-        let insert = format!(
-            "INSERT INTO catalog_versions ({CATALOG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        );
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(insert))
-            .bind(r.id)
-            .bind(r.sequence_number)
-            .bind(&r.content_digest)
-            .bind(r.content_size)
-            .bind(&r.file_digest)
-            .bind(&r.change)
-            .bind(&r.accepted_by)
-            .bind(r.accepted_at)
-            .bind(&r.task_id)
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Ok(_) => {}
-            // A concurrent writer took the same position first.
-            Err(e) if unique_violation(&e).is_some() => return Ok(None),
-            Err(e) => return Err(query_error(op)(e)),
+        for mut write in accept_writes(CatalogRecord::from_version(version, next)) {
+            match write.build().execute(&mut *tx).await {
+                Ok(_) => {}
+                // A concurrent writer took the same position first.
+                Err(e) if unique_violation(&e).is_some() => return Ok(None),
+                Err(e) => return Err(query_error(op)(e)),
+            }
         }
-        let upsert = sqlx::query("INSERT INTO catalog_current (singleton, version_id) VALUES (1, $1) ON CONFLICT (singleton) DO UPDATE SET version_id = excluded.version_id").bind(next).execute(&mut *tx).await;
-        match upsert {
-            Ok(_) => {}
-            Err(e) if unique_violation(&e).is_some() => return Ok(None),
-            Err(e) => return Err(query_error(op)(e)),
-        }
-        sqlx::query("INSERT INTO blob_refs (digest, owner) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&r.content_digest)
-            .bind(format!("catalog:{next}"))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(op))?;
         tx.commit().await.map_err(query_error(op))?;
         Ok(Some(CatalogVersion {
             id: next,

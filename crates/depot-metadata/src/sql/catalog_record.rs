@@ -1,8 +1,9 @@
 //! The stored form of accepted catalog versions.
 
 use depot_model::{CatalogChange, CatalogVersion, TaskId};
+use sqlx::QueryBuilder;
 
-use super::{from_millis, to_millis};
+use super::{BindValues, bind, from_millis, to_millis};
 use crate::{MetadataError, Result};
 
 /// The columns of `catalog_versions`, in the order of [`CatalogRecord`].
@@ -61,4 +62,43 @@ impl CatalogRecord {
                 .map_err(|e| corrupt(e.to_string()))?,
         })
     }
+}
+
+/// The writes that make `r` current, in order: its history row, the current pointer,
+/// and the reference that keeps its content blob alive. The same SQL on both backends;
+/// the caller runs them in one transaction after checking the previous version.
+pub(crate) fn accept_writes<DB: BindValues>(r: CatalogRecord) -> Vec<QueryBuilder<DB>> {
+    let mut insert = QueryBuilder::new(format!(
+        "INSERT INTO catalog_versions ({CATALOG_COLUMNS}) VALUES ("
+    ));
+    let id = r.id;
+    let digest = r.content_digest.clone();
+    let values: [super::SqlValue; 9] = [
+        r.id.into(),
+        r.sequence_number.into(),
+        r.content_digest.into(),
+        r.content_size.into(),
+        r.file_digest.into(),
+        r.change.into(),
+        r.accepted_by.into(),
+        r.accepted_at.into(),
+        r.task_id.into(),
+    ];
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            insert.push(", ");
+        }
+        bind(&mut insert, v);
+    }
+    insert.push(")");
+    let mut current =
+        QueryBuilder::new("INSERT INTO catalog_current (singleton, version_id) VALUES (1, ");
+    bind(&mut current, id);
+    current.push(") ON CONFLICT (singleton) DO UPDATE SET version_id = excluded.version_id");
+    let mut reference = QueryBuilder::new("INSERT INTO blob_refs (digest, owner) VALUES (");
+    bind(&mut reference, digest);
+    reference.push(", ");
+    bind(&mut reference, format!("catalog:{id}"));
+    reference.push(") ON CONFLICT DO NOTHING");
+    vec![insert, current, reference]
 }

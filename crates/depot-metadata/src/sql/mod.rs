@@ -16,7 +16,7 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::{MetadataError, Result};
 
-pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord};
+pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord, accept_writes};
 pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
 pub(crate) use task_filter::{push_count, push_list};
 pub(crate) use task_record::{
