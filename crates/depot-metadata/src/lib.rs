@@ -13,7 +13,8 @@ mod store;
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter};
 pub use store::{
-    BlobRefStore, CatalogStore, InsertOutcome, MetadataStore, SessionStore, TaskStore, UserStore,
+    BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
+    MetadataStore, SessionStore, TaskStore, UserStore,
 };
 
 #[cfg(feature = "postgres")]

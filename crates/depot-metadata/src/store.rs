@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use depot_model::{
-    CatalogVersion, Session, SessionKind, Task, TaskId, TaskStatus, Timestamp, TokenHash, User,
-    UserName,
+    CatalogVersion, DepotFile, Session, SessionKind, StoredDepotSettings, SyncRecord, Task, TaskId,
+    TaskStatus, Timestamp, TokenHash, User, UserName,
 };
 
 use crate::{Page, PageRequest, Result, TaskFilter};
@@ -152,10 +152,69 @@ pub trait CatalogStore: Send + Sync {
     async fn catalog_history(&self) -> Result<Vec<CatalogVersion>>;
 }
 
+/// A synced set of depot metadata to make current in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepotSyncApply {
+    /// A catalog version to accept along with the files, and the id of the current
+    /// version it was checked against (`None`: no catalog yet) — the same rule as
+    /// [`CatalogStore::accept_catalog`]. `None`: the catalog stays as it is.
+    pub catalog: Option<(CatalogVersion, Option<i64>)>,
+    /// The complete new set of depot files (it replaces the stored set).
+    pub files: Vec<DepotFile>,
+    /// The record of this sync.
+    pub record: SyncRecord,
+}
+
+/// What [`DepotStore::apply_depot_sync`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepotSyncApplied {
+    /// Everything was written; carries the accepted catalog version (with its id) when
+    /// one was given.
+    Applied(Option<CatalogVersion>),
+    /// The current catalog changed since it was checked: nothing was written.
+    CatalogChanged,
+}
+
+/// The upstream depot: settings, the synced metadata files, the sync record and the
+/// schedule's last slot.
+#[async_trait]
+pub trait DepotStore: Send + Sync {
+    /// The stored depot settings, if any.
+    async fn depot_settings(&self) -> Result<Option<StoredDepotSettings>>;
+
+    /// Stores the depot settings (`None` deletes them).
+    async fn put_depot_settings(&self, settings: Option<&StoredDepotSettings>) -> Result<()>;
+
+    /// Every synced file, by path.
+    async fn depot_files(&self) -> Result<Vec<DepotFile>>;
+
+    /// The synced file at `path`.
+    async fn depot_file(&self, path: &str) -> Result<Option<DepotFile>>;
+
+    /// In one transaction: accepts `apply.catalog` (if given, and only if the current
+    /// catalog is still the one it was checked against), replaces the file set with
+    /// `apply.files` — the blob references owned by `depot-files` now name exactly their
+    /// digests — and stores `apply.record`. When the catalog check fails nothing is written.
+    async fn apply_depot_sync(&self, apply: &DepotSyncApply) -> Result<DepotSyncApplied>;
+
+    /// The record of the last finished sync.
+    async fn sync_record(&self) -> Result<Option<SyncRecord>>;
+
+    /// Stores the record of a finished sync that changed no metadata (e.g. a failure).
+    async fn put_sync_record(&self, record: &SyncRecord) -> Result<()>;
+
+    /// The last schedule slot a replica claimed.
+    async fn last_sync_slot(&self) -> Result<Option<Timestamp>>;
+
+    /// Claims schedule slot `slot`, only if the last claimed slot is still `previous`
+    /// (compare-and-set across replicas). True when this caller won.
+    async fn claim_sync_slot(&self, previous: Option<Timestamp>, slot: Timestamp) -> Result<bool>;
+}
+
 /// Everything depotd keeps in its database.
 #[async_trait]
 pub trait MetadataStore:
-    TaskStore + UserStore + SessionStore + BlobRefStore + CatalogStore
+    TaskStore + UserStore + SessionStore + BlobRefStore + CatalogStore + DepotStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

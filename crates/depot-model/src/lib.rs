@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod catalog;
+pub mod depot;
 pub mod error_kind;
 pub mod message;
 pub mod privilege;
@@ -9,6 +10,7 @@ pub mod task;
 pub mod user;
 
 pub use catalog::{CatalogChange, CatalogVersion};
+pub use depot::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord};
 pub use error_kind::ErrorKind;
 pub use message::Message;
 pub use privilege::{Privilege, Role};

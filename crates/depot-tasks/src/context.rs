@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use depot_metadata::TaskStore;
 use depot_model::{Level, Message, StageMessage, StageStatus, Task};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
@@ -61,6 +62,22 @@ impl JobContext {
                 ),
             )
         })
+    }
+
+    /// Replaces the stored payload, so that a retry or a restart resumes with what this
+    /// run already did (e.g. which files a finished stage fetched).
+    pub async fn set_payload<T: Serialize>(&mut self, value: &T) -> Result<(), JobError> {
+        self.task.payload = serde_json::to_value(value).map_err(|e| {
+            JobError::permanent(
+                depot_model::ErrorKind::Internal,
+                "TASK_PAYLOAD_INVALID",
+                Message::new(
+                    "com.vmware.depotd.task.payload.invalid",
+                    format!("The task's state cannot be stored: {e}"),
+                ),
+            )
+        })?;
+        self.save().await
     }
 
     /// Returns an error when the job should stop: cancellation requested or shutdown.

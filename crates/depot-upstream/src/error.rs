@@ -278,6 +278,35 @@ impl UpstreamError {
             },
         }
     }
+
+    /// What the operator can do about it.
+    pub fn remediation(&self) -> &'static str {
+        match self {
+            Self::BadUrl { .. } | Self::BadPath { .. } | Self::BadPathTemplate { .. } => {
+                "Correct the depot URL or the depot paths in the settings"
+            }
+            Self::BadToken { .. } | Self::InvalidCredential { .. } => {
+                "Check the depot user name and password or the download token"
+            }
+            Self::BadCertificate { .. } | Self::UntrustedCertificate { .. } => {
+                "Add the depot's CA certificate (PEM) to the trusted certificates of the depot settings"
+            }
+            Self::ClientSetup { .. } => "Check the proxy and TLS settings",
+            Self::UnknownHost { .. } => "Check the depot host name and the DNS settings",
+            Self::NotAvailable { .. } | Self::UnexpectedStatus { .. } => {
+                "Check that the depot (and the proxy) is running and reachable, then retry"
+            }
+            Self::FileNotFound { .. } => {
+                "Check the depot URL and that the depot publishes the file, then retry"
+            }
+            Self::Truncated { .. } => "The connection to the depot broke off; retry",
+            Self::TooLarge { .. } => "The depot serves a file larger than allowed; check the depot",
+            Self::DigestMismatch { .. } => {
+                "The depot serves content that does not match its checksum; check the depot"
+            }
+            Self::Store { .. } => "Check the free space and permissions of the blob store, then retry",
+        }
+    }
 }
 
 #[cfg(test)]

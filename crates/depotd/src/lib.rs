@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod downstream;
 pub mod jobs;
 pub mod logging;
 pub mod openapi;

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use depot_model::CatalogVersion;
+use sqlx::PgConnection;
 
 use super::PostgresStore;
 use crate::sql::{CATALOG_COLUMNS, CatalogRecord, accept_writes, query_error, unique_violation};
@@ -31,39 +32,12 @@ impl CatalogStore for PostgresStore {
     ) -> Result<Option<CatalogVersion>> {
         let op = "accept_catalog";
         let mut tx = self.pool.begin().await.map_err(query_error(op))?;
-        // Accepts are serialized: without a lock, two transactions that both saw no
-        // current catalog could both insert (the second with the next id) and win.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CATALOG_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(op))?;
-        let current: Option<i64> = sqlx::query_scalar(
-            "SELECT version_id FROM catalog_current WHERE singleton = 1 FOR UPDATE",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(query_error(op))?;
-        if current != previous {
+        lock_catalog(&mut tx, op).await?;
+        let Some(accepted) = accept_in(&mut tx, version, previous, op).await? else {
             return Ok(None);
-        }
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM catalog_versions")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(query_error(op))?;
-        for mut write in accept_writes(CatalogRecord::from_version(version, next)) {
-            match write.build().execute(&mut *tx).await {
-                Ok(_) => {}
-                // A concurrent writer took the same position first.
-                Err(e) if unique_violation(&e).is_some() => return Ok(None),
-                Err(e) => return Err(query_error(op)(e)),
-            }
-        }
+        };
         tx.commit().await.map_err(query_error(op))?;
-        Ok(Some(CatalogVersion {
-            id: next,
-            ..version.clone()
-        }))
+        Ok(Some(accepted))
     }
 
     async fn catalog_history(&self) -> Result<Vec<CatalogVersion>> {
@@ -77,4 +51,52 @@ impl CatalogStore for PostgresStore {
             .map(CatalogRecord::into_version)
             .collect()
     }
+}
+
+/// Takes the transaction-scoped lock that serializes every change of the current
+/// catalog (catalog accepts and depot syncs): without it, two transactions that both
+/// saw no current catalog could both insert (the second with the next id) and win.
+pub(super) async fn lock_catalog(conn: &mut PgConnection, op: &'static str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CATALOG_LOCK)
+        .execute(conn)
+        .await
+        .map_err(query_error(op))?;
+    Ok(())
+}
+
+/// The body of [`CatalogStore::accept_catalog`] inside the caller's transaction `conn`,
+/// which holds [`lock_catalog`]: the accepted version with its id, or `None` when the
+/// current version is no longer `previous` (then the caller must roll back: a write may
+/// have failed half-way).
+pub(super) async fn accept_in(
+    conn: &mut PgConnection,
+    version: &CatalogVersion,
+    previous: Option<i64>,
+    op: &'static str,
+) -> Result<Option<CatalogVersion>> {
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version_id FROM catalog_current WHERE singleton = 1 FOR UPDATE")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(query_error(op))?;
+    if current != previous {
+        return Ok(None);
+    }
+    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM catalog_versions")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(query_error(op))?;
+    for mut write in accept_writes(CatalogRecord::from_version(version, next)) {
+        match write.build().execute(&mut *conn).await {
+            Ok(_) => {}
+            // A concurrent writer took the same position first.
+            Err(e) if unique_violation(&e).is_some() => return Ok(None),
+            Err(e) => return Err(query_error(op)(e)),
+        }
+    }
+    Ok(Some(CatalogVersion {
+        id: next,
+        ..version.clone()
+    }))
 }

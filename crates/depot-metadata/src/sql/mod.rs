@@ -7,6 +7,7 @@
 
 mod catalog_record;
 mod db_error;
+mod depot_record;
 mod task_filter;
 mod task_record;
 mod user_record;
@@ -18,6 +19,10 @@ use crate::{MetadataError, Result};
 
 pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord, accept_writes};
 pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
+pub(crate) use depot_record::{
+    DEPOT_FILE_COLUMNS, DepotFileRecord, SETTINGS_COLUMNS, SYNC_COLUMNS, SettingsRecord, SyncRow,
+    claim_slot, settings_write, sync_record_write, sync_writes,
+};
 pub(crate) use task_filter::{push_count, push_list};
 pub(crate) use task_record::{
     INSERT_ATTEMPTS, InsertFailure, TaskRecord, push_claim, status_counts, task_columns,

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use depot_model::CatalogVersion;
+use sqlx::SqliteConnection;
 
 use super::SqliteStore;
 use crate::sql::{CATALOG_COLUMNS, CatalogRecord, accept_writes, query_error, unique_violation};
@@ -32,31 +33,11 @@ impl CatalogStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(query_error(op))?;
-        let current: Option<i64> =
-            sqlx::query_scalar("SELECT version_id FROM catalog_current WHERE singleton = 1")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(query_error(op))?;
-        if current != previous {
+        let Some(accepted) = accept_in(&mut tx, version, previous, op).await? else {
             return Ok(None);
-        }
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM catalog_versions")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(query_error(op))?;
-        for mut write in accept_writes(CatalogRecord::from_version(version, next)) {
-            match write.build().execute(&mut *tx).await {
-                Ok(_) => {}
-                // A concurrent writer took the same position first.
-                Err(e) if unique_violation(&e).is_some() => return Ok(None),
-                Err(e) => return Err(query_error(op)(e)),
-            }
-        }
+        };
         tx.commit().await.map_err(query_error(op))?;
-        Ok(Some(CatalogVersion {
-            id: next,
-            ..version.clone()
-        }))
+        Ok(Some(accepted))
     }
 
     async fn catalog_history(&self) -> Result<Vec<CatalogVersion>> {
@@ -70,4 +51,40 @@ impl CatalogStore for SqliteStore {
             .map(CatalogRecord::into_version)
             .collect()
     }
+}
+
+/// The body of [`CatalogStore::accept_catalog`] inside the caller's `BEGIN IMMEDIATE`
+/// transaction `conn`: the accepted version with its id, or `None` when the current
+/// version is no longer `previous` (then the caller must roll back: a write may have
+/// failed half-way).
+pub(super) async fn accept_in(
+    conn: &mut SqliteConnection,
+    version: &CatalogVersion,
+    previous: Option<i64>,
+    op: &'static str,
+) -> Result<Option<CatalogVersion>> {
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version_id FROM catalog_current WHERE singleton = 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(query_error(op))?;
+    if current != previous {
+        return Ok(None);
+    }
+    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM catalog_versions")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(query_error(op))?;
+    for mut write in accept_writes(CatalogRecord::from_version(version, next)) {
+        match write.build().execute(&mut *conn).await {
+            Ok(_) => {}
+            // A concurrent writer took the same position first.
+            Err(e) if unique_violation(&e).is_some() => return Ok(None),
+            Err(e) => return Err(query_error(op)(e)),
+        }
+    }
+    Ok(Some(CatalogVersion {
+        id: next,
+        ..version.clone()
+    }))
 }

@@ -8,6 +8,7 @@
 
 mod blob_refs;
 mod catalogs;
+mod depot;
 mod sessions;
 mod tasks;
 mod users;

@@ -7,6 +7,7 @@ mod backends;
 mod blob_refs;
 mod catalogs;
 mod connect;
+mod depot;
 mod fixtures;
 mod sessions;
 mod task_claims;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use super::Config;
+use super::{Config, DepotSection, DownstreamSection};
 
 /// The file's contents. `docs/config.example.toml` lists every key.
 #[derive(Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -26,6 +26,10 @@ pub struct FileConfig {
     pub tasks: TasksSection,
     #[serde(default)]
     pub catalog: CatalogSection,
+    #[serde(default)]
+    pub depot: DepotSection,
+    #[serde(default)]
+    pub downstream: DownstreamSection,
     #[serde(default)]
     pub log: LogSection,
 }
@@ -136,6 +140,11 @@ impl FileConfig {
             .or(c.import_dir.take());
         set(&mut c.catalog_trust, self.catalog.trust.clone());
         set(&mut c.max_catalog_bytes, self.catalog.max_file_bytes);
+        self.depot.apply(&mut c.depot);
+        if let Some(user) = &self.downstream.user {
+            c.downstream_user = (!user.is_empty()).then(|| user.clone());
+        }
+        set(&mut c.downstream_anonymous, self.downstream.anonymous);
         set(&mut c.log_level, self.log.level.clone());
         if let Some(format) = &self.log.format {
             c.log_json = log_format(format)?;

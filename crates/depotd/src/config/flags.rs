@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::Config;
 use super::file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
+use super::{Config, DepotSection, DownstreamSection};
 
 /// Flags shared by every subcommand that opens the data dir.
 #[derive(Debug, Clone, Default, Args)]
@@ -71,6 +71,40 @@ pub struct ConfigFlags {
     /// Largest catalog or signature file in bytes [default: 67108864].
     #[arg(long, env = "DEPOTD_MAX_CATALOG_BYTES", global = true)]
     pub max_catalog_bytes: Option<u64>,
+    /// Base URL of the upstream depot to sync from.
+    #[arg(long, env = "DEPOTD_DEPOT_URL", global = true)]
+    pub depot_url: Option<String>,
+    /// The upstream depot is an offline depot (Basic auth) [default: false].
+    #[arg(long, env = "DEPOTD_DEPOT_OFFLINE", global = true)]
+    pub depot_offline: Option<bool>,
+    /// User name at the upstream depot.
+    #[arg(long, env = "DEPOTD_DEPOT_USERNAME", global = true)]
+    pub depot_username: Option<String>,
+    /// Password at the upstream depot (prefer the environment variable).
+    #[arg(
+        long,
+        env = "DEPOTD_DEPOT_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub depot_password: Option<String>,
+    /// Download token of an online depot (prefer the environment variable).
+    #[arg(
+        long,
+        env = "DEPOTD_DEPOT_DOWNLOAD_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub depot_download_token: Option<String>,
+    /// Cron expression of scheduled syncs; empty disables [default: 0 0 */6 * * *].
+    #[arg(long, env = "DEPOTD_DEPOT_SCHEDULE", global = true)]
+    pub depot_schedule: Option<String>,
+    /// The depotd user who may read /depot/ [default: any user].
+    #[arg(long, env = "DEPOTD_DOWNSTREAM_USER", global = true)]
+    pub downstream_user: Option<String>,
+    /// Serve /depot/ without authentication [default: false].
+    #[arg(long, env = "DEPOTD_DOWNSTREAM_ANONYMOUS", global = true)]
+    pub downstream_anonymous: Option<bool>,
     /// Log filter [default: info].
     #[arg(long, env = "DEPOTD_LOG_LEVEL", global = true)]
     pub log_level: Option<String>,
@@ -112,6 +146,19 @@ impl ConfigFlags {
                 import_dir: self.import_dir.clone(),
                 trust: (!self.catalog_trust.is_empty()).then(|| self.catalog_trust.clone()),
                 max_file_bytes: self.max_catalog_bytes,
+            },
+            depot: DepotSection {
+                url: self.depot_url.clone(),
+                offline: self.depot_offline,
+                username: self.depot_username.clone(),
+                password: self.depot_password.clone(),
+                download_token: self.depot_download_token.clone(),
+                schedule: self.depot_schedule.clone(),
+                ..DepotSection::default()
+            },
+            downstream: DownstreamSection {
+                user: self.downstream_user.clone(),
+                anonymous: self.downstream_anonymous,
             },
             log: LogSection {
                 level: self.log_level.clone(),

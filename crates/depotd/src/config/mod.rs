@@ -2,6 +2,7 @@
 //! variables, then command-line flags — each later layer wins. Validated once, at
 //! start-up; errors name the key.
 
+mod depot;
 mod file;
 mod flags;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotPaths, DepotSection, DownstreamSection};
 pub use file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
 pub use flags::ConfigFlags;
 
@@ -52,6 +54,13 @@ pub struct Config {
     pub catalog_trust: Vec<PathBuf>,
     /// Largest catalog or signature file read.
     pub max_catalog_bytes: u64,
+    /// The upstream depot, the sync schedule and the depot paths.
+    pub depot: DepotConfig,
+    /// The depotd user who may read the downstream depot under `/depot/` (`None`: any
+    /// depotd user).
+    pub downstream_user: Option<String>,
+    /// Serve the downstream depot without authentication.
+    pub downstream_anonymous: bool,
     /// Log filter (`info`, `depotd=debug,info`, …).
     pub log_level: String,
     /// Log as JSON lines instead of text.
@@ -78,6 +87,9 @@ impl Default for Config {
             import_dir: None,
             catalog_trust: Vec::new(),
             max_catalog_bytes: 64 * 1024 * 1024,
+            depot: DepotConfig::default(),
+            downstream_user: None,
+            downstream_anonymous: false,
             log_level: "info".to_owned(),
             log_json: false,
         }
