@@ -1,0 +1,116 @@
+//! The one error type of this crate, for operations outside the sync task (settings,
+//! triggers, reads). Failures inside the task become [`depot_tasks::JobError`]s.
+
+use depot_blobs::BlobError;
+use depot_metadata::MetadataError;
+use depot_model::ErrorKind;
+use depot_tasks::EngineError;
+use depot_upstream::UpstreamError;
+
+/// Why a depot operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The depot settings in a request are not usable; the message says which field.
+    #[error("{field}: {reason}")]
+    InvalidSettings {
+        /// The JSON path of the field, e.g. `depotConfiguration.url`.
+        field: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The upstream client refused the settings (bad URL, certificate, proxy…).
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// No depot is configured.
+    #[error(
+        "no depot is configured: set one with PUT /v1/system/settings/depot or in the [depot] section of the configuration"
+    )]
+    NotConfigured,
+    /// The `depotType` of a delete is not known.
+    #[error("depotType {0:?} is not VMWARE or OFFLINE")]
+    UnknownDepotType(String),
+    /// The key file of sealed secrets is unusable.
+    #[error("secret key file {path}: {detail}")]
+    Key {
+        /// The file.
+        path: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Sealing a secret failed.
+    #[error("a secret could not be sealed")]
+    Sealing,
+    /// A stored secret could not be opened (another data dir's key, or corruption).
+    #[error(
+        "the stored depot {field} cannot be decrypted with this data dir's key: set the depot settings again"
+    )]
+    Unsealing {
+        /// The settings field.
+        field: String,
+    },
+    /// The stored settings document does not decode.
+    #[error("the stored depot settings are corrupt: {0}")]
+    CorruptSettings(String),
+    /// No metadata has been synced yet.
+    #[error("no depot metadata has been synced yet: run a depot metadata sync first")]
+    NotSynced,
+    /// A synced file is unusable.
+    #[error("the synced {what} is unusable: {detail}")]
+    CorruptMetadata {
+        /// Which file.
+        what: &'static str,
+        /// Why.
+        detail: String,
+    },
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The metadata store failed.
+    #[error(transparent)]
+    Store(#[from] MetadataError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+impl SyncError {
+    /// The failure category.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SyncError::InvalidSettings { .. } | SyncError::UnknownDepotType(_) => {
+                ErrorKind::Invalid
+            }
+            SyncError::Upstream(e) => e.kind(),
+            SyncError::NotConfigured => ErrorKind::NotAllowedInCurrentState,
+            SyncError::NotSynced => ErrorKind::NotFound,
+            SyncError::Engine(e) => e.kind(),
+            SyncError::Store(e) => e.kind(),
+            SyncError::Blob(_) => ErrorKind::Unavailable,
+            SyncError::Key { .. }
+            | SyncError::Sealing
+            | SyncError::Unsealing { .. }
+            | SyncError::CorruptSettings(_)
+            | SyncError::CorruptMetadata { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// A stable code for error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::InvalidSettings { .. } | SyncError::UnknownDepotType(_) => {
+                "DEPOT_SETTINGS_INVALID"
+            }
+            SyncError::Upstream(e) => e.code(),
+            SyncError::NotConfigured => "DEPOT_NOT_CONFIGURED",
+            SyncError::NotSynced => "DEPOT_METADATA_NOT_SYNCED",
+            SyncError::Unsealing { .. } => "DEPOT_SETTINGS_UNREADABLE",
+            SyncError::Engine(_) => "TASK_ERROR",
+            SyncError::Key { .. }
+            | SyncError::Sealing
+            | SyncError::CorruptSettings(_)
+            | SyncError::CorruptMetadata { .. }
+            | SyncError::Store(_)
+            | SyncError::Blob(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}

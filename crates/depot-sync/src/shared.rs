@@ -1,0 +1,83 @@
+//! What the sync service and the sync job share: the stores, the fixed configuration,
+//! the key of sealed secrets and the catalog's trust anchors and cache.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use depot_blobs::{BlobStore, Sha256Digest};
+use depot_catalog::TrustStore;
+use depot_catalog_service::CurrentCache;
+use depot_metadata::MetadataStore;
+use depot_model::StoredDepotSettings;
+use tokio::io::AsyncReadExt;
+
+use crate::SyncError;
+use crate::config::SyncConfig;
+use crate::sealing::SecretBox;
+use crate::settings::Document;
+
+/// The parts of a depot sync.
+pub struct SyncParts {
+    /// Metadata store.
+    pub store: Arc<dyn MetadataStore>,
+    /// Blob store.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Paths, proxy, timeouts.
+    pub config: SyncConfig,
+    /// Seals the stored secrets.
+    pub sealer: Arc<SecretBox>,
+    /// Trust anchors of catalog signatures (the same as for uploads).
+    pub trust: Arc<TrustStore>,
+    /// The current catalog's cache, refreshed when a sync accepts a catalog.
+    pub catalog_cache: Arc<CurrentCache>,
+}
+
+impl SyncParts {
+    /// The stored settings document, if any.
+    pub(crate) async fn document(&self) -> Result<Option<Document>, SyncError> {
+        self.store
+            .depot_settings()
+            .await?
+            .map(|s| Document::decode(&s.document))
+            .transpose()
+    }
+
+    /// Stores `doc` as written by `user`.
+    pub(crate) async fn save_document(&self, doc: &Document, user: &str) -> Result<(), SyncError> {
+        let stored = StoredDepotSettings {
+            document: doc.encode(),
+            updated_at: depot_model::now(),
+            updated_by: user.to_owned(),
+        };
+        self.store.put_depot_settings(Some(&stored)).await?;
+        Ok(())
+    }
+
+    /// Records a connection status on the stored settings (after a check or a sync), if
+    /// the settings are still there.
+    pub(crate) async fn note_status(&self, code: &str, message: &str) -> Result<(), SyncError> {
+        let Some(stored) = self.store.depot_settings().await? else {
+            return Ok(());
+        };
+        let mut doc = Document::decode(&stored.document)?;
+        doc.set_status(code, message);
+        let updated = StoredDepotSettings {
+            document: doc.encode(),
+            ..stored
+        };
+        self.store.put_depot_settings(Some(&updated)).await?;
+        Ok(())
+    }
+
+    /// A blob's bytes.
+    pub(crate) async fn read_blob(&self, digest: &str) -> Result<Bytes, SyncError> {
+        let digest: Sha256Digest = digest.parse()?;
+        let (mut reader, size) = self.blobs.open(&digest).await?;
+        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        reader
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| depot_blobs::BlobError::Source { source: e })?;
+        Ok(Bytes::from(buf))
+    }
+}
