@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use depot_catalog_service::CatalogService;
 use depot_http::Services;
+use depot_sync::DepotService;
 
 pub use error::SddcFamily;
 
@@ -21,6 +22,8 @@ pub struct SddcState {
     pub services: Services,
     /// Product version catalogs.
     pub catalogs: Arc<CatalogService>,
+    /// Depot settings and syncs.
+    pub depot: Arc<DepotService>,
 }
 
 impl FromRef<SddcState> for Services {
@@ -30,7 +33,11 @@ impl FromRef<SddcState> for Services {
 }
 
 /// The family's routes, to be nested at `/v1`, in the order of the contract.
-pub fn router(services: Services, catalogs: Arc<CatalogService>) -> Router {
+pub fn router(
+    services: Services,
+    catalogs: Arc<CatalogService>,
+    depot: Arc<DepotService>,
+) -> Router {
     Router::new()
         // vmware.sddc_manager.v1.product_version_catalogs: get content, upload (replace), update (merge)
         .route(
@@ -43,6 +50,23 @@ pub fn router(services: Services, catalogs: Arc<CatalogService>) -> Router {
         .route(
             "/product-version-catalogs/upload-tasks/{task_id}",
             get(routes::catalogs::get_upload_task),
+        )
+        // vmware.sddc_manager.v1.system.settings.depot: get, update, delete
+        .route(
+            "/system/settings/depot",
+            put(routes::depot::update)
+                .get(routes::depot::get)
+                .delete(routes::depot::delete),
+        )
+        // .depot_sync_info: get, sync_depot_metadata
+        .route(
+            "/system/settings/depot/depot-sync-info",
+            get(routes::depot::sync_info).patch(routes::depot::sync),
+        )
+        // .machine_details
+        .route(
+            "/system/settings/depot/machine-details",
+            get(routes::depot::machine_details),
         )
         // POST /v1/tokens — create an access and refresh token pair
         .route("/tokens", post(routes::tokens::create))
@@ -60,5 +84,9 @@ pub fn router(services: Services, catalogs: Arc<CatalogService>) -> Router {
         .layer(axum::middleware::from_fn(
             depot_http::render_errors::<SddcFamily>,
         ))
-        .with_state(SddcState { services, catalogs })
+        .with_state(SddcState {
+            services,
+            catalogs,
+            depot,
+        })
 }

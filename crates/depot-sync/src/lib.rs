@@ -12,6 +12,7 @@ mod settings;
 mod shared;
 
 pub use config::{SyncConfig, SyncPaths};
+pub use depot_upstream::Secret;
 pub use error::SyncError;
 pub use job::{CONCURRENCY_KEY, DepotSync, NAME as JOB_NAME};
 pub use manifest::{BomEntry, ManifestError, Release, ReleaseManifest, parse_manifest};

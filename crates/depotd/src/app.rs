@@ -11,11 +11,14 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache};
 use depot_http::Services;
 use depot_metadata::MetadataStore;
+use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts, SyncPaths};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
+use tokio::sync::watch;
 use tracing::info;
 
 use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::downstream::{self, Access, DownstreamState};
 use crate::{jobs, ops};
 
 /// Everything a running server holds.
@@ -31,6 +34,10 @@ pub struct App {
     pub services: Services,
     /// Product version catalogs.
     pub catalogs: Arc<CatalogService>,
+    /// Depot settings and metadata syncs.
+    pub depot: Arc<DepotService>,
+    /// Turns true when the server stops (ends the sync schedule).
+    stopping: Arc<watch::Sender<bool>>,
     /// vSphere operations added to the built-in ones (tests add their own).
     pub extra_vsphere_operations: Vec<&'static depot_api_vsphere::Operation>,
 }
@@ -70,6 +77,15 @@ impl App {
         ));
         let catalog_settings = catalog_settings(&config)?;
         let catalog_cache = Arc::new(CurrentCache::default());
+        let key_path = data_dir.path().join("secrets.key");
+        let sync_parts = Arc::new(SyncParts {
+            store: Arc::clone(&store),
+            blobs: Arc::clone(&blobs),
+            config: sync_config(&config),
+            sealer: Arc::new(SecretBox::load_or_create(&key_path)?),
+            trust: Arc::clone(&catalog_settings.trust),
+            catalog_cache: Arc::clone(&catalog_cache),
+        });
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
@@ -77,6 +93,7 @@ impl App {
             catalog_settings.clone(),
             Arc::clone(&catalog_cache),
         )));
+        job_list.push(Arc::new(DepotService::job(Arc::clone(&sync_parts))));
         job_list.extend(extra_jobs);
         let tasks = TaskEngine::new(
             store.clone(),
@@ -96,12 +113,15 @@ impl App {
             catalog_cache,
             Arc::clone(&tasks),
         ));
+        let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
         Ok(Self {
             config: Arc::new(config),
             store,
             blobs,
             services: Services { auth, tasks },
             catalogs,
+            depot,
+            stopping: Arc::new(watch::channel(false).0),
             extra_vsphere_operations: Vec::new(),
         })
     }
@@ -130,22 +150,49 @@ impl App {
         }
         self.services.tasks.start();
         jobs::schedule_housekeeping(self);
+        if let Some(input) = configured_depot(&self.config)? {
+            self.depot
+                .apply_configured(input)
+                .await
+                .context("the [depot] settings of the configuration are not usable")?;
+        }
+        if let Some(schedule) = Schedule::parse(&self.config.depot.schedule)? {
+            tokio::spawn(depot_sync::run_schedule(
+                Arc::clone(&self.depot),
+                Arc::clone(&self.store),
+                schedule,
+                self.stopping.subscribe(),
+            ));
+        }
         Ok(())
+    }
+
+    /// Stops background work started by [`App::start`] (the sync schedule).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// The complete HTTP router.
     pub fn router(&self) -> Router {
         let s = self.services.clone();
         Router::new()
-            .nest("/fleet-lcm", depot_api_fleet_lcm::router(s.clone()))
+            .nest(
+                "/fleet-lcm",
+                depot_api_fleet_lcm::router(s.clone(), Arc::clone(&self.depot)),
+            )
             .nest(
                 "/api",
                 depot_api_vsphere::router(s.clone(), self.vsphere_operations()),
             )
             .nest(
                 "/v1",
-                depot_api_sddc_manager::router(s, Arc::clone(&self.catalogs)),
+                depot_api_sddc_manager::router(
+                    s.clone(),
+                    Arc::clone(&self.catalogs),
+                    Arc::clone(&self.depot),
+                ),
             )
+            .nest("/depot", downstream::router(self.downstream_state()))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
@@ -155,6 +202,23 @@ impl App {
 }
 
 impl App {
+    /// Who may read `/depot/`, from the configuration.
+    fn downstream_state(&self) -> DownstreamState {
+        let access = if self.config.downstream_anonymous {
+            Access::Anonymous
+        } else if let Some(user) = &self.config.downstream_user {
+            Access::User(user.clone())
+        } else {
+            Access::AnyUser
+        };
+        DownstreamState {
+            store: Arc::clone(&self.store),
+            blobs: Arc::clone(&self.blobs),
+            auth: Arc::clone(&self.services.auth),
+            access: Arc::new(access),
+        }
+    }
+
     /// The registry of every vSphere operation served.
     pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry {
         depot_api_vsphere::registry(self.vsphere_operations())
@@ -165,6 +229,61 @@ impl App {
     fn vsphere_operations(&self) -> Vec<&'static depot_api_vsphere::Operation> {
         self.extra_vsphere_operations.clone()
     }
+}
+
+/// The sync's fixed configuration from `[depot]`.
+fn sync_config(config: &Config) -> SyncConfig {
+    let p = &config.depot.paths;
+    SyncConfig {
+        paths: SyncPaths {
+            catalog: p.catalog.clone(),
+            catalog_signature: p.catalog_signature.clone(),
+            manifest: p.manifest.clone(),
+            compatibility: p.compatibility.clone(),
+            token_template: p.token_template.clone(),
+        },
+        proxy: config.depot.proxy.clone(),
+        ..SyncConfig::default()
+    }
+}
+
+/// The depot settings given in `[depot]`, if a URL is.
+fn configured_depot(config: &Config) -> anyhow::Result<Option<depot_sync::SettingsInput>> {
+    use depot_sync::{AccountInput, ConfigurationInput, Secret, SettingsInput};
+    let d = &config.depot;
+    let Some(url) = d.url.clone() else {
+        return Ok(None);
+    };
+    let certificates = d
+        .trusted_certificates
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read depot trusted certificate {}", path.display())
+            })
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let account = AccountInput {
+        username: d.username.clone(),
+        password: d.password.clone().map(Secret::new),
+        download_token: d.download_token.clone().map(Secret::new),
+        activation_code: None,
+    };
+    let (vmware_account, offline_account) = if d.offline {
+        (None, Some(account))
+    } else {
+        (Some(account), None)
+    };
+    Ok(Some(SettingsInput {
+        vmware_account,
+        offline_account,
+        configuration: Some(ConfigurationInput {
+            is_offline_depot: Some(d.offline),
+            url: Some(url),
+            trusted_certificates: Some(certificates),
+            ..ConfigurationInput::default()
+        }),
+    }))
 }
 
 /// The catalog settings: the import directory (created if missing) and the trust

@@ -19,8 +19,10 @@ pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let grace = config.shutdown_grace;
     let signal_handle = handle.clone();
     let engine = app.services.tasks.clone();
+    let stopping = app.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        stopping.stop();
         info!(
             grace_seconds = grace.as_secs(),
             "shutting down: no new connections, draining requests and tasks"

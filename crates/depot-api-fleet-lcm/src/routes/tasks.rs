@@ -113,6 +113,11 @@ fn filter_from(q: &QueryPairs) -> Result<(TaskFilter, PageRequest), Problem> {
         include_system: q.parsed::<bool>("includeSystemTasks")?.unwrap_or(false),
         ..TaskFilter::default()
     };
+    Ok((filter, page_from(q)?))
+}
+
+/// `pageNumber` (1-based, default 1) and `pageSize` (1 to 100, default 20).
+pub(crate) fn page_from(q: &QueryPairs) -> Result<PageRequest, Problem> {
     let number = q.parsed::<u32>("pageNumber")?.unwrap_or(1);
     let size = q.parsed::<u32>("pageSize")?.unwrap_or(DEFAULT_PAGE_SIZE);
     if number == 0 || size == 0 || size > MAX_PAGE_SIZE {
@@ -121,5 +126,5 @@ fn filter_from(q: &QueryPairs) -> Result<(TaskFilter, PageRequest), Problem> {
             format!("pageNumber must be at least 1 and pageSize 1 to {MAX_PAGE_SIZE}"),
         ));
     }
-    Ok((filter, PageRequest { number, size }))
+    Ok(PageRequest { number, size })
 }

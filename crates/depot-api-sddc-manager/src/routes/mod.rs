@@ -1,4 +1,5 @@
 //! Handlers, one file per resource.
 
 pub mod catalogs;
+pub mod depot;
 pub mod tokens;

@@ -148,6 +148,7 @@ impl Config {
                 bail!("database_url must start with sqlite:, postgres:// or postgresql://");
             }
         }
+        depot_sync::Schedule::parse(&self.depot.schedule).map_err(|e| anyhow::anyhow!("{e}"))?;
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("log_level {:?} is not a valid filter", self.log_level))?;
         Ok(())

@@ -1,0 +1,57 @@
+//! `vcf.fleet_lcm.v1.depot_metadata` / sync_depot_metadata.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use depot_http::{BearerCaller, Json, Problem, QueryPairs};
+use depot_model::{Message, Privilege};
+use depot_sync::{DepotService, SyncError};
+use std::sync::Arc;
+
+use crate::wire::task::Task;
+
+/// `POST /v1/depot-metadata?action=sync` — starts a sync, or answers the one already
+/// pending or running (manual or scheduled) with 202 either way.
+pub async fn action(
+    State(depot): State<Arc<DepotService>>,
+    BearerCaller(caller): BearerCaller,
+    query: QueryPairs,
+) -> Result<(StatusCode, Json<Task>), Problem> {
+    caller.require(Privilege::DepotSync)?;
+    match query.get("action") {
+        Some("sync") => {}
+        other => {
+            return Err(Problem::invalid(
+                "INVALID_ACTION",
+                format!("action must be sync, not {:?}", other.unwrap_or("")),
+            ));
+        }
+    }
+    if !depot.is_configured().await.map_err(problem)? {
+        return Err(problem(SyncError::NotConfigured));
+    }
+    let task = depot.sync(caller.user.as_str()).await.map_err(problem)?;
+    Ok((StatusCode::ACCEPTED, Json(Task::from(&task))))
+}
+
+/// The family-neutral problem for a depot service error.
+pub(crate) fn problem(e: SyncError) -> Problem {
+    match e {
+        SyncError::Engine(e) => e.into(),
+        SyncError::Store(_) | SyncError::Blob(_) => Problem::internal(&e),
+        e => {
+            // A sync without depot settings is the caller's to fix: 400, which the SDK maps.
+            let kind = match e {
+                SyncError::NotConfigured => depot_model::ErrorKind::Invalid,
+                ref other => other.kind(),
+            };
+            Problem::new(
+                kind,
+                e.code(),
+                Message::new(
+                    format!("com.vmware.depotd.depot.{}", e.code().to_ascii_lowercase()),
+                    e.to_string(),
+                ),
+            )
+        }
+    }
+}
