@@ -1,0 +1,471 @@
+//! Depot metadata sync through the APIs: SDDC Manager depot settings, the fleet-lcm
+//! trigger, sync info, release versions, the synced catalog and the downstream depot —
+//! against a real upstream depot served on loopback.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use depot_catalog::testkit::generate_catalog;
+use depot_model::Role;
+use serde_json::{Value, json};
+
+use crate::pki::{Ca, Signer};
+use crate::support::{ADMIN, ADMIN_PASSWORD, Reply, TestApp, basic};
+
+const PVC: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json";
+const SIG: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.sig";
+const URM: &str = "PROD/metadata/manifest/v1/vcfManifest.json";
+const UPSTREAM_USER: &str = "depotuser";
+const UPSTREAM_PASSWORD: &str = "depot-pw";
+
+type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+/// An offline depot on loopback: Basic auth, files from a map.
+async fn upstream(files: Files) -> String {
+    async fn serve(
+        State(files): State<Files>,
+        Path(path): Path<String>,
+        headers: HeaderMap,
+    ) -> Response {
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(basic(UPSTREAM_USER, UPSTREAM_PASSWORD).as_str())
+        {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        match files.lock().unwrap().get(&path) {
+            Some(bytes) => bytes.clone().into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::get(serve))
+        .with_state(files);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}/PROD")
+}
+
+fn manifest(versions: &[&str]) -> Vec<u8> {
+    let releases: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            json!({"product": "VCF", "version": v,
+                   "bom": [{"name": "VCENTER", "version": format!("{v}.100"), "publicName": "vCenter"}]})
+        })
+        .collect();
+    json!({"version": 1, "sequenceNumber": 1, "releases": releases})
+        .to_string()
+        .into_bytes()
+}
+
+struct Fixture {
+    t: TestApp,
+    bearer: String,
+    files: Files,
+    url: String,
+    signer: Signer,
+    _trust: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let trust_dir = tempfile::tempdir().unwrap();
+        let ca = Ca::new("depot CA");
+        let trust = trust_dir.path().join("trust.pem");
+        std::fs::write(&trust, ca.cert.pem()).unwrap();
+        let t = TestApp::with(move |c| c.catalog_trust = vec![trust], Vec::new()).await;
+        let bearer = format!("Bearer {}", t.bearer(ADMIN, ADMIN_PASSWORD).await);
+        let files: Files = Arc::default();
+        let url = upstream(Arc::clone(&files)).await;
+        let f = Self {
+            t,
+            bearer,
+            files,
+            url,
+            signer: ca.signer("depot signer", 2020, 2040),
+            _trust: trust_dir,
+        };
+        f.publish(5, &["9.1.0.0"]);
+        f
+    }
+
+    /// Puts a signed catalog with `sequence` and a manifest of `releases` upstream.
+    fn publish(&self, sequence: u64, releases: &[&str]) {
+        let catalog = generate_catalog(sequence, 4);
+        let sig = self.signer.sign(&catalog);
+        let mut files = self.files.lock().unwrap();
+        files.insert(PVC.to_owned(), catalog);
+        files.insert(SIG.to_owned(), sig.into_bytes());
+        files.insert(URM.to_owned(), manifest(releases));
+    }
+
+    async fn call(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
+        let body = body.map(Value::to_string);
+        self.t
+            .send(
+                method,
+                uri,
+                &[("authorization", &self.bearer)],
+                body.as_deref(),
+            )
+            .await
+    }
+
+    async fn configure(&self, password: &str) -> Reply {
+        let settings = json!({
+            "offlineAccount": {"username": UPSTREAM_USER, "password": password},
+            "depotConfiguration": {"isOfflineDepot": true, "url": self.url},
+        });
+        self.call(Method::PUT, "/v1/system/settings/depot", Some(&settings))
+            .await
+    }
+
+    /// Triggers a sync, runs it and answers the finished task.
+    async fn sync(&self) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                "/fleet-lcm/v1/depot-metadata?action=sync",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        self.finish(r.body["id"].as_str().unwrap()).await
+    }
+
+    async fn finish(&self, id: &str) -> Value {
+        self.t.app.services.tasks.run_pending().await.unwrap();
+        let r = self
+            .call(Method::GET, &format!("/fleet-lcm/v1/tasks/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    async fn catalog_sequence(&self) -> Value {
+        let r = self
+            .call(Method::GET, "/v1/product-version-catalogs", None)
+            .await;
+        r.body["sequenceNumber"].clone()
+    }
+}
+
+#[tokio::test]
+async fn settings_sync_release_versions_and_downstream() {
+    let f = Fixture::new().await;
+    let empty = f.call(Method::GET, "/v1/system/settings/depot", None).await;
+    assert_eq!(
+        (empty.status, empty.body.clone()),
+        (StatusCode::OK, json!({}))
+    );
+    // No depot yet: a sync is refused in fleet-lcm's dialect.
+    let r = f
+        .call(
+            Method::POST,
+            "/fleet-lcm/v1/depot-metadata?action=sync",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["code"], "DEPOT_NOT_CONFIGURED");
+
+    let r = f.configure(UPSTREAM_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body["offlineAccount"]["status"],
+        "DEPOT_CONNECTION_SUCCESSFUL"
+    );
+    assert!(!r.text.contains(UPSTREAM_PASSWORD), "{}", r.text);
+    let shown = f.call(Method::GET, "/v1/system/settings/depot", None).await;
+    assert_eq!(shown.body["offlineAccount"]["username"], UPSTREAM_USER);
+    assert_eq!(shown.body["depotConfiguration"]["isOfflineDepot"], true);
+    assert!(!shown.text.contains(UPSTREAM_PASSWORD));
+    let machine = f
+        .call(
+            Method::GET,
+            "/v1/system/settings/depot/machine-details",
+            None,
+        )
+        .await;
+    assert_eq!(machine.body["machineId"].as_str().unwrap().len(), 36);
+
+    let task = f.sync().await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    assert_eq!(task["name"], "depot_metadata_sync");
+    assert_eq!(task["createdBy"], ADMIN);
+    assert_eq!(task["retriable"], false);
+    let stages: Vec<&str> = task["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "connect",
+            "download-pvc",
+            "verify-pvc",
+            "download-urm",
+            "validate-urm",
+            "apply"
+        ]
+    );
+    assert_eq!(task["taskSummary"]["totalSteps"], 6);
+    assert_eq!(f.catalog_sequence().await, 5);
+    let releases = f
+        .call(
+            Method::GET,
+            "/fleet-lcm/v1/release-versions?pageSize=5",
+            None,
+        )
+        .await;
+    assert_eq!(releases.status, StatusCode::OK, "{}", releases.text);
+    assert_eq!(releases.body["elements"][0]["version"], "9.1.0.0");
+    assert_eq!(
+        releases.body["elements"][0]["components"][0],
+        json!({"type": "VCENTER", "publicName": "vCenter", "versions": ["9.1.0.0.100"]})
+    );
+    assert_eq!(releases.body["pageMetadata"]["totalElements"], 1);
+    let info = f
+        .call(
+            Method::GET,
+            "/v1/system/settings/depot/depot-sync-info",
+            None,
+        )
+        .await;
+    assert_eq!(info.body["syncStatus"], "SYNC_SUCCEEDED", "{}", info.text);
+    assert!(info.body["lastSyncCompletionTimestamp"].is_string());
+
+    // The downstream depot serves the same bytes.
+    let r =
+        f.t.send(
+            Method::GET,
+            &format!("/depot/{URM}"),
+            &[("authorization", &basic(ADMIN, ADMIN_PASSWORD))],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text.as_bytes(), manifest(&["9.1.0.0"]));
+    let r =
+        f.t.send(Method::GET, &format!("/depot/{SIG}"), &[], None)
+            .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // A wrong password is stored with its status; the account can be removed.
+    let r = f.configure("wrong").await;
+    assert_eq!(
+        r.body["offlineAccount"]["status"],
+        "DEPOT_INVALID_CREDENTIAL"
+    );
+    let r = f
+        .call(
+            Method::DELETE,
+            "/v1/system/settings/depot?depotType=OFFLINE",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let shown = f.call(Method::GET, "/v1/system/settings/depot", None).await;
+    assert!(shown.body.get("offlineAccount").is_none(), "{}", shown.text);
+    let r = f
+        .call(
+            Method::DELETE,
+            "/v1/system/settings/depot?depotType=NEARLINE",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = f
+        .call(Method::DELETE, "/v1/system/settings/depot", None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        f.call(Method::GET, "/v1/system/settings/depot", None)
+            .await
+            .body,
+        json!({})
+    );
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_and_nothing_is_stored() {
+    let f = Fixture::new().await;
+    let f = &f;
+    let put = |settings: Value| async move {
+        f.call(Method::PUT, "/v1/system/settings/depot", Some(&settings))
+            .await
+    };
+    let r = put(json!({"offlineAccount": {"username": "u", "password": "p"},
+                       "depotConfiguration": {"isOfflineDepot": true, "url": "ftp://depot.example.com/"}}))
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["errorCode"], "DEPOT_BAD_URL");
+    let r = put(json!({"offlineAccount": {"username": "u", "password": "p"},
+                       "depotConfiguration": {"isOfflineDepot": true, "url": "https://d/",
+                                              "trustedCertificates": ["not a certificate"]}}))
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("trustedCertificates[0]"), "{}", r.text);
+    let r = put(json!({"depotConfiguration": {"isOfflineDepot": true}})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = put(json!({"depotConfiguration": "yes"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(
+        f.call(Method::GET, "/v1/system/settings/depot", None)
+            .await
+            .body,
+        json!({})
+    );
+    // An unreachable depot is stored, with a status that says so.
+    let r = put(json!({"offlineAccount": {"username": "u", "password": "p"},
+                       "depotConfiguration": {"isOfflineDepot": true, "url": "http://127.0.0.1:9/"}}))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["offlineAccount"]["status"], "DEPOT_NOT_AVAILABLE");
+
+    // Read-only users cannot change settings or sync; anonymous callers get 401.
+    f.t.add_user("reader@local", Role::ReadOnly, "Reader!23-x")
+        .await;
+    let reader = format!("Bearer {}", f.t.bearer("reader@local", "Reader!23-x").await);
+    for (method, uri) in [
+        (Method::PUT, "/v1/system/settings/depot"),
+        (Method::POST, "/fleet-lcm/v1/depot-metadata?action=sync"),
+        (Method::PATCH, "/v1/system/settings/depot/depot-sync-info"),
+    ] {
+        let r =
+            f.t.send(
+                method.clone(),
+                uri,
+                &[("authorization", &reader)],
+                Some("{}"),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {uri}: {}",
+            r.text
+        );
+        let r = f.t.send(method.clone(), uri, &[], Some("{}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {uri}: {}",
+            r.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn second_trigger_joins_the_pending_sync() {
+    let f = Fixture::new().await;
+    f.configure(UPSTREAM_PASSWORD).await;
+    let first = f
+        .call(
+            Method::POST,
+            "/fleet-lcm/v1/depot-metadata?action=sync",
+            None,
+        )
+        .await;
+    let second = f
+        .call(
+            Method::POST,
+            "/fleet-lcm/v1/depot-metadata?action=sync",
+            None,
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::ACCEPTED);
+    assert_eq!(first.body["id"], second.body["id"]);
+    let patched = f
+        .call(
+            Method::PATCH,
+            "/v1/system/settings/depot/depot-sync-info",
+            None,
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::ACCEPTED, "{}", patched.text);
+    assert_eq!(patched.body["syncStatus"], "SYNC_IN_PROGRESS");
+    let done = f.finish(first.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let list = f
+        .call(
+            Method::GET,
+            "/fleet-lcm/v1/tasks?name=depot_metadata_sync",
+            None,
+        )
+        .await;
+    assert_eq!(
+        list.body["pageMetadata"]["totalElements"], 1,
+        "{}",
+        list.text
+    );
+}
+
+#[tokio::test]
+async fn failed_sync_keeps_the_previous_metadata_and_retry_resumes() {
+    let f = Fixture::new().await;
+    f.configure(UPSTREAM_PASSWORD).await;
+    assert_eq!(f.sync().await["status"], "SUCCEEDED");
+    // A newer catalog, but its signature is missing.
+    f.publish(6, &["9.1.0.0", "9.2.0.0"]);
+    let sig = f.files.lock().unwrap().remove(SIG).unwrap();
+    let failed = f.sync().await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert_eq!(failed["retriable"], true);
+    let stage = |task: &Value, id: &str| {
+        task["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(stage(&failed, "download-pvc"), "FAILED");
+    assert_eq!(f.catalog_sequence().await, 5);
+    let releases = f
+        .call(Method::GET, "/fleet-lcm/v1/release-versions", None)
+        .await;
+    assert_eq!(releases.body["pageMetadata"]["totalElements"], 1);
+    let info = f
+        .call(
+            Method::GET,
+            "/v1/system/settings/depot/depot-sync-info",
+            None,
+        )
+        .await;
+    assert_eq!(info.body["syncStatus"], "SYNC_FAILED");
+    assert!(
+        info.body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("productVersionCatalog.sig"),
+        "{}",
+        info.text
+    );
+    // The depot is fixed: retry resumes at the failed stage and applies both files.
+    f.files.lock().unwrap().insert(SIG.to_owned(), sig);
+    let id = failed["id"].as_str().unwrap();
+    let r = f
+        .call(
+            Method::POST,
+            &format!("/fleet-lcm/v1/tasks/{id}?action=retry"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let done = f.finish(id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(stage(&done, "connect"), "SUCCEEDED");
+    assert_eq!(f.catalog_sequence().await, 6);
+    let releases = f
+        .call(Method::GET, "/fleet-lcm/v1/release-versions", None)
+        .await;
+    assert_eq!(releases.body["elements"][0]["version"], "9.2.0.0");
+}
