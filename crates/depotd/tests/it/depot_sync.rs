@@ -256,7 +256,12 @@ async fn settings_sync_release_versions_and_downstream() {
         f.t.send(Method::GET, &format!("/depot/{SIG}"), &[], None)
             .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
 
+#[tokio::test]
+async fn settings_are_replaced_and_deleted() {
+    let f = Fixture::new().await;
+    f.configure(UPSTREAM_PASSWORD).await;
     // A wrong password is stored with its status; the account can be removed.
     let r = f.configure("wrong").await;
     assert_eq!(
