@@ -120,6 +120,7 @@ impl Job for DepotSync {
             parts: &self.parts,
             payload: ctx.payload()?,
             parsed_catalog: None,
+            settings_version: None,
         }
         .stages(ctx)
         .await;
@@ -161,6 +162,8 @@ struct Run<'a> {
     payload: Payload,
     /// The catalog parsed by the verify stage of this run.
     parsed_catalog: Option<Arc<ProductVersionCatalog>>,
+    /// The version of the settings this run uses.
+    settings_version: Option<depot_model::Timestamp>,
 }
 
 impl Run<'_> {
@@ -254,6 +257,7 @@ impl Run<'_> {
             )
         } else {
             let signer = self.verify_catalog().await?;
+            self.check_rollback().await?;
             let sequence = self
                 .parsed_catalog
                 .as_ref()
@@ -330,7 +334,7 @@ impl Run<'_> {
     }
 
     /// The upstream client for the stored settings.
-    async fn client(&self) -> Result<DepotClient, JobError> {
+    async fn client(&mut self) -> Result<DepotClient, JobError> {
         let settings_error = |e: &SyncError| {
             failure(
                 e.kind(),
@@ -340,12 +344,13 @@ impl Run<'_> {
                 "Set the depot with PUT /v1/system/settings/depot",
             )
         };
-        let doc = self
+        let (doc, version) = self
             .parts
-            .document()
+            .versioned_document()
             .await
             .map_err(|e| settings_error(&e))?
             .ok_or_else(|| settings_error(&SyncError::NotConfigured))?;
+        self.settings_version = Some(version);
         let settings = doc
             .client_settings(&self.parts.config, &self.parts.sealer)
             .map_err(|e| settings_error(&e))?;
@@ -354,9 +359,12 @@ impl Run<'_> {
 
     /// Records the connection status on the settings.
     async fn note(&self, status: &ConnectionStatus) {
+        let Some(version) = self.settings_version else {
+            return;
+        };
         if let Err(e) = self
             .parts
-            .note_status(status.code.as_str(), &status.message)
+            .note_status(status.code.as_str(), &status.message, version)
             .await
         {
             warn!(error = %e, "cannot record the depot connection status");
@@ -502,6 +510,34 @@ impl Run<'_> {
         Ok(signer)
     }
 
+    /// Refuses a verified catalog that would roll the current one back (or conflict with
+    /// it), here rather than at apply: a retry of this stage fetches the depot's fixed
+    /// catalog first.
+    async fn check_rollback(&self) -> Result<(), JobError> {
+        let Some(parsed) = &self.parsed_catalog else {
+            return Ok(());
+        };
+        let file = self.file(&self.parts.config.paths.catalog)?;
+        let sha256 = file
+            .digest
+            .parse()
+            .map_err(|_| internal("a fetched digest is corrupt"))?;
+        let incoming = CatalogRevision {
+            sequence_number: parsed.sequence_number(),
+            sha256,
+        };
+        let current = self
+            .parts
+            .store
+            .current_catalog()
+            .await
+            .map_err(|e| unavailable(&e.to_string()))?;
+        let stored = stored_revision(current.as_ref())?;
+        depot_catalog::decide_replace(stored.as_ref(), &incoming)
+            .map(|_| ())
+            .map_err(|e| catalog_failure(&e))
+    }
+
     /// Makes the fetched set current, with the catalog when it changed.
     async fn apply(
         &mut self,
@@ -622,18 +658,7 @@ impl Run<'_> {
             .current_catalog()
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
-        let stored = current
-            .as_ref()
-            .map(|c| {
-                c.file_digest
-                    .parse()
-                    .map(|sha256| CatalogRevision {
-                        sequence_number: u64::try_from(c.sequence_number).unwrap_or(0),
-                        sha256,
-                    })
-                    .map_err(|_| internal("the stored catalog's file digest is corrupt"))
-            })
-            .transpose()?;
+        let stored = stored_revision(current.as_ref())?;
         let incoming = CatalogRevision::of(&parsed, &bytes);
         match depot_catalog::decide_replace(stored.as_ref(), &incoming) {
             Ok(ReplaceDecision::Apply) => {}
@@ -664,6 +689,21 @@ impl Run<'_> {
         };
         Ok(Some((version, current.map(|c| c.id), bytes, parsed)))
     }
+}
+
+/// The revision of the current catalog, for the replace rules.
+fn stored_revision(current: Option<&CatalogVersion>) -> Result<Option<CatalogRevision>, JobError> {
+    current
+        .map(|c| {
+            c.file_digest
+                .parse()
+                .map(|sha256| CatalogRevision {
+                    sequence_number: u64::try_from(c.sequence_number).unwrap_or(0),
+                    sha256,
+                })
+                .map_err(|_| internal("the stored catalog's file digest is corrupt"))
+        })
+        .transpose()
 }
 
 /// The status a failed request gives the depot settings, for failures that say something
@@ -711,7 +751,7 @@ fn catalog_failure(e: &CatalogError) -> JobError {
         e.code(),
         &format!("com.vmware.depotd.pvc.{}", e.code().to_ascii_lowercase()),
         format!("The depot's product version catalog was refused: {e}"),
-        e.remediation(),
+        "Have the depot publish a correctly signed catalog with a higher sequence number than the current one, then retry",
     )
 }
 

@@ -8,7 +8,7 @@ use depot_blobs::{BlobStore, Sha256Digest};
 use depot_catalog::TrustStore;
 use depot_catalog_service::CurrentCache;
 use depot_metadata::MetadataStore;
-use depot_model::StoredDepotSettings;
+use depot_model::{StoredDepotSettings, Timestamp};
 use tokio::io::AsyncReadExt;
 
 use crate::SyncError;
@@ -35,10 +35,17 @@ pub struct SyncParts {
 impl SyncParts {
     /// The stored settings document, if any.
     pub(crate) async fn document(&self) -> Result<Option<Document>, SyncError> {
+        Ok(self.versioned_document().await?.map(|(doc, _)| doc))
+    }
+
+    /// The stored settings document and when it was written (its version).
+    pub(crate) async fn versioned_document(
+        &self,
+    ) -> Result<Option<(Document, Timestamp)>, SyncError> {
         self.store
             .depot_settings()
             .await?
-            .map(|s| Document::decode(&s.document))
+            .map(|s| Document::decode(&s.document).map(|doc| (doc, s.updated_at)))
             .transpose()
     }
 
@@ -53,10 +60,21 @@ impl SyncParts {
         Ok(())
     }
 
-    /// Records a connection status on the stored settings (after a check or a sync), if
-    /// the settings are still there.
-    pub(crate) async fn note_status(&self, code: &str, message: &str) -> Result<(), SyncError> {
-        let Some(stored) = self.store.depot_settings().await? else {
+    /// Records a connection status on the stored settings (after a sync's request), if
+    /// they are still the version written at `version` — a sync of a depot that was
+    /// replaced meanwhile says nothing about the new one.
+    pub(crate) async fn note_status(
+        &self,
+        code: &str,
+        message: &str,
+        version: Timestamp,
+    ) -> Result<(), SyncError> {
+        let Some(stored) = self
+            .store
+            .depot_settings()
+            .await?
+            .filter(|s| s.updated_at == version)
+        else {
             return Ok(());
         };
         let mut doc = Document::decode(&stored.document)?;

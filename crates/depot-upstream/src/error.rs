@@ -304,7 +304,9 @@ impl UpstreamError {
             Self::DigestMismatch { .. } => {
                 "The depot serves content that does not match its checksum; check the depot"
             }
-            Self::Store { .. } => "Check the free space and permissions of the blob store, then retry",
+            Self::Store { .. } => {
+                "Check the free space and permissions of the blob store, then retry"
+            }
         }
     }
 }

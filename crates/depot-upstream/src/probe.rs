@@ -72,8 +72,8 @@ impl ConnectionStatus {
 }
 
 impl DepotClient {
-    /// Checks the settings by fetching the headers of the probe path once (no retry; the
-    /// body is not read).
+    /// Checks the settings by fetching the first byte of the probe path once (no retry;
+    /// the body is not read).
     ///
     /// Any 2xx answer is success; 401/403 mean bad credentials; a 404 or other status means
     /// the depot is not usable at this URL.
@@ -82,7 +82,12 @@ impl DepotClient {
         let target = self.locator.target(&self.probe_path);
         let started = Instant::now();
         let url = || target.shown.clone();
-        let err = match self.get(target.url.clone()).send().await {
+        // One byte is enough to prove access; servers without range support send the
+        // whole file, of which only the headers are read.
+        let probe = self
+            .get(target.url.clone())
+            .header(reqwest::header::RANGE, "bytes=0-0");
+        let err = match probe.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 drop(response);

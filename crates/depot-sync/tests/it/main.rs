@@ -1,0 +1,8 @@
+//! Depot sync against real upstream depots served on loopback.
+
+mod faults;
+mod harness;
+mod retry;
+mod settings;
+mod sync;
+mod upstream;
