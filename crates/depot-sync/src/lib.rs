@@ -17,7 +17,7 @@ pub use error::SyncError;
 pub use job::{CONCURRENCY_KEY, DepotSync, NAME as JOB_NAME};
 pub use manifest::{BomEntry, ManifestError, Release, ReleaseManifest, parse_manifest};
 pub use releases::{ComponentVersions, ReleaseVersion, release_versions};
-pub use schedule::{Schedule, run_schedule};
+pub use schedule::{Schedule, run_due, run_schedule};
 pub use sealing::SecretBox;
 pub use service::{DepotService, SYSTEM_USER, SyncInfo, SyncState};
 pub use settings::{

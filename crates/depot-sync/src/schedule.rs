@@ -77,7 +77,7 @@ pub async fn run_schedule(
         "scheduled depot syncs enabled"
     );
     loop {
-        if let Err(e) = tick(&service, store.as_ref(), &schedule).await {
+        if let Err(e) = run_due(&service, store.as_ref(), &schedule).await {
             warn!(error = %e, "scheduled depot sync check failed");
         }
         let now = depot_model::now();
@@ -98,8 +98,9 @@ pub async fn run_schedule(
     }
 }
 
-/// Fires the latest slot if no replica claimed it yet.
-pub(crate) async fn tick(
+/// Fires the latest slot if no replica claimed it yet (however many slots passed since
+/// the last one); true when this call started a sync.
+pub async fn run_due(
     service: &DepotService,
     store: &dyn depot_metadata::MetadataStore,
     schedule: &Schedule,

@@ -3,6 +3,7 @@
 mod faults;
 mod harness;
 mod retry;
+mod schedule;
 mod settings;
 mod sync;
 mod upstream;
