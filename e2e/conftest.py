@@ -13,6 +13,8 @@ official VCF SDK for Python.
     sddc_stub_config    vmware.sddc_manager bindings, bearer-authenticated
     fleet_stub_config   vcf.fleet_lcm bindings, bearer-authenticated
     add_user            factory: role -> (name, password), through the CLI
+
+Marker `run_last`: the marked tests run after all others (test_depot_sync.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, CatalogPki, CorpusRecorde
 # The server of this test session, for the report hook below.
 _SERVER: DepotServer | None = None
 _LOG_OFFSET = pytest.StashKey[int]()
+
+
+# --------------------------------------------------------------------- ordering
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "run_last: run after every unmarked test of the session (a module whose catalog, "
+        "synced from an upstream depot, carries a sequence number so high that catalog "
+        "uploads of later tests would be refused as rollbacks)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Moves the tests marked `run_last` to the end, keeping the order within both groups."""
+    last = [item for item in items if item.get_closest_marker("run_last")]
+    if last:
+        items[:] = [item for item in items if not item.get_closest_marker("run_last")] + last
 
 
 # --------------------------------------------------------------------- the server

@@ -254,7 +254,10 @@ class DepotServer:
             self.process = subprocess.Popen(
                 [str(self.binary), "serve", "--listen", self.hostport, "--data-dir", str(self.data_dir),
                  # Bounds the drain on SIGTERM well inside the 30 s the suite allows.
-                 "--shutdown-grace-seconds", "10", *self.catalog_flags()],
+                 "--shutdown-grace-seconds", "10",
+                 # No scheduled depot syncs: the suite triggers its own and counts requests.
+                 "--depot-schedule", "",
+                 *self.catalog_flags()],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.env(DEPOTD_ADMIN_PASSWORD=ADMIN_PASSWORD, DEPOTD_LOG_LEVEL="info"),
             )

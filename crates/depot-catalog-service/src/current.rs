@@ -26,7 +26,9 @@ pub struct CachedCatalog {
 impl CachedCatalog {
     /// The parsed form: cached when the version was accepted by this process, else parsed
     /// now (blocking: call off the async executor).
-    pub fn parsed_or_parse(&self) -> Result<Arc<ProductVersionCatalog>, depot_catalog::CatalogError> {
+    pub fn parsed_or_parse(
+        &self,
+    ) -> Result<Arc<ProductVersionCatalog>, depot_catalog::CatalogError> {
         match &self.parsed {
             Some(parsed) => Ok(Arc::clone(parsed)),
             None => depot_catalog::parse_catalog(&self.bytes).map(Arc::new),
