@@ -474,3 +474,45 @@ async fn failed_sync_keeps_the_previous_metadata_and_retry_resumes() {
         .await;
     assert_eq!(releases.body["elements"][0]["version"], "9.2.0.0");
 }
+
+#[tokio::test]
+async fn depot_settings_from_the_configuration_are_stored_at_start() {
+    let files: Files = Arc::default();
+    let url = upstream(Arc::clone(&files)).await;
+    let configured = url.clone();
+    let t = TestApp::with(
+        move |c| {
+            c.depot.url = Some(configured);
+            c.depot.offline = true;
+            c.depot.username = Some(UPSTREAM_USER.to_owned());
+            c.depot.password = Some(UPSTREAM_PASSWORD.to_owned());
+            c.depot.schedule = String::new();
+        },
+        Vec::new(),
+    )
+    .await;
+    t.app.start().await.unwrap();
+    let bearer = format!("Bearer {}", t.bearer(ADMIN, ADMIN_PASSWORD).await);
+    let r = t
+        .send(
+            Method::GET,
+            "/v1/system/settings/depot",
+            &[("authorization", &bearer)],
+            None,
+        )
+        .await;
+    t.app.stop();
+    t.app
+        .services
+        .tasks
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        r.body["offlineAccount"]["username"], UPSTREAM_USER,
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["depotConfiguration"]["url"], url.as_str());
+    assert_eq!(r.body["depotConfiguration"]["isOfflineDepot"], true);
+    assert!(!r.text.contains(UPSTREAM_PASSWORD));
+}
