@@ -167,6 +167,24 @@ async fn signature_of_other_bytes() {
 }
 
 #[tokio::test]
+async fn signed_catalog_that_fails_validation() {
+    let (h, before) = Harness::synced().await;
+    let bad = format!(
+        r#"{{"version": 1, "sequenceNumber": {}, "creationTime": "2025-01-01T00:00:00Z",
+            "publishedTime": "2025-01-01T00:00:00Z",
+            "patches": {{"VCENTER": [{{"productVersion": "9.1.0.0.1", "artifacts": {{"bundles": [
+              {{"id": "not-a-uuid", "type": "PATCH", "name": "b", "binaries": []}}]}}}}]}}}}"#,
+        FIRST_SEQUENCE + 1
+    );
+    h.upstream.publish(CATALOG, bad.clone().into_bytes());
+    h.upstream.publish(SIGNATURE, sign(bad.as_bytes()));
+    let task = h.sync().await;
+    let code = "PRODUCT_VERSION_CATALOG_INVALID_FIELD";
+    h.assert_failed(&task, "verify-pvc", code, "bundles[0].id", &before)
+        .await;
+}
+
+#[tokio::test]
 async fn manifest_that_is_not_json_keeps_the_new_catalog_out() {
     let (h, before) = Harness::synced().await;
     h.upstream.publish_catalog(FIRST_SEQUENCE + 1, 4);
