@@ -168,6 +168,8 @@ struct Run<'a> {
 
 impl Run<'_> {
     async fn stages(mut self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
+        // Settings problems fail the connect stage, like an unreachable depot does.
+        let connect = ctx.begin_stage("connect").await?;
         let client = self.client().await?;
         let synced: BTreeMap<String, DepotFile> = self
             .parts
@@ -178,7 +180,9 @@ impl Run<'_> {
             .into_iter()
             .map(|f| (f.path.clone(), f))
             .collect();
-        self.connect(ctx, &client).await?;
+        if connect {
+            self.connect(ctx, &client).await?;
+        }
         self.catalog_stages(ctx, &client, &synced).await?;
         self.manifest_stages(ctx, &client, &synced).await?;
         ctx.begin_stage("apply").await?;
@@ -210,11 +214,9 @@ impl Run<'_> {
         })))
     }
 
-    /// `connect`: one request to the depot, whose outcome the settings show.
+    /// `connect` (begun by the caller): one request to the depot, whose outcome the
+    /// settings show.
     async fn connect(&self, ctx: &mut JobContext, client: &DepotClient) -> Result<(), JobError> {
-        if !ctx.begin_stage("connect").await? {
-            return Ok(());
-        }
         let status = client.test_connection().await;
         self.note(&status).await;
         if status.code != ConnectionCode::Successful {

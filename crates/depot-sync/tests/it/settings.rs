@@ -144,6 +144,11 @@ async fn sync_without_settings_fails_saying_so() {
     assert_eq!(h.service.settings().await.unwrap(), SettingsView::default());
     let task = h.sync().await;
     assert_eq!(task.status, TaskStatus::Failed);
+    // The connect stage is the one that failed, not a pending one.
+    assert_eq!(
+        crate::harness::stages(&task)[0],
+        ("connect", depot_model::StageStatus::Failed)
+    );
     assert_eq!(task.error.unwrap().code, "DEPOT_NOT_CONFIGURED");
     assert_eq!(h.snapshot().await, before);
 }
