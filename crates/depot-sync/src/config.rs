@@ -2,9 +2,12 @@
 //! fixed at start-up (the depot itself is in the stored settings).
 
 use depot_upstream::{RetryPolicy, Timeouts};
+use serde::{Deserialize, Serialize};
 
-/// Where the metadata lives on a depot, relative to its base URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the metadata lives on a depot, relative to its base URL (also the
+/// `[depot.paths]` section of the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct SyncPaths {
     /// The product version catalog (PVC).
     pub catalog: String,

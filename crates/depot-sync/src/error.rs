@@ -3,7 +3,7 @@
 
 use depot_blobs::BlobError;
 use depot_metadata::MetadataError;
-use depot_model::ErrorKind;
+use depot_model::{ErrorKind, Message};
 use depot_tasks::EngineError;
 use depot_upstream::UpstreamError;
 
@@ -29,14 +29,6 @@ pub enum SyncError {
     /// The `depotType` of a delete is not known.
     #[error("depotType {0:?} is not VMWARE or OFFLINE")]
     UnknownDepotType(String),
-    /// The key file of sealed secrets is unusable.
-    #[error("secret key file {path}: {detail}")]
-    Key {
-        /// The file.
-        path: String,
-        /// What failed.
-        detail: String,
-    },
     /// Sealing a secret failed.
     #[error("a secret could not be sealed")]
     Sealing,
@@ -86,12 +78,30 @@ impl SyncError {
             SyncError::Engine(e) => e.kind(),
             SyncError::Store(e) => e.kind(),
             SyncError::Blob(_) => ErrorKind::Unavailable,
-            SyncError::Key { .. }
-            | SyncError::Sealing
+            SyncError::Sealing
             | SyncError::Unsealing { .. }
             | SyncError::CorruptSettings(_)
             | SyncError::CorruptMetadata { .. } => ErrorKind::Internal,
         }
+    }
+
+    /// Whether this is the server's fault (its details are logged, not shown).
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Store(_) | SyncError::Blob(_) | SyncError::Sealing
+        )
+    }
+
+    /// The error as a localizable message (id from the code, text from `Display`).
+    pub fn message(&self) -> Message {
+        Message::new(
+            format!(
+                "com.vmware.depotd.depot.{}",
+                self.code().to_ascii_lowercase()
+            ),
+            self.to_string(),
+        )
     }
 
     /// A stable code for error bodies.
@@ -105,8 +115,7 @@ impl SyncError {
             SyncError::NotSynced => "DEPOT_METADATA_NOT_SYNCED",
             SyncError::Unsealing { .. } => "DEPOT_SETTINGS_UNREADABLE",
             SyncError::Engine(_) => "TASK_ERROR",
-            SyncError::Key { .. }
-            | SyncError::Sealing
+            SyncError::Sealing
             | SyncError::CorruptSettings(_)
             | SyncError::CorruptMetadata { .. }
             | SyncError::Store(_)

@@ -5,9 +5,6 @@
 //! form is `v1:` + base64(nonce ‖ ciphertext ‖ tag). The settings field the value belongs
 //! to is the associated data, so a sealed password cannot be moved into the token field.
 
-use std::io::Write;
-use std::path::Path;
-
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -43,36 +40,6 @@ impl SecretBox {
             key: LessSafeKey::new(key),
             fingerprint,
         }
-    }
-
-    /// The box whose key is in `path`, creating the key (mode 0600, written atomically)
-    /// when the file does not exist yet.
-    pub fn load_or_create(path: &Path) -> Result<Self, SyncError> {
-        let key_error = |detail: String| SyncError::Key {
-            path: path.display().to_string(),
-            detail,
-        };
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let key: [u8; KEY_LEN] = bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| key_error(format!("the key file must hold {KEY_LEN} bytes")))?;
-                return Ok(Self::new(&key));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(key_error(e.to_string())),
-        }
-        let mut key = [0u8; KEY_LEN];
-        aws_lc_rs::rand::fill(&mut key).map_err(|_| key_error("no randomness".to_owned()))?;
-        write_private(path, &key).map_err(|e| key_error(e.to_string()))?;
-        // Another process may have won the race: use whatever is on disk now.
-        let bytes = std::fs::read(path).map_err(|e| key_error(e.to_string()))?;
-        let key: [u8; KEY_LEN] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| key_error(format!("the key file must hold {KEY_LEN} bytes")))?;
-        Ok(Self::new(&key))
     }
 
     /// A UUID-shaped id derived from the key (not revealing it): the same for every
@@ -140,56 +107,19 @@ impl SecretBox {
     }
 }
 
-/// Writes `bytes` to a new file at `path` readable by the owner only, atomically: a
-/// temporary file is synced, then linked into place without replacing an existing key.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile_in(dir)?;
-    tmp.1.write_all(bytes)?;
-    tmp.1.sync_all()?;
-    let linked = std::fs::hard_link(&tmp.0, path);
-    let _ = std::fs::remove_file(&tmp.0);
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e),
-    }
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut suffix = [0u8; 8];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| std::io::Error::other("no randomness"))?;
-    let tmp = dir.join(format!(".secrets-{}.tmp", u64::from_le_bytes(suffix)));
-    let file = options.open(&tmp)?;
-    Ok((tmp, file))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sealed_values_open_only_with_their_key_and_field() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("secrets.key");
-        let a = SecretBox::load_or_create(&path).unwrap();
+        let a = SecretBox::new(&[5; 32]);
         let sealed = a.seal("password", &Secret::new("hunter2")).unwrap();
         assert!(sealed.starts_with("v1:"));
         assert!(!sealed.contains("hunter2"));
         assert_ne!(sealed, a.seal("password", &Secret::new("hunter2")).unwrap());
-        // The same key file again opens it.
-        let again = SecretBox::load_or_create(&path).unwrap();
+        // The same key again opens it.
+        let again = SecretBox::new(&[5; 32]);
         assert_eq!(again.open("password", &sealed).unwrap().expose(), "hunter2");
         assert!(again.open("downloadToken", &sealed).is_err());
         let other = SecretBox::new(&[7; 32]);
@@ -199,11 +129,5 @@ mod tests {
         let tampered = format!("v1:{}", STANDARD.encode(raw));
         assert!(a.open("password", &tampered).is_err());
         assert!(a.open("password", "plain").is_err());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
     }
 }

@@ -11,7 +11,7 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache};
 use depot_http::Services;
 use depot_metadata::MetadataStore;
-use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts, SyncPaths};
+use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
 use tokio::sync::watch;
 use tracing::info;
@@ -77,12 +77,11 @@ impl App {
         ));
         let catalog_settings = catalog_settings(&config)?;
         let catalog_cache = Arc::new(CurrentCache::default());
-        let key_path = data_dir.path().join("secrets.key");
         let sync_parts = Arc::new(SyncParts {
             store: Arc::clone(&store),
             blobs: Arc::clone(&blobs),
             config: sync_config(&config),
-            sealer: Arc::new(SecretBox::load_or_create(&key_path)?),
+            sealer: Arc::new(SecretBox::new(&data_dir.secret_key()?)),
             trust: Arc::clone(&catalog_settings.trust),
             catalog_cache: Arc::clone(&catalog_cache),
         });
@@ -233,15 +232,8 @@ impl App {
 
 /// The sync's fixed configuration from `[depot]`.
 fn sync_config(config: &Config) -> SyncConfig {
-    let p = &config.depot.paths;
     SyncConfig {
-        paths: SyncPaths {
-            catalog: p.catalog.clone(),
-            catalog_signature: p.catalog_signature.clone(),
-            manifest: p.manifest.clone(),
-            compatibility: p.compatibility.clone(),
-            token_template: p.token_template.clone(),
-        },
+        paths: config.depot.paths.clone(),
         proxy: config.depot.proxy.clone(),
         ..SyncConfig::default()
     }

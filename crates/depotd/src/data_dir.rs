@@ -1,5 +1,5 @@
 //! The data directory: created on first start, locked against a second server,
-//! checked writable, and home of the node id.
+//! checked writable, and home of the node id and the key of sealed secrets.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -57,6 +57,26 @@ impl DataDir {
     pub fn node_id(&self) -> &str {
         &self.node_id
     }
+
+    /// The 32-byte key that seals stored secrets (`secrets.key`, owner-only), made on
+    /// first use. Replicas sharing a database must be given the same file.
+    pub fn secret_key(&self) -> anyhow::Result<[u8; 32]> {
+        let path = self.root.join("secrets.key");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).context("no randomness for the secret key")?;
+                write_atomic_private(&path, &key)?;
+                key.to_vec()
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        bytes
+            .as_slice()
+            .try_into()
+            .with_context(|| format!("{} must hold exactly 32 bytes", path.display()))
+    }
 }
 
 /// Writes, syncs and removes a probe file: fails early on a read-only or full disk.
@@ -93,9 +113,24 @@ fn node_id(root: &Path) -> anyhow::Result<String> {
 
 /// Writes a small file atomically: temp file, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] for a file only its owner may read.
+fn write_atomic_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -120,5 +155,25 @@ mod tests {
         drop(first);
         let again = DataDir::open(dir.path()).unwrap();
         assert_eq!(again.node_id(), id);
+    }
+
+    #[test]
+    fn secret_key_is_made_once_and_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::open(dir.path()).unwrap();
+        let key = data.secret_key().unwrap();
+        assert_eq!(data.secret_key().unwrap(), key);
+        assert_ne!(key, [0; 32]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secrets.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("secrets.key"), b"short").unwrap();
+        assert!(data.secret_key().is_err());
     }
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use depot_http::{BearerCaller, Json, Problem, QueryPairs};
-use depot_model::{Message, Privilege};
+use depot_model::Privilege;
 use depot_sync::{DepotService, SyncError};
 use std::sync::Arc;
 
@@ -33,25 +33,12 @@ pub async fn action(
     Ok((StatusCode::ACCEPTED, Json(Task::from(&task))))
 }
 
-/// The family-neutral problem for a depot service error.
+/// The family-neutral problem for a depot service error (a sync without depot settings
+/// is `NotAllowedInCurrentState`: 400, which the SDK maps).
 pub(crate) fn problem(e: SyncError) -> Problem {
     match e {
         SyncError::Engine(e) => e.into(),
-        SyncError::Store(_) | SyncError::Blob(_) => Problem::internal(&e),
-        e => {
-            // A sync without depot settings is the caller's to fix: 400, which the SDK maps.
-            let kind = match e {
-                SyncError::NotConfigured => depot_model::ErrorKind::Invalid,
-                ref other => other.kind(),
-            };
-            Problem::new(
-                kind,
-                e.code(),
-                Message::new(
-                    format!("com.vmware.depotd.depot.{}", e.code().to_ascii_lowercase()),
-                    e.to_string(),
-                ),
-            )
-        }
+        e if e.is_internal() => Problem::internal(&e),
+        e => Problem::new(e.kind(), e.code(), e.message()),
     }
 }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use depot_http::{BearerCaller, Json, Problem, QueryPairs};
-use depot_model::{Message, Privilege};
+use depot_model::Privilege;
 use depot_sync::{DepotType, SyncError};
 
 use crate::SddcState;
@@ -102,23 +102,7 @@ pub async fn machine_details(
 pub(crate) fn problem(e: SyncError) -> Problem {
     match e {
         SyncError::Engine(e) => e.into(),
-        SyncError::Store(_) | SyncError::Blob(_) | SyncError::Sealing | SyncError::Key { .. } => {
-            Problem::internal(&e)
-        }
-        e => {
-            let mut kind = e.kind();
-            // Settings the client cannot use are the caller's to fix.
-            if matches!(e, SyncError::Upstream(_)) {
-                kind = depot_model::ErrorKind::Invalid;
-            }
-            Problem::new(
-                kind,
-                e.code(),
-                Message::new(
-                    format!("com.vmware.depotd.depot.{}", e.code().to_ascii_lowercase()),
-                    e.to_string(),
-                ),
-            )
-        }
+        e if e.is_internal() => Problem::internal(&e),
+        e => Problem::new(e.kind(), e.code(), e.message()),
     }
 }

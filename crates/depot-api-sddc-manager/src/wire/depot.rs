@@ -6,8 +6,8 @@ use depot_sync::{
 };
 use serde::{Deserialize, Serialize};
 
-/// `vmware.sddc_manager.model.depot_settings` as sent. Server-set fields (`status`,
-/// `message`) are accepted and ignored, so a client can PUT back what it read.
+/// `vmware.sddc_manager.model.depot_settings` as sent. Unknown and server-set fields
+/// (`status`, `message`) are ignored, so a client can PUT back what it read.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DepotSettingsIn {
@@ -24,8 +24,6 @@ pub struct DepotAccountIn {
     pub password: Option<String>,
     pub download_token: Option<String>,
     pub download_activation_code: Option<String>,
-    pub status: Option<String>,
-    pub message: Option<String>,
 }
 
 /// `vmware.sddc_manager.model.depot_configuration` as sent.

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use depot_sync::SyncPaths;
 use serde::{Deserialize, Serialize};
 
 /// Every 6 hours, on the hour (seconds field first).
@@ -31,7 +32,7 @@ pub struct DepotConfig {
     /// read as minutes first); empty disables them.
     pub schedule: String,
     /// Depot paths, relative to the base URL.
-    pub paths: DepotPaths,
+    pub paths: SyncPaths,
 }
 
 impl Default for DepotConfig {
@@ -45,38 +46,7 @@ impl Default for DepotConfig {
             trusted_certificates: Vec::new(),
             proxy: None,
             schedule: DEFAULT_SCHEDULE.to_owned(),
-            paths: DepotPaths::default(),
-        }
-    }
-}
-
-/// Where the metadata lives on a depot (the VCF layout by default).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DepotPaths {
-    /// The product version catalog.
-    pub catalog: String,
-    /// Its signature.
-    pub catalog_signature: String,
-    /// The release manifest (URM).
-    pub manifest: String,
-    /// Compatibility data files; a missing one is skipped with a warning.
-    pub compatibility: Vec<String>,
-    /// Where the download token goes in online depot URLs.
-    pub token_template: String,
-}
-
-impl Default for DepotPaths {
-    fn default() -> Self {
-        Self {
-            catalog: "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json".to_owned(),
-            catalog_signature: "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.sig"
-                .to_owned(),
-            manifest: "PROD/metadata/manifest/v1/vcfManifest.json".to_owned(),
-            compatibility: vec![
-                "PROD/metadata/Compatibility/VmwareCompatibilityData.json".to_owned(),
-            ],
-            token_template: "{token}/{path}".to_owned(),
+            paths: SyncPaths::default(),
         }
     }
 }
@@ -93,7 +63,7 @@ pub struct DepotSection {
     pub trusted_certificates: Option<Vec<PathBuf>>,
     pub proxy: Option<String>,
     pub schedule: Option<String>,
-    pub paths: Option<DepotPaths>,
+    pub paths: Option<SyncPaths>,
 }
 
 /// `[downstream]` in the file.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotPaths, DepotSection, DownstreamSection};
+pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotSection, DownstreamSection};
 pub use file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
 pub use flags::ConfigFlags;
 
