@@ -240,7 +240,7 @@ impl PvcUpload {
                 .await
                 .map_err(|e| unavailable(&e.to_string()))?
             {
-                self.cache.put(stored.id, content, Some(parsed));
+                self.cache.put(stored.clone(), content, Some(parsed));
                 return Ok(stored);
             }
         }

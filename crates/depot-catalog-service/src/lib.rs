@@ -7,7 +7,7 @@ mod job;
 mod service;
 mod settings;
 
-pub use current::{CurrentCache, SharedCache};
+pub use current::{CurrentCache, Encoding, SharedCache, Validation};
 pub use error::CatalogServiceError;
 pub use import_path::ImportPath;
 pub use job::{NAME as UPLOAD_JOB, PvcUpload};

@@ -10,7 +10,7 @@ use depot_tasks::{NewTask, TaskEngine};
 use tracing::info;
 
 use crate::CatalogServiceError;
-use crate::current::SharedCache;
+use crate::current::{Encoding, SharedCache};
 use crate::import_path::ImportPath;
 use crate::job::{self, Payload, PvcUpload};
 use crate::settings::CatalogSettings;
@@ -143,9 +143,12 @@ impl CatalogService {
         Ok(task)
     }
 
-    /// The current catalog as served: `gzip` picks the compressed form (made once per
-    /// version). Returns the bytes, whether they are gzip, and the content's SHA-256.
-    pub async fn current(&self, gzip: bool) -> Result<(Bytes, bool, String), CatalogServiceError> {
+    /// The current catalog as served in `encoding` (each form made once per version).
+    /// Returns the bytes and the content's SHA-256.
+    pub async fn current(
+        &self,
+        encoding: Encoding,
+    ) -> Result<(Bytes, String), CatalogServiceError> {
         let Some((version, cached)) = self
             .cache
             .get(self.store.as_ref(), self.blobs.as_ref())
@@ -153,14 +156,14 @@ impl CatalogService {
         else {
             return Err(CatalogServiceError::NoCatalog);
         };
-        if gzip {
-            let compressed = tokio::task::spawn_blocking(move || cached.gzip())
-                .await
-                .map_err(|e| CatalogServiceError::Internal(e.to_string()))?;
-            Ok((compressed, true, version.content_digest))
+        let bytes = if cached.has(encoding) {
+            cached.encoded(encoding)
         } else {
-            Ok((cached.bytes.clone(), false, version.content_digest))
-        }
+            tokio::task::spawn_blocking(move || cached.encoded(encoding))
+                .await
+                .map_err(|e| CatalogServiceError::Internal(e.to_string()))?
+        };
+        Ok((bytes, version.content_digest))
     }
 
     /// An upload task.

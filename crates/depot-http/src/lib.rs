@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod caller;
+pub mod content_coding;
 pub mod credentials;
 mod family;
 pub mod json;

@@ -595,7 +595,9 @@ impl Run<'_> {
             {
                 DepotSyncApplied::Applied(accepted) => {
                     if let (Some(stored), Some((_, _, bytes, parsed))) = (&accepted, candidate) {
-                        self.parts.catalog_cache.put(stored.id, bytes, Some(parsed));
+                        self.parts
+                            .catalog_cache
+                            .put(stored.clone(), bytes, Some(parsed));
                         let m = Message::new(
                             "com.vmware.depotd.depot.pvc.applied",
                             format!("Catalog sequence {} is now current", stored.sequence_number),

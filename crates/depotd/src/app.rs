@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
-use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache};
+use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::Services;
 use depot_metadata::MetadataStore;
 use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts};
@@ -76,7 +76,13 @@ impl App {
             },
         ));
         let catalog_settings = catalog_settings(&config)?;
-        let catalog_cache = Arc::new(CurrentCache::default());
+        // SQLite is the single-server store (its data dir is locked against a second
+        // server), so this process accepts every catalog; on PostgreSQL replicas may.
+        let catalog_cache = Arc::new(CurrentCache::new(if store.backend() == "sqlite" {
+            Validation::LocalWrites
+        } else {
+            Validation::EachRead
+        }));
         let sync_parts = Arc::new(SyncParts {
             store: Arc::clone(&store),
             blobs: Arc::clone(&blobs),

@@ -4,7 +4,8 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use depot_catalog_service::{CatalogServiceError, UploadMode};
+use depot_catalog_service::{CatalogServiceError, Encoding, UploadMode};
+use depot_http::content_coding::negotiate;
 use depot_http::{BearerCaller, Json, Problem};
 use depot_model::{Message, Privilege, Task, TaskStatus};
 
@@ -15,17 +16,25 @@ use crate::wire::catalog::{
 };
 
 /// `GET /v1/product-version-catalogs` — get_product_version_catalog_content. Served
-/// gzip-compressed when the client accepts it (the catalog is large and compresses well).
+/// compressed when the client accepts it (the catalog is large and compresses well):
+/// zstd, else gzip.
 pub async fn get(
     State(state): State<SddcState>,
     BearerCaller(caller): BearerCaller,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let gzip = accepts_gzip(&headers);
-    let (bytes, gzipped, digest) = state.catalogs.current(gzip).await.map_err(problem)?;
+    let (encoding, token) = match negotiate(&headers, &["zstd", "gzip"]) {
+        Some(0) => (Encoding::Zstd, Some("zstd")),
+        Some(_) => (Encoding::Gzip, Some("gzip")),
+        None => (Encoding::Identity, None),
+    };
+    let (bytes, digest) = state.catalogs.current(encoding).await.map_err(problem)?;
     // The content digest is a strong validator: unchanged catalogs answer 304.
-    let etag = format!("\"{digest}{}\"", if gzipped { "-gz" } else { "" });
+    let etag = match token {
+        Some(token) => format!("\"{digest}-{token}\""),
+        None => format!("\"{digest}\""),
+    };
     let matches = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -46,8 +55,8 @@ pub async fn get(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    if gzipped && !matches {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(token) = token.filter(|_| !matches) {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
     }
     Ok(response)
 }
@@ -139,49 +148,5 @@ fn problem(e: CatalogServiceError) -> Problem {
                 e.to_string(),
             ),
         ),
-    }
-}
-
-/// Whether `Accept-Encoding` allows gzip (a `q=0` weight refuses it).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn accepts(value: &str) -> bool {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_str(value).unwrap(),
-        );
-        accepts_gzip(&h)
-    }
-
-    #[test]
-    fn gzip_negotiation() {
-        assert!(accepts("gzip, deflate"));
-        assert!(accepts("deflate, GZIP;q=0.5"));
-        assert!(!accepts("gzip;q=0"));
-        assert!(!accepts("identity"));
-        assert!(accepts("*"));
-        assert!(!accepts("gzip; q=0.0, identity"));
     }
 }

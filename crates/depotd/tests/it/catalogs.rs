@@ -187,6 +187,66 @@ async fn upload_patch_and_read_back() {
 }
 
 #[tokio::test]
+async fn served_in_the_coding_the_client_prefers_with_one_etag_each() {
+    let f = fixture().await;
+    let base = f.baseline().await;
+    let get = |accept: &'static str, if_none_match: Option<String>| {
+        let f = &f;
+        async move {
+            let mut headers = vec![
+                ("authorization", f.bearer.as_str()),
+                ("accept-encoding", accept),
+            ];
+            if let Some(tag) = if_none_match.as_deref() {
+                headers.push(("if-none-match", tag));
+            }
+            f.t.send(Method::GET, "/v1/product-version-catalogs", &headers, None)
+                .await
+        }
+    };
+    let coding = |r: &Reply| {
+        r.headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let etag = |r: &Reply| r.headers["etag"].to_str().unwrap().to_owned();
+
+    let zstd = get("gzip, deflate, br, zstd", None).await;
+    assert_eq!(zstd.status, StatusCode::OK);
+    assert_eq!(coding(&zstd).as_deref(), Some("zstd"));
+    assert_eq!(zstd::decode_all(&zstd.raw[..]).unwrap(), base);
+    assert!(zstd.raw.len() < base.len());
+    assert_eq!(zstd.headers["vary"], "accept-encoding");
+
+    let gzip = get("zstd;q=0.5, gzip", None).await;
+    assert_eq!(coding(&gzip).as_deref(), Some("gzip"));
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip.raw[..]), &mut plain)
+        .unwrap();
+    assert_eq!(plain, base);
+
+    let identity = get("identity", None).await;
+    assert_eq!(coding(&identity), None);
+    assert_eq!(identity.raw, base);
+
+    let tags = [etag(&zstd), etag(&gzip), etag(&identity)];
+    assert!(
+        tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+        "{tags:?}"
+    );
+
+    // A tag validates its own coding only.
+    let again = get("zstd", Some(tags[0].clone())).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.raw.is_empty());
+    assert_eq!(etag(&again), tags[0]);
+    assert_eq!(coding(&again), None);
+    let other = get("gzip", Some(tags[0].clone())).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_eq!(coding(&other).as_deref(), Some("gzip"));
+}
+
+#[tokio::test]
 async fn bad_files_fail_the_task_and_keep_the_catalog() {
     let f = fixture().await;
     let base = f.baseline().await;

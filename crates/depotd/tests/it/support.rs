@@ -29,6 +29,7 @@ pub struct Reply {
     pub headers: axum::http::HeaderMap,
     pub body: Value,
     pub text: String,
+    pub raw: Vec<u8>,
 }
 
 impl TestApp {
@@ -78,6 +79,7 @@ impl TestApp {
             headers,
             body,
             text,
+            raw: bytes.to_vec(),
         }
     }
 
