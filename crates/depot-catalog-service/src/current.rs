@@ -1,7 +1,6 @@
 //! The current catalog as served: its serialized bytes (and, made on first demand, its
 //! compressed forms), plus its parsed form for merges — all cached by version id.
 
-use std::io::Write;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -18,7 +17,7 @@ use crate::CatalogServiceError;
 pub enum Encoding {
     /// The bytes as accepted.
     Identity,
-    /// gzip (RFC 1952), at the best deflate level: what Python `requests` asks for.
+    /// gzip (RFC 1952): what Python `requests` asks for.
     Gzip,
     /// Zstandard (RFC 8878): about a fifth smaller than gzip on catalogs, whose
     /// checksums and ids do not compress.
@@ -28,6 +27,13 @@ pub enum Encoding {
 /// The zstd level: on catalogs, levels 17 and up are the ones that find the repeated
 /// structure between patches; 17 does so at about half the time of 19.
 const ZSTD_LEVEL: i32 = 17;
+
+/// The gzip level, of libdeflate: on a 10 MB catalog level 10 gives 10% fewer bytes
+/// than zlib's best in about a third of a second (12 saves another 0.5% in 1.5 s).
+const GZIP_LEVEL: libdeflater::CompressionLvl = match libdeflater::CompressionLvl::new(10) {
+    Ok(level) => level,
+    Err(_) => libdeflater::CompressionLvl::best(),
+};
 
 /// The cached forms of one catalog version.
 pub struct CachedCatalog {
@@ -73,13 +79,12 @@ impl CachedCatalog {
 }
 
 fn gzip(bytes: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 8),
-        flate2::Compression::best(),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    Bytes::from(encoder.finish().unwrap_or_default())
+    let mut compressor = libdeflater::Compressor::new(GZIP_LEVEL);
+    let mut out = vec![0; compressor.gzip_compress_bound(bytes.len())];
+    // The buffer has the worst case's size, so compressing cannot run out of it.
+    let len = compressor.gzip_compress(bytes, &mut out).unwrap_or(0);
+    out.truncate(len);
+    Bytes::from(out)
 }
 
 fn zstd(bytes: &[u8]) -> Bytes {
