@@ -185,6 +185,15 @@ pub trait DepotStore: Send + Sync {
     /// Stores the depot settings (`None` deletes them).
     async fn put_depot_settings(&self, settings: Option<&StoredDepotSettings>) -> Result<()>;
 
+    /// Replaces the document of the settings written at `version` (their
+    /// `updated_at`), if they still are, keeping the version: a compare-and-set. Returns
+    /// whether it did.
+    async fn update_depot_settings_document(
+        &self,
+        version: Timestamp,
+        document: &str,
+    ) -> Result<bool>;
+
     /// Every synced file, by path.
     async fn depot_files(&self) -> Result<Vec<DepotFile>>;
 

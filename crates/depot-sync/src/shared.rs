@@ -62,7 +62,8 @@ impl SyncParts {
 
     /// Records a connection status on the stored settings (after a sync's request), if
     /// they are still the version written at `version` — a sync of a depot that was
-    /// replaced meanwhile says nothing about the new one.
+    /// replaced meanwhile says nothing about the new one. The write is a compare-and-set
+    /// on that version, so a PUT landing after the read is never overwritten.
     pub(crate) async fn note_status(
         &self,
         code: &str,
@@ -79,11 +80,9 @@ impl SyncParts {
         };
         let mut doc = Document::decode(&stored.document)?;
         doc.set_status(code, message);
-        let updated = StoredDepotSettings {
-            document: doc.encode(),
-            ..stored
-        };
-        self.store.put_depot_settings(Some(&updated)).await?;
+        self.store
+            .update_depot_settings_document(version, &doc.encode())
+            .await?;
         Ok(())
     }
 

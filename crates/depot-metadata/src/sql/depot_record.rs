@@ -147,6 +147,19 @@ pub(crate) fn settings_write<DB: BindValues>(
     qb
 }
 
+/// Replaces the document of the settings written at `version` (their `updated_at`),
+/// if they still are; the version stays.
+pub(crate) fn settings_document_write<DB: BindValues>(
+    version: Timestamp,
+    document: &str,
+) -> QueryBuilder<DB> {
+    let mut qb = QueryBuilder::new("UPDATE depot_settings SET document = ");
+    bind(&mut qb, document.to_owned());
+    qb.push(" WHERE singleton = 1 AND updated_at = ");
+    bind(&mut qb, to_millis(version));
+    qb
+}
+
 /// Stores `record` in the singleton `depot_sync` row.
 pub(crate) fn sync_record_write<DB: BindValues>(record: &SyncRecord) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!(

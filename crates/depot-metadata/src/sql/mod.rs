@@ -21,7 +21,7 @@ pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord, accept_writes};
 pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
 pub(crate) use depot_record::{
     DEPOT_FILE_COLUMNS, DepotFileRecord, SETTINGS_COLUMNS, SYNC_COLUMNS, SettingsRecord, SyncRow,
-    claim_slot, settings_write, sync_record_write, sync_writes,
+    claim_slot, settings_document_write, settings_write, sync_record_write, sync_writes,
 };
 pub(crate) use task_filter::{push_count, push_list};
 pub(crate) use task_record::{

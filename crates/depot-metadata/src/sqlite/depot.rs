@@ -8,7 +8,8 @@ use super::SqliteStore;
 use super::catalogs::accept_in;
 use crate::sql::{
     DEPOT_FILE_COLUMNS, DepotFileRecord, SETTINGS_COLUMNS, SYNC_COLUMNS, SettingsRecord, SyncRow,
-    claim_slot, from_millis_opt, query_error, settings_write, sync_record_write, sync_writes,
+    claim_slot, from_millis_opt, query_error, settings_document_write, settings_write,
+    sync_record_write, sync_writes,
 };
 use crate::{DepotStore, DepotSyncApplied, DepotSyncApply, Result};
 
@@ -30,6 +31,19 @@ impl DepotStore for SqliteStore {
             .await
             .map_err(query_error("put_depot_settings"))?;
         Ok(())
+    }
+
+    async fn update_depot_settings_document(
+        &self,
+        version: Timestamp,
+        document: &str,
+    ) -> Result<bool> {
+        let done = settings_document_write(version, document)
+            .build()
+            .execute(&self.write)
+            .await
+            .map_err(query_error("update_depot_settings_document"))?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn depot_files(&self) -> Result<Vec<DepotFile>> {

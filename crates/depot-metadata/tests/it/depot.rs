@@ -11,6 +11,9 @@ use crate::fixtures::at;
 conformance! {
     depot_settings_put_replace_delete =>
         sqlite_depot_settings_put_replace_delete, postgres_depot_settings_put_replace_delete;
+    settings_document_update_is_compare_and_set =>
+        sqlite_settings_document_update_is_compare_and_set,
+        postgres_settings_document_update_is_compare_and_set;
     sync_replaces_files_and_their_refs =>
         sqlite_sync_replaces_files_and_their_refs, postgres_sync_replaces_files_and_their_refs;
     sync_accepts_a_catalog => sqlite_sync_accepts_a_catalog, postgres_sync_accepts_a_catalog;
@@ -112,6 +115,50 @@ async fn depot_settings_put_replace_delete(store: Store) {
     assert_eq!(store.depot_settings().await.unwrap(), None);
     // Deleting what is not there is fine.
     store.put_depot_settings(None).await.unwrap();
+}
+
+async fn settings_document_update_is_compare_and_set(store: Store) {
+    assert!(
+        !store
+            .update_depot_settings_document(at(1), "{}")
+            .await
+            .unwrap(),
+        "no settings, nothing to update"
+    );
+    let first = StoredDepotSettings {
+        document: r#"{"url":"https://dl.example.com/depot"}"#.to_owned(),
+        updated_at: at(1),
+        updated_by: "admin".to_owned(),
+    };
+    store.put_depot_settings(Some(&first)).await.unwrap();
+    let noted = r#"{"url":"https://dl.example.com/depot","status":"OK"}"#;
+    assert!(
+        store
+            .update_depot_settings_document(at(1), noted)
+            .await
+            .unwrap()
+    );
+    let stored = store.depot_settings().await.unwrap().unwrap();
+    assert_eq!(stored.document, noted);
+    assert_eq!(
+        (stored.updated_at, stored.updated_by),
+        (at(1), "admin".to_owned())
+    );
+
+    // Replaced meanwhile: an update for the old version changes nothing.
+    let second = StoredDepotSettings {
+        document: r#"{"url":"https://mirror.example.com/"}"#.to_owned(),
+        updated_at: at(2),
+        updated_by: "operator".to_owned(),
+    };
+    store.put_depot_settings(Some(&second)).await.unwrap();
+    assert!(
+        !store
+            .update_depot_settings_document(at(1), noted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.depot_settings().await.unwrap(), Some(second));
 }
 
 async fn sync_replaces_files_and_their_refs(store: Store) {
