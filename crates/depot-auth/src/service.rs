@@ -114,10 +114,30 @@ impl AuthService {
             format!("user:{}", user.to_ascii_lowercase()),
             format!("client:{client}"),
         ];
-        let delay = self.throttle.delay(&keys);
+        let delay = self.throttle.begin(&keys);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
+        let checked = self.verify(user, password).await;
+        match checked {
+            Ok(Some(principal)) => {
+                self.throttle.succeeded(&keys);
+                Ok(principal)
+            }
+            Ok(None) => {
+                warn!(user, client, "failed login");
+                Err(AuthError::BadCredentials)
+            }
+            Err(e) => {
+                self.throttle.abandoned(&keys);
+                Err(e)
+            }
+        }
+    }
+
+    /// The user, if `password` is theirs (a decoy hash is checked for unknown users so
+    /// both take as long).
+    async fn verify(&self, user: &str, password: &Secret) -> Result<Option<Principal>, AuthError> {
         let stored = match UserName::parse(user) {
             Ok(name) => self.store.get_user(&name).await?,
             Err(_) => None,
@@ -127,20 +147,10 @@ impl AuthService {
             |u| u.password_hash.clone(),
         );
         let matches = password::verify(password.clone(), hash).await?;
-        match stored {
-            Some(u) if matches => {
-                self.throttle.succeeded(&keys[..1]);
-                Ok(Principal {
-                    user: u.name,
-                    role: u.role,
-                })
-            }
-            _ => {
-                self.throttle.failed(&keys);
-                warn!(user, client, "failed login");
-                Err(AuthError::BadCredentials)
-            }
-        }
+        Ok(stored.filter(|_| matches).map(|u| Principal {
+            user: u.name,
+            role: u.role,
+        }))
     }
 
     /// Checks HTTP Basic credentials of a single call; a success is remembered for the

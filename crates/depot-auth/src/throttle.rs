@@ -5,6 +5,10 @@
 //! users may share an address behind NAT), every further attempt waits before it is
 //! checked: 250 ms, doubling per failure, capped at 8 s. A success clears the user's
 //! count. Counts fade after 15 minutes without failures.
+//!
+//! An attempt is counted as a failure when it begins, and taken back if it succeeds
+//! (or could not be checked): a burst of concurrent guesses is slowed like the same
+//! guesses one after the other, not let through while none has failed yet.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -32,24 +36,15 @@ pub(crate) struct Throttle {
 }
 
 impl Throttle {
-    /// How long an attempt for these keys must wait before it is checked.
-    pub(crate) fn delay(&self, keys: &[String]) -> Duration {
-        let map = self.lock();
-        keys.iter()
-            .filter_map(|k| map.get(k).map(|f| (k, f)))
-            .filter(|(_, f)| f.last.elapsed() < FORGET_AFTER)
-            .map(|(k, f)| delay_for(f.count, free_attempts(k)))
-            .max()
-            .unwrap_or(Duration::ZERO)
-    }
-
-    /// Records a failed attempt.
-    pub(crate) fn failed(&self, keys: &[String]) {
+    /// Begins an attempt for these keys: counts it as a failure and says how long it
+    /// must wait (after the failures and attempts before it) before it is checked.
+    pub(crate) fn begin(&self, keys: &[String]) -> Duration {
         let mut map = self.lock();
         if map.len() >= MAX_TRACKED {
             map.retain(|_, f| f.last.elapsed() < FORGET_AFTER);
         }
         let now = Instant::now();
+        let mut delay = Duration::ZERO;
         for k in keys {
             let entry = map.entry(k.clone()).or_insert(Failures {
                 count: 0,
@@ -58,16 +53,31 @@ impl Throttle {
             if entry.last.elapsed() >= FORGET_AFTER {
                 entry.count = 0;
             }
+            delay = delay.max(delay_for(entry.count, free_attempts(k)));
             entry.count = entry.count.saturating_add(1);
             entry.last = now;
         }
+        delay
     }
 
-    /// Records a successful attempt.
+    /// Ends a successful attempt: the user's count is cleared, the attempt taken back
+    /// from the client's.
     pub(crate) fn succeeded(&self, keys: &[String]) {
         let mut map = self.lock();
         for k in keys {
-            map.remove(k);
+            if k.starts_with("user:") {
+                map.remove(k);
+            } else {
+                take_back(&mut map, k);
+            }
+        }
+    }
+
+    /// Ends an attempt that could not be checked (the store failed): not a failure.
+    pub(crate) fn abandoned(&self, keys: &[String]) {
+        let mut map = self.lock();
+        for k in keys {
+            take_back(&mut map, k);
         }
     }
 
@@ -76,6 +86,15 @@ impl Throttle {
         self.failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn take_back(map: &mut HashMap<String, Failures>, key: &str) {
+    if let Some(f) = map.get_mut(key) {
+        f.count = f.count.saturating_sub(1);
+        if f.count == 0 {
+            map.remove(key);
+        }
     }
 }
 
@@ -104,26 +123,61 @@ mod tests {
         let t = Throttle::default();
         let keys = vec!["user:a".to_owned()];
         for _ in 0..3 {
-            t.failed(&keys);
+            assert_eq!(t.begin(&keys), Duration::ZERO);
         }
-        assert_eq!(t.delay(&keys), Duration::ZERO);
-        t.failed(&keys);
-        assert_eq!(t.delay(&keys), BASE_DELAY);
+        assert_eq!(
+            t.begin(&keys),
+            Duration::ZERO,
+            "the fourth is checked at once"
+        );
+        assert_eq!(t.begin(&keys), BASE_DELAY, "the fifth waits");
+        assert_eq!(t.begin(&keys), BASE_DELAY * 2);
         // An address is allowed more failures than one user name.
         let client = vec!["client:10.0.0.1".to_owned()];
-        for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
-            t.failed(&client);
+        for _ in 0..=FREE_ATTEMPTS_PER_CLIENT {
+            assert_eq!(t.begin(&client), Duration::ZERO);
         }
-        assert_eq!(t.delay(&client), Duration::ZERO);
-        t.failed(&client);
-        assert_eq!(t.delay(&client), BASE_DELAY);
-        t.failed(&keys);
-        assert_eq!(t.delay(&keys), BASE_DELAY * 2);
+        assert_eq!(t.begin(&client), BASE_DELAY);
         for _ in 0..20 {
-            t.failed(&keys);
+            t.begin(&keys);
         }
-        assert_eq!(t.delay(&keys), MAX_DELAY);
+        assert_eq!(t.begin(&keys), MAX_DELAY);
         t.succeeded(&keys);
-        assert_eq!(t.delay(&keys), Duration::ZERO);
+        assert_eq!(t.begin(&keys), Duration::ZERO);
+    }
+
+    #[test]
+    fn attempts_count_from_when_they_begin() {
+        // Ten guesses at once, none answered yet: the later ones already wait.
+        let t = Throttle::default();
+        let keys = vec!["user:b".to_owned(), "client:10.0.0.2".to_owned()];
+        let delays: Vec<Duration> = (0..10).map(|_| t.begin(&keys)).collect();
+        assert_eq!(delays[..4], [Duration::ZERO; 4]);
+        assert_eq!(delays[4], BASE_DELAY);
+        assert_eq!(delays[9], BASE_DELAY * 32);
+    }
+
+    #[test]
+    fn success_and_abandon_take_the_attempt_back() {
+        let t = Throttle::default();
+        let user = "user:c".to_owned();
+        let client = "client:10.0.0.3".to_owned();
+        let keys = vec![user.clone(), client.clone()];
+        for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
+            t.begin(&keys);
+            t.abandoned(&keys);
+        }
+        // Abandoned attempts are no failures.
+        assert_eq!(t.begin(&keys), Duration::ZERO);
+        t.succeeded(&keys);
+        assert!(!t.lock().contains_key(&user) && !t.lock().contains_key(&client));
+        // A success clears the user's failures but only its own attempt of the client's.
+        for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
+            t.begin(std::slice::from_ref(&client));
+        }
+        t.begin(&keys);
+        t.succeeded(&keys);
+        assert_eq!(t.lock()[&client].count, FREE_ATTEMPTS_PER_CLIENT);
+        assert!(!t.lock().contains_key(&user));
     }
 }
