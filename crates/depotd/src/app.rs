@@ -87,7 +87,9 @@ impl App {
             store: Arc::clone(&store),
             blobs: Arc::clone(&blobs),
             config: sync_config(&config),
-            sealer: Arc::new(SecretBox::new(&data_dir.secret_key()?)),
+            sealer: Arc::new(SecretBox::new(
+                &data_dir.secret_key(config.secret_key_file.as_deref())?,
+            )),
             trust: Arc::clone(&catalog_settings.trust),
             catalog_cache: Arc::clone(&catalog_cache),
         });

@@ -58,26 +58,65 @@ impl DataDir {
         &self.node_id
     }
 
-    /// The 32-byte key that seals stored secrets (`secrets.key`, owner-only), made on
-    /// first use. Replicas sharing a database must be given the same file.
-    pub fn secret_key(&self) -> anyhow::Result<[u8; 32]> {
+    /// The 32-byte key that seals stored secrets: read from `configured` (raw, or 64 hex
+    /// digits), else `secrets.key` here (owner-only), made on first use. Replicas
+    /// sharing a database must be given the same key.
+    pub fn secret_key(&self, configured: Option<&Path>) -> anyhow::Result<[u8; 32]> {
+        if let Some(path) = configured {
+            return read_secret_key(path);
+        }
         let path = self.root.join("secrets.key");
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 getrandom::fill(&mut key).context("no randomness for the secret key")?;
                 write_atomic_private(&path, &key)?;
-                key.to_vec()
+                Ok(key)
             }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        bytes
-            .as_slice()
-            .try_into()
-            .with_context(|| format!("{} must hold exactly 32 bytes", path.display()))
+            _ => read_secret_key(&path),
+        }
     }
 }
+
+/// A key file: exactly 32 bytes, or 64 hex digits (surrounding whitespace ignored).
+fn read_secret_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read the secret key file {} (make one with `openssl rand -hex 32 > FILE`)",
+            path.display()
+        )
+    })?;
+    warn_if_readable_by_others(path);
+    if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
+        return Ok(key);
+    }
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| hex::decode(text.trim()).ok())
+        .and_then(|key| <[u8; 32]>::try_from(key.as_slice()).ok())
+        .with_context(|| {
+            format!(
+                "the secret key file {} must hold 32 bytes, raw or as 64 hex digits",
+                path.display()
+            )
+        })
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            "the secret key file can be read by other users than its owner"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
 
 /// Writes, syncs and removes a probe file: fails early on a read-only or full disk.
 fn probe(root: &Path) -> anyhow::Result<()> {
@@ -161,8 +200,8 @@ mod tests {
     fn secret_key_is_made_once_and_owner_only() {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::open(dir.path()).unwrap();
-        let key = data.secret_key().unwrap();
-        assert_eq!(data.secret_key().unwrap(), key);
+        let key = data.secret_key(None).unwrap();
+        assert_eq!(data.secret_key(None).unwrap(), key);
         assert_ne!(key, [0; 32]);
         #[cfg(unix)]
         {
@@ -174,6 +213,32 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(dir.path().join("secrets.key"), b"short").unwrap();
-        assert!(data.secret_key().is_err());
+        assert!(data.secret_key(None).is_err());
+    }
+
+    #[test]
+    fn configured_secret_key_is_raw_or_hex_and_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::open(&dir.path().join("data")).unwrap();
+        let raw = dir.path().join("raw.key");
+        std::fs::write(&raw, [7u8; 32]).unwrap();
+        assert_eq!(data.secret_key(Some(&raw)).unwrap(), [7u8; 32]);
+        let hex = dir.path().join("hex.key");
+        std::fs::write(&hex, format!("{}\n", "0a".repeat(32))).unwrap();
+        assert_eq!(data.secret_key(Some(&hex)).unwrap(), [10u8; 32]);
+        // Given a key, the data dir makes none of its own.
+        assert!(!dir.path().join("data/secrets.key").exists());
+
+        let missing = dir.path().join("missing.key");
+        let e = format!("{:#}", data.secret_key(Some(&missing)).unwrap_err());
+        assert!(
+            e.contains("missing.key") && e.contains("openssl rand -hex 32"),
+            "{e}"
+        );
+        for bad in [&b"0a0a"[..], &[1u8; 33][..], "zz".repeat(32).as_bytes()] {
+            std::fs::write(&raw, bad).unwrap();
+            let e = format!("{:#}", data.secret_key(Some(&raw)).unwrap_err());
+            assert!(e.contains("32 bytes, raw or as 64 hex digits"), "{e}");
+        }
     }
 }

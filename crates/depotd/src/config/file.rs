@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub plain_http: Option<bool>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub secret_key_file: Option<PathBuf>,
     pub shutdown_grace_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     #[serde(default)]
@@ -104,6 +105,11 @@ impl FileConfig {
             .clone()
             .filter(|p| !p.as_os_str().is_empty())
             .or(c.tls_key.take());
+        c.secret_key_file = self
+            .secret_key_file
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or(c.secret_key_file.take());
         set(
             &mut c.shutdown_grace,
             self.shutdown_grace_seconds.map(Duration::from_secs),

@@ -33,6 +33,10 @@ pub struct ConfigFlags {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "DEPOTD_TLS_KEY", global = true)]
     pub tls_key: Option<PathBuf>,
+    /// The key sealing stored secrets: 32 bytes, raw or as 64 hex digits; every
+    /// replica on one database needs the same [default: <data-dir>/secrets.key].
+    #[arg(long, env = "DEPOTD_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
     /// Seconds shutdown waits for requests and tasks [default: 30].
     #[arg(long, env = "DEPOTD_SHUTDOWN_GRACE_SECONDS", global = true)]
     pub shutdown_grace_seconds: Option<u64>,
@@ -130,6 +134,7 @@ impl ConfigFlags {
             plain_http: self.plain_http,
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            secret_key_file: self.secret_key_file.clone(),
             shutdown_grace_seconds: self.shutdown_grace_seconds,
             max_body_bytes: self.max_body_bytes,
             auth: AuthSection {

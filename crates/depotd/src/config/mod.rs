@@ -31,6 +31,9 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key matching `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// The key that seals stored secrets; `None` means `<data_dir>/secrets.key`, made
+    /// on first start. Replicas sharing a database must share the key.
+    pub secret_key_file: Option<PathBuf>,
     /// How long shutdown waits for requests and tasks.
     pub shutdown_grace: Duration,
     /// Largest JSON request body.
@@ -76,6 +79,7 @@ impl Default for Config {
             plain_http: false,
             tls_cert: None,
             tls_key: None,
+            secret_key_file: None,
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             session_idle: Duration::from_mins(30),

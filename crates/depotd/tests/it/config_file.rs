@@ -51,15 +51,30 @@ fn unknown_and_bad_keys_are_named() {
 fn flags_override_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("depotd.toml");
-    std::fs::write(&file, "listen = \"127.0.0.1:9001\"\n[tasks]\nworkers = 7\n").unwrap();
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:9001\"\nsecret_key_file = \"/etc/depotd/secret.key\"\n\
+         [tasks]\nworkers = 7\n",
+    )
+    .unwrap();
     let flags = depotd::config::ConfigFlags {
-        config: Some(file),
+        config: Some(file.clone()),
         listen: Some("127.0.0.1:9002".to_owned()),
         ..Default::default()
     };
     let c = Config::load(&flags).unwrap();
     assert_eq!(c.listen.port(), 9002);
     assert_eq!(c.task_workers, 7);
+    assert_eq!(c.secret_key_file, Some("/etc/depotd/secret.key".into()));
+    let flags = depotd::config::ConfigFlags {
+        config: Some(file),
+        secret_key_file: Some("/run/secrets/depotd.key".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        Config::load(&flags).unwrap().secret_key_file,
+        Some("/run/secrets/depotd.key".into())
+    );
     let bad = depotd::config::ConfigFlags {
         tls_cert: Some("/x.pem".into()),
         ..Default::default()

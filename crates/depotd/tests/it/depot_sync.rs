@@ -516,3 +516,88 @@ async fn depot_settings_from_the_configuration_are_stored_at_start() {
     assert_eq!(r.body["depotConfiguration"]["isOfflineDepot"], true);
     assert!(!r.text.contains(UPSTREAM_PASSWORD));
 }
+
+#[tokio::test]
+async fn a_database_moved_to_a_new_data_dir_needs_its_secret_key_file() {
+    // One database, used by one server after the other from different data dirs (a
+    // restore on a new host, or replicas): with the same key file the sealed depot
+    // password opens; with a key of its own it does not, and the sync says so.
+    let shared = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", shared.path().join("depotd.db").display());
+    let key = shared.path().join("secret.key");
+    std::fs::write(&key, format!("{}\n", "5a".repeat(32))).unwrap();
+    let ca = Ca::new("depot CA");
+    let trust = shared.path().join("trust.pem");
+    std::fs::write(&trust, ca.cert.pem()).unwrap();
+    let files: Files = Arc::default();
+    let catalog = generate_catalog(5, 4);
+    let sig = ca.signer("depot signer", 2020, 2040).sign(&catalog);
+    files.lock().unwrap().extend([
+        (PVC.to_owned(), catalog),
+        (SIG.to_owned(), sig.into_bytes()),
+        (URM.to_owned(), manifest(&["9.1.0.0"])),
+    ]);
+    let url = upstream(Arc::clone(&files)).await;
+
+    let server = |key: Option<std::path::PathBuf>| {
+        let (database, trust) = (database.clone(), trust.clone());
+        TestApp::with(
+            move |c| {
+                c.database_url = Some(database);
+                c.catalog_trust = vec![trust];
+                c.secret_key_file = key;
+            },
+            Vec::new(),
+        )
+    };
+    let first = server(Some(key.clone())).await;
+    let bearer = format!("Bearer {}", first.bearer(ADMIN, ADMIN_PASSWORD).await);
+    let settings = json!({
+        "offlineAccount": {"username": UPSTREAM_USER, "password": UPSTREAM_PASSWORD},
+        "depotConfiguration": {"isOfflineDepot": true, "url": url},
+    })
+    .to_string();
+    let r = first
+        .send(
+            Method::PUT,
+            "/v1/system/settings/depot",
+            &[("authorization", &bearer)],
+            Some(&settings),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    drop(first);
+
+    let same_key = server(Some(key.clone())).await;
+    let done = sync_through(&same_key).await;
+    assert_eq!(done.body["status"], "SUCCEEDED", "{}", done.text);
+    drop(same_key);
+
+    let own_key = server(None).await;
+    let failed = sync_through(&own_key).await;
+    assert_eq!(failed.body["status"], "FAILED", "{}", failed.text);
+    assert!(
+        failed.text.contains("DEPOT_SETTINGS_UNREADABLE"),
+        "{}",
+        failed.text
+    );
+    assert!(!failed.text.contains(UPSTREAM_PASSWORD));
+}
+
+/// Triggers a sync through `t`, runs it and answers the finished task.
+async fn sync_through(t: &TestApp) -> Reply {
+    let bearer = format!("Bearer {}", t.bearer(ADMIN, ADMIN_PASSWORD).await);
+    let auth = [("authorization", bearer.as_str())];
+    let r = t
+        .send(
+            Method::POST,
+            "/fleet-lcm/v1/depot-metadata?action=sync",
+            &auth,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    t.app.services.tasks.run_pending().await.unwrap();
+    let uri = format!("/fleet-lcm/v1/tasks/{}", r.body["id"].as_str().unwrap());
+    t.send(Method::GET, &uri, &auth, None).await
+}
