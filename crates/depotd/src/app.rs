@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tracing::info;
 
 use crate::config::Config;
-use crate::data_dir::DataDir;
+use crate::data_dir::{self, DataDir};
 use crate::downstream::{self, Access, DownstreamState};
 use crate::{jobs, ops};
 
@@ -38,6 +38,8 @@ pub struct App {
     pub depot: Arc<DepotService>,
     /// Turns true when the server stops (ends the sync schedule).
     stopping: Arc<watch::Sender<bool>>,
+    /// The lock of a SQLite database file, held while any clone lives.
+    _database_lock: Option<Arc<std::fs::File>>,
     /// vSphere operations added to the built-in ones (tests add their own).
     pub extra_vsphere_operations: Vec<&'static depot_api_vsphere::Operation>,
 }
@@ -53,6 +55,9 @@ impl App {
         // Installed before the first request so every request is counted.
         ops::recorder();
         let url = config.database_url();
+        let database_lock = depot_metadata::SqliteStore::file_path(&url)
+            .map(|path| data_dir::lock_database(&path).map(Arc::new))
+            .transpose()?;
         let store = depot_metadata::connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
@@ -129,6 +134,7 @@ impl App {
             catalogs,
             depot,
             stopping: Arc::new(watch::channel(false).0),
+            _database_lock: database_lock,
             extra_vsphere_operations: Vec::new(),
         })
     }

@@ -21,24 +21,18 @@ impl DataDir {
         std::fs::create_dir_all(root)
             .with_context(|| format!("cannot create the data directory {}", root.display()))?;
         let lock_path = root.join("depotd.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| not_writable(root))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => bail!(
-                "the data directory {} is in use by another depotd (lock {} is held); \
+        let lock = lock(
+            &lock_path,
+            || not_writable(root),
+            || {
+                format!(
+                    "the data directory {} is in use by another depotd (lock {} is held); \
                  stop it or choose another --data-dir",
-                root.display(),
-                lock_path.display()
-            ),
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
-            }
-        }
+                    root.display(),
+                    lock_path.display()
+                )
+            },
+        )?;
         probe(root)?;
         let node_id = node_id(root)?;
         Ok(Self {
@@ -117,6 +111,48 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
+
+/// Locks a SQLite database file against a second server (`<file>.depotd-lock`, held
+/// until the returned file is dropped): the cache of the current catalog relies on one
+/// server accepting every catalog, and each server's blobs are in its own data dir.
+pub fn lock_database(database: &Path) -> anyhow::Result<File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".depotd-lock");
+    let lock_path = PathBuf::from(name);
+    lock(
+        &lock_path,
+        || format!("cannot create the lock file {}", lock_path.display()),
+        || {
+            format!(
+                "the database {} is in use by another depotd server (lock {} is held); \
+                 one SQLite database serves one server — use PostgreSQL for replicas",
+                database.display(),
+                lock_path.display()
+            )
+        },
+    )
+}
+
+/// Opens (creating it) and exclusively locks `path`.
+fn lock(
+    path: &Path,
+    cannot_open: impl FnOnce() -> String,
+    held: impl FnOnce() -> String,
+) -> anyhow::Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(cannot_open)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(held()),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
 
 /// Writes, syncs and removes a probe file: fails early on a read-only or full disk.
 fn probe(root: &Path) -> anyhow::Result<()> {

@@ -102,6 +102,22 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The database file `url` names, or `None` for an in-memory database (or a URL
+    /// that is not SQLite's).
+    #[must_use]
+    pub fn file_path(url: &str) -> Option<std::path::PathBuf> {
+        if !url.starts_with("sqlite:") || is_in_memory(url) {
+            return None;
+        }
+        let rest = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+        Some(std::path::PathBuf::from(path))
+    }
+}
+
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
     let rest = url
@@ -137,5 +153,22 @@ mod tests {
         assert!(is_in_memory("sqlite://x?mode=memory"));
         assert!(!is_in_memory("sqlite:/var/lib/depotd/metadata.db"));
         assert!(!is_in_memory("sqlite://metadata.db?mode=rwc"));
+    }
+
+    #[test]
+    fn file_paths_of_urls() {
+        let path = |url| SqliteStore::file_path(url).map(|p| p.display().to_string());
+        assert_eq!(
+            path("sqlite:/var/lib/depotd/a.db").as_deref(),
+            Some("/var/lib/depotd/a.db")
+        );
+        assert_eq!(
+            path("sqlite:///srv/a.db?mode=rwc").as_deref(),
+            Some("/srv/a.db")
+        );
+        assert_eq!(path("sqlite://./a.db").as_deref(), Some("./a.db"));
+        assert_eq!(path("sqlite::memory:"), None);
+        assert_eq!(path("sqlite://x?mode=memory"), None);
+        assert_eq!(path("postgres://h/db"), None);
     }
 }

@@ -4,6 +4,7 @@
 mod api_errors;
 mod catalogs;
 mod config_file;
+mod database_lock;
 mod depot_sync;
 mod downstream;
 mod jsonrpc;
