@@ -226,9 +226,11 @@ def test_bare_ed25519_signature(pvc):
     assert sdk_patches(content) == document_patches(document)
 
 
-def test_content_is_the_uploaded_file_with_or_without_gzip(pvc, depotd, http, bearer_token):
+def test_content_is_the_uploaded_file_with_or_without_compression(
+        pvc, depotd, http, bearer_token):
     """A replaced catalog is served byte for byte as uploaded; gzip-compressed when the
-    client accepts it (the SDK's requests session does: the tests above read it so)."""
+    client accepts it (the SDK's requests session does: the tests above read it so), zstd
+    when the client prefers that."""
     document = catalog_document(next(SEQUENCE), patches(VCENTER=1))
     catalog = pvc.write(document)
     done = pvc.finish(pvc.submit(catalog, pvc.sign(catalog)))
@@ -247,6 +249,15 @@ def test_content_is_the_uploaded_file_with_or_without_gzip(pvc, depotd, http, be
     assert gzipped.headers["Content-Encoding"] == "gzip"
     assert "accept-encoding" in gzipped.headers.get("Vary", "").lower()
     assert gzipped.content == plain.content  # requests decodes it
+
+    # A client that prefers zstd gets a Zstandard frame (this venv has no zstd decoder:
+    # the frame's magic number and its own ETag show it).
+    zstd = http.get(url, headers={**auth, "Accept-Encoding": "gzip, zstd"}, stream=True)
+    assert zstd.status_code == 200
+    assert zstd.headers["Content-Encoding"] == "zstd"
+    frame = zstd.raw.read(decode_content=False)
+    assert frame[:4] == b"\x28\xb5\x2f\xfd"
+    assert zstd.headers["ETag"] not in (gzipped.headers["ETag"], plain.headers["ETag"])
 
 
 # ------------------------------------------------------------------------ failures
