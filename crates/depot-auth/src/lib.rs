@@ -4,12 +4,11 @@ mod cache;
 mod error;
 mod password;
 mod principal;
-mod secret;
 mod service;
 mod throttle;
 mod token;
 
+pub use depot_model::Secret;
 pub use error::AuthError;
 pub use principal::Principal;
-pub use secret::Secret;
 pub use service::{ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo};

@@ -5,6 +5,7 @@ pub mod depot;
 pub mod error_kind;
 pub mod message;
 pub mod privilege;
+pub mod secret;
 pub mod session;
 pub mod task;
 pub mod user;
@@ -14,6 +15,7 @@ pub use depot::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord};
 pub use error_kind::ErrorKind;
 pub use message::Message;
 pub use privilege::{Privilege, Role};
+pub use secret::Secret;
 pub use session::{Session, SessionKind, TokenHash};
 pub use task::{
     Level, Progress, Stage, StageMessage, StageStatus, Task, TaskError, TaskId, TaskMessage,

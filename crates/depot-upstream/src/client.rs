@@ -9,8 +9,8 @@ use reqwest::{Certificate, Client, Proxy, RequestBuilder, redirect};
 use crate::dns::SystemResolver;
 use crate::error::UpstreamError;
 use crate::location::{DepotPath, Locator, PathTemplate, parse_http_url};
-use crate::secret::Secret;
 use crate::settings::{DepotAuth, DepotSettings, RetryPolicy, Timeouts};
+use depot_model::Secret;
 
 /// Redirects followed per request (a depot may send downloads to a CDN).
 const MAX_REDIRECTS: usize = 5;

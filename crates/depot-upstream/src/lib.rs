@@ -8,7 +8,6 @@ mod error;
 mod fetch;
 mod location;
 mod probe;
-mod secret;
 mod settings;
 
 pub use crate::client::DepotClient;
@@ -16,8 +15,8 @@ pub use crate::error::{Unavailable, UpstreamError};
 pub use crate::fetch::{Conditional, FetchOutcome, FetchRequest, Fetched, Validators};
 pub use crate::location::{DepotPath, PathTemplate};
 pub use crate::probe::{ConnectionCode, ConnectionStatus};
-pub use crate::secret::Secret;
 pub use crate::settings::{
     DEFAULT_PROBE_PATH, DEFAULT_TOKEN_PATH_TEMPLATE, DepotAuth, DepotSettings, RetryPolicy,
     Timeouts,
 };
+pub use depot_model::Secret;

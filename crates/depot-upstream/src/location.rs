@@ -8,7 +8,7 @@ use std::str::FromStr;
 use reqwest::Url;
 
 use crate::error::UpstreamError;
-use crate::secret::Secret;
+use depot_model::Secret;
 
 /// Longest accepted relative path or template, in bytes.
 const MAX_PATH_LEN: usize = 2048;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::secret::Secret;
+use depot_model::Secret;
 
 /// The probe path the depot settings check fetches by default: the Product Version Catalog
 /// of a VCF depot, relative to the depot's base URL.

@@ -110,21 +110,22 @@ impl SqliteStore {
         if !url.starts_with("sqlite:") || is_in_memory(url) {
             return None;
         }
-        let rest = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
-        let path = rest.split_once('?').map_or(rest, |(path, _)| path);
-        Some(std::path::PathBuf::from(path))
+        Some(std::path::PathBuf::from(path_and_params(url).0))
     }
 }
 
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
+    let (path, params) = path_and_params(url);
+    path == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
+/// The path and the query of a `sqlite:` URL.
+fn path_and_params(url: &str) -> (&str, &str) {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
-    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
-    path == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+    rest.split_once('?').unwrap_or((rest, ""))
 }
 
 #[async_trait]

@@ -1,4 +1,5 @@
-//! [`Secret`]: a password or download token that never shows up in `Debug` output.
+//! [`Secret`]: a password or download token that never shows up in `Debug` output (shared
+//! by the users' passwords and the upstream depot's credentials).
 
 use std::fmt;
 
