@@ -21,6 +21,8 @@ pub struct TaskFilter {
     pub resource_id: Option<String>,
     /// Only tasks on this resource type.
     pub resource_type: Option<String>,
+    /// Only tasks on one of these resources (type and id both match).
+    pub targets: Vec<TaskTarget>,
     /// Only tasks of one of these vSphere service ids.
     pub services: Vec<String>,
     /// Only tasks of one of these vSphere operation ids.
@@ -39,6 +41,15 @@ pub struct TaskFilter {
     pub end_time_lt: Option<Timestamp>,
     /// Also list internal (system) tasks.
     pub include_system: bool,
+}
+
+/// A resource a task works on: its type and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskTarget {
+    /// The resource type, e.g. `com.vmware.content.Library`.
+    pub resource_type: String,
+    /// The resource id.
+    pub resource_id: String,
 }
 
 /// A 1-based page request.

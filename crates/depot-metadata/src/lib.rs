@@ -11,7 +11,7 @@ mod sqlite;
 mod store;
 
 pub use error::{MetadataError, Result};
-pub use filter::{Page, PageRequest, TaskFilter};
+pub use filter::{Page, PageRequest, TaskFilter, TaskTarget};
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,

@@ -42,6 +42,7 @@ fn push_where<DB: BindValues>(qb: &mut QueryBuilder<DB>, f: &TaskFilter) {
     push_eq(qb, "task_type", f.task_type.as_deref());
     push_eq(qb, "resource_id", f.resource_id.as_deref());
     push_eq(qb, "resource_type", f.resource_type.as_deref());
+    push_targets(qb, &f.targets);
     if let Some(description) = &f.description {
         qb.push(" AND (description_default = ");
         bind(qb, description.as_str());
@@ -55,6 +56,26 @@ fn push_where<DB: BindValues>(qb: &mut QueryBuilder<DB>, f: &TaskFilter) {
     push_cmp(qb, "update_time", "<", f.update_time_lt);
     push_cmp(qb, "end_time", ">", f.end_time_gt);
     push_cmp(qb, "end_time", "<", f.end_time_lt);
+}
+
+/// Appends ` AND ((resource_type = … AND resource_id = …) OR …)`; nothing for no
+/// targets.
+fn push_targets<DB: BindValues>(qb: &mut QueryBuilder<DB>, targets: &[crate::TaskTarget]) {
+    if targets.is_empty() {
+        return;
+    }
+    qb.push(" AND (");
+    for (i, t) in targets.iter().enumerate() {
+        if i > 0 {
+            qb.push(" OR ");
+        }
+        qb.push("(resource_type = ");
+        bind(qb, t.resource_type.as_str());
+        qb.push(" AND resource_id = ");
+        bind(qb, t.resource_id.as_str());
+        qb.push(")");
+    }
+    qb.push(")");
 }
 
 fn push_eq<DB: BindValues>(qb: &mut QueryBuilder<DB>, column: &'static str, value: Option<&str>) {

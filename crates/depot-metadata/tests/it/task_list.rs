@@ -1,6 +1,6 @@
 //! Listing tasks: every filter field, system tasks, paging and totals.
 
-use depot_metadata::{PageRequest, TaskFilter};
+use depot_metadata::{PageRequest, TaskFilter, TaskTarget};
 use depot_model::{Message, Task, TaskStatus};
 
 use crate::backends::{Store, conformance};
@@ -72,6 +72,14 @@ fn with(change: impl FnOnce(&mut TaskFilter)) -> TaskFilter {
     filter
 }
 
+/// The resource `id` of type `resource_type`.
+fn target(resource_type: &str, id: &str) -> TaskTarget {
+    TaskTarget {
+        resource_type: resource_type.to_owned(),
+        resource_id: id.to_owned(),
+    }
+}
+
 /// The same, with system tasks included.
 fn with_system(change: impl FnOnce(&mut TaskFilter)) -> TaskFilter {
     with(|f| {
@@ -124,6 +132,26 @@ async fn list_filters(store: Store) {
         ),
         (
             with(|f| f.resource_type = Some("Depot".into())),
+            vec![upload, sync],
+        ),
+        // Targets match on type and id together; several targets are alternatives.
+        (
+            with(|f| f.targets = vec![target("Depot", "depot-2")]),
+            vec![upload],
+        ),
+        (
+            with(|f| f.targets = vec![target("Library", "depot-2")]),
+            vec![],
+        ),
+        (
+            with(|f| f.targets = vec![target("Depot", "depot-1"), target("Library", "lib-1")]),
+            vec![apply, sync],
+        ),
+        (
+            with(|f| {
+                f.targets = vec![target("Depot", "depot-1"), target("Depot", "depot-2")];
+                f.created_by = vec!["alice".into()];
+            }),
             vec![upload, sync],
         ),
         (
