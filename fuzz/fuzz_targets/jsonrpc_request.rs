@@ -9,9 +9,13 @@ use depot_api_vsphere::Registry;
 use depot_api_vsphere::vapi::codec::{check, encode};
 use depot_api_vsphere::vapi::jsonrpc::parse;
 use depot_api_vsphere::vapi::types::Type;
+use depot_http::Services;
 use libfuzzer_sys::fuzz_target;
 
-static REGISTRY: LazyLock<Registry> = LazyLock::new(|| depot_api_vsphere::registry(Vec::new()));
+/// The built-in operations; their handlers never run here, so the state is the bare
+/// services.
+static REGISTRY: LazyLock<Registry<Services>> =
+    LazyLock::new(|| depot_api_vsphere::registry(Vec::new()));
 
 fuzz_target!(|data: &[u8]| {
     let (id, parsed) = parse(&REGISTRY, data);

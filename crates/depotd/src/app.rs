@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
@@ -41,7 +41,7 @@ pub struct App {
     /// The lock of a SQLite database file, held while any clone lives.
     _database_lock: Option<Arc<std::fs::File>>,
     /// vSphere operations added to the built-in ones (tests add their own).
-    pub extra_vsphere_operations: Vec<&'static depot_api_vsphere::Operation>,
+    pub extra_vsphere_operations: Vec<depot_api_vsphere::Operation<App>>,
 }
 
 impl App {
@@ -195,7 +195,7 @@ impl App {
             )
             .nest(
                 "/api",
-                depot_api_vsphere::router(s.clone(), self.vsphere_operations()),
+                depot_api_vsphere::router(self.clone(), Arc::new(self.vsphere_registry())),
             )
             .nest(
                 "/v1",
@@ -232,15 +232,16 @@ impl App {
         }
     }
 
-    /// The registry of every vSphere operation served.
-    pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry {
-        depot_api_vsphere::registry(self.vsphere_operations())
+    /// The registry of every vSphere operation served: CIS, the other vSphere
+    /// families (none yet), and any added to this app.
+    pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry<App> {
+        depot_api_vsphere::registry(self.extra_vsphere_operations.clone())
     }
+}
 
-    /// The vSphere operations of the other vSphere families (none yet beyond CIS),
-    /// plus any added to this app.
-    fn vsphere_operations(&self) -> Vec<&'static depot_api_vsphere::Operation> {
-        self.extra_vsphere_operations.clone()
+impl FromRef<App> for Services {
+    fn from_ref(app: &App) -> Services {
+        app.services.clone()
     }
 }
 

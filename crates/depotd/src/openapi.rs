@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::app::App;
+
 /// One documented operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
@@ -219,7 +221,7 @@ const TABLE: &[Row] = &[
 ];
 
 /// Every REST operation served.
-pub fn operations(registry: &depot_api_vsphere::Registry) -> Vec<Operation> {
+pub fn operations(registry: &depot_api_vsphere::Registry<App>) -> Vec<Operation> {
     let fixed = TABLE
         .iter()
         .map(|(method, path, id, tag, summary, status)| Operation {
@@ -231,10 +233,10 @@ pub fn operations(registry: &depot_api_vsphere::Registry) -> Vec<Operation> {
             status: *status,
         });
     let vsphere = registry.operations().iter().filter_map(|op| {
-        let rest = op.rest?;
-        let id = format!("{}.{}", op.service, op.operation);
+        let rest = op.rest.as_ref()?;
+        let id = op.id();
         Some(Operation {
-            method: rest.method.to_ascii_lowercase(),
+            method: rest.method.as_str().to_ascii_lowercase(),
             path: format!("/api{}", rest.path),
             summary: match rest.action {
                 Some(action) => format!("{id} (?action={action})"),
@@ -242,14 +244,14 @@ pub fn operations(registry: &depot_api_vsphere::Registry) -> Vec<Operation> {
             },
             operation_id: id,
             tag: "vsphere",
-            status: rest.status,
+            status: rest.status.as_u16(),
         })
     });
     fixed.chain(vsphere).collect()
 }
 
 /// The OpenAPI 3.1 document.
-pub fn document(registry: &depot_api_vsphere::Registry) -> Value {
+pub fn document(registry: &depot_api_vsphere::Registry<App>) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for o in operations(registry) {
         let params: Vec<Value> = o

@@ -3,16 +3,18 @@
 pub mod session;
 pub mod tasks;
 
+use axum::extract::FromRef;
+use depot_http::Services;
+
 use crate::vapi::registry::Operation;
 
 /// The CIS operations: sessions and tasks.
-pub fn all() -> Vec<&'static Operation> {
-    vec![
-        &session::CREATE,
-        &session::GET,
-        &session::DELETE,
-        &tasks::GET,
-        &tasks::LIST,
-        &tasks::CANCEL,
-    ]
+pub fn all<S>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    let mut ops = session::operations();
+    ops.extend(tasks::operations());
+    ops
 }

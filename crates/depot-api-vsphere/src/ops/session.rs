@@ -1,119 +1,99 @@
 //! `com.vmware.cis.session`: create, get, delete.
 
+use axum::extract::FromRef;
+use axum::http::{Method, StatusCode};
 use depot_auth::AuthError;
-use depot_http::{Credentials, Problem, wire_time};
-use serde_json::{Value, json};
+use depot_http::{Credentials, Problem, Services};
 
-use crate::vapi::registry::{Auth, Call, Operation, Reply, RestBinding, RestBody};
-use crate::vapi::types::{StructType, Type, field};
+use crate::vapi::registry::{Auth, Ctx, Operation};
+use crate::vapi::typed::{DateTime, SecretString};
 
 const SERVICE: &str = "com.vmware.cis.session";
-const NO_INPUT: StructType = StructType {
-    id: "operation-input",
-    fields: &[],
-};
 
-/// `com.vmware.cis.session.info`.
-pub const INFO: StructType = StructType {
-    id: "com.vmware.cis.session.info",
-    fields: &[
-        field("user", Type::String),
-        field("created_time", Type::DateTime),
-        field("last_accessed_time", Type::DateTime),
-    ],
-};
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// The session operations take no input: the credentials are the subject.
+    pub struct NoInput {}
+}
 
-/// create: user name and password → session id (REST: 201 with a JSON string).
-pub const CREATE: Operation = Operation {
-    service: SERVICE,
-    operation: "create",
-    input: &NO_INPUT,
-    output: &Type::Secret,
-    auth: Auth::Password,
-    privilege: None,
-    rest: Some(RestBinding {
-        method: "POST",
-        path: "/session",
-        action: None,
-        body: RestBody::None,
-        status: 201,
-    }),
-    task_result: None,
-    handler: create,
-};
+crate::vapi_struct! {
+    #[vapi("com.vmware.cis.session.info")]
+    /// A session.
+    pub struct Info {
+        /// Its user.
+        pub user: String,
+        /// When it was opened.
+        pub created_time: DateTime,
+        /// When it was last used.
+        pub last_accessed_time: DateTime,
+    }
+}
 
-/// get: the caller's session.
-pub const GET: Operation = Operation {
-    service: SERVICE,
-    operation: "get",
-    input: &NO_INPUT,
-    output: &Type::Struct(&INFO),
-    auth: Auth::SessionOnly,
-    privilege: None,
-    rest: Some(RestBinding {
-        method: "GET",
-        path: "/session",
-        action: None,
-        body: RestBody::None,
-        status: 200,
-    }),
-    task_result: None,
-    handler: get,
-};
+/// create (user name and password → session id; REST: 201 with a JSON string), get
+/// (the caller's session) and delete (ends it).
+pub fn operations<S>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    vec![
+        Operation::new(SERVICE, "create", Auth::Password, create::<S>).rest(
+            Method::POST,
+            "/session",
+            StatusCode::CREATED,
+        ),
+        Operation::new(SERVICE, "get", Auth::SessionOnly, get::<S>).rest(
+            Method::GET,
+            "/session",
+            StatusCode::OK,
+        ),
+        Operation::new(SERVICE, "delete", Auth::SessionOnly, delete::<S>).rest(
+            Method::DELETE,
+            "/session",
+            StatusCode::NO_CONTENT,
+        ),
+    ]
+}
 
-/// delete: ends the caller's session.
-pub const DELETE: Operation = Operation {
-    service: SERVICE,
-    operation: "delete",
-    input: &NO_INPUT,
-    output: &Type::Void,
-    auth: Auth::SessionOnly,
-    privilege: None,
-    rest: Some(RestBinding {
-        method: "DELETE",
-        path: "/session",
-        action: None,
-        body: RestBody::None,
-        status: 204,
-    }),
-    task_result: None,
-    handler: delete,
-};
+async fn create<S>(ctx: Ctx<S>, _: NoInput) -> Result<SecretString, Problem>
+where
+    Services: FromRef<S>,
+{
+    let Some(Credentials::Basic { user, password }) = &ctx.credentials else {
+        return Err(AuthError::MissingCredentials.into());
+    };
+    let services: Services = ctx.get();
+    let (session, _) = services
+        .auth
+        .open_session(user, password, &ctx.client)
+        .await?;
+    Ok(SecretString(session.expose().to_owned()))
+}
 
-fn create(call: Call) -> Reply {
-    Box::pin(async move {
-        let Some(Credentials::Basic { user, password }) = &call.credentials else {
-            return Err(AuthError::MissingCredentials.into());
-        };
-        let (session, _) = call
-            .services
-            .auth
-            .open_session(user, password, &call.client)
-            .await?;
-        Ok(Value::String(session.expose().to_owned()))
+async fn get<S>(ctx: Ctx<S>, _: NoInput) -> Result<Info, Problem>
+where
+    Services: FromRef<S>,
+{
+    let services: Services = ctx.get();
+    let info = services.auth.session_info(session_id(&ctx)?).await?;
+    Ok(Info {
+        user: info.user.vsphere_display(),
+        created_time: DateTime(info.created),
+        last_accessed_time: DateTime(info.last_accessed),
     })
 }
 
-fn get(call: Call) -> Reply {
-    Box::pin(async move {
-        let info = call.services.auth.session_info(session_id(&call)?).await?;
-        Ok(json!({
-            "user": info.user.vsphere_display(),
-            "created_time": wire_time::format(info.created),
-            "last_accessed_time": wire_time::format(info.last_accessed),
-        }))
-    })
+async fn delete<S>(ctx: Ctx<S>, _: NoInput) -> Result<(), Problem>
+where
+    Services: FromRef<S>,
+{
+    let services: Services = ctx.get();
+    services.auth.close_session(session_id(&ctx)?).await?;
+    Ok(())
 }
 
-fn delete(call: Call) -> Reply {
-    Box::pin(async move {
-        call.services.auth.close_session(session_id(&call)?).await?;
-        Ok(Value::Null)
-    })
-}
-
-fn session_id(call: &Call) -> Result<&str, Problem> {
-    match &call.credentials {
+fn session_id<S>(ctx: &Ctx<S>) -> Result<&str, Problem> {
+    match &ctx.credentials {
         Some(Credentials::SessionId(id)) => Ok(id.expose()),
         _ => Err(AuthError::MissingCredentials.into()),
     }

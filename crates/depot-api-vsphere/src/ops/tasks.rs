@@ -1,200 +1,147 @@
 //! `com.vmware.cis.tasks`: get, list, cancel.
 
-use depot_http::Problem;
-use depot_metadata::{PageRequest, TaskFilter};
-use depot_model::{ErrorKind, Message, Privilege, TaskId, TaskStatus};
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
-use crate::vapi::registry::{Auth, Call, Operation, Reply, RestBinding, RestBody};
-use crate::vapi::std_types::{DYNAMIC_ID, TASK_INFO, TASK_STATUS};
-use crate::vapi::types::{StructType, Type, field};
-use crate::wire::task::Info;
+use axum::extract::FromRef;
+use axum::http::{Method, StatusCode};
+use depot_http::{Problem, Services};
+use depot_metadata::{PageRequest, TaskFilter, TaskTarget};
+use depot_model::{ErrorKind, Message, Privilege, TaskId, TaskStatus};
+
+use crate::vapi::registry::{Auth, Ctx, Operation};
+use crate::wire::task::{DynamicId, Info, Status};
 
 const SERVICE: &str = "com.vmware.cis.tasks";
 /// Most tasks a list returns.
 const LIST_LIMIT: u32 = 1000;
 
-/// `com.vmware.cis.tasks.get_spec`.
-pub const GET_SPEC: StructType = StructType {
-    id: "com.vmware.cis.tasks.get_spec",
-    fields: &[
-        field("return_all", Type::Optional(&Type::Bool)),
-        field("exclude_result", Type::Optional(&Type::Bool)),
-    ],
-};
-
-/// `com.vmware.cis.tasks.filter_spec`.
-pub const FILTER_SPEC: StructType = StructType {
-    id: "com.vmware.cis.tasks.filter_spec",
-    fields: &[
-        field("tasks", Type::Optional(&Type::List(&Type::String))),
-        field("services", Type::Optional(&Type::List(&Type::String))),
-        field("operations", Type::Optional(&Type::List(&Type::String))),
-        field(
-            "status",
-            Type::Optional(&Type::List(&Type::Enum(&TASK_STATUS))),
-        ),
-        field(
-            "targets",
-            Type::Optional(&Type::List(&Type::Struct(&DYNAMIC_ID))),
-        ),
-        field("users", Type::Optional(&Type::List(&Type::String))),
-    ],
-};
-
-const GET_INPUT: StructType = StructType {
-    id: "operation-input",
-    fields: &[
-        field("task", Type::String),
-        field("spec", Type::Optional(&Type::Struct(&GET_SPEC))),
-    ],
-};
-
-const LIST_INPUT: StructType = StructType {
-    id: "operation-input",
-    fields: &[
-        field("filter_spec", Type::Optional(&Type::Struct(&FILTER_SPEC))),
-        field("result_spec", Type::Optional(&Type::Struct(&GET_SPEC))),
-    ],
-};
-
-const CANCEL_INPUT: StructType = StructType {
-    id: "operation-input",
-    fields: &[field("task", Type::String)],
-};
-
-/// get: one task's `Info`.
-pub const GET: Operation = Operation {
-    service: SERVICE,
-    operation: "get",
-    input: &GET_INPUT,
-    output: &Type::Struct(&TASK_INFO),
-    auth: Auth::Session,
-    privilege: Some(Privilege::SystemRead),
-    rest: Some(RestBinding {
-        method: "GET",
-        path: "/cis/tasks/{task}",
-        action: None,
-        body: RestBody::None,
-        status: 200,
-    }),
-    task_result: None,
-    handler: get,
-};
-
-/// list: task id → `Info`, filtered.
-pub const LIST: Operation = Operation {
-    service: SERVICE,
-    operation: "list",
-    input: &LIST_INPUT,
-    output: &Type::Map(&Type::Struct(&TASK_INFO)),
-    auth: Auth::Session,
-    privilege: Some(Privilege::SystemRead),
-    rest: Some(RestBinding {
-        method: "GET",
-        path: "/cis/tasks",
-        action: None,
-        body: RestBody::None,
-        status: 200,
-    }),
-    task_result: None,
-    handler: list,
-};
-
-/// cancel: requests cancellation (REST `?action=cancel`, or a bare POST as in the bindings).
-pub const CANCEL: Operation = Operation {
-    service: SERVICE,
-    operation: "cancel",
-    input: &CANCEL_INPUT,
-    output: &Type::Void,
-    auth: Auth::Session,
-    privilege: Some(Privilege::TaskManage),
-    rest: Some(RestBinding {
-        method: "POST",
-        path: "/cis/tasks/{task}",
-        action: Some("cancel"),
-        body: RestBody::None,
-        status: 204,
-    }),
-    task_result: None,
-    handler: cancel,
-};
-
-#[derive(Default, Deserialize)]
-struct GetSpec {
-    exclude_result: Option<bool>,
+crate::vapi_struct! {
+    #[vapi("com.vmware.cis.tasks.get_spec")]
+    /// What a get or list returns of each task.
+    #[derive(Default)]
+    pub struct GetSpec {
+        /// Also the operation-specific data: the task's stages and their messages
+        /// (depotd's tasks have no other).
+        pub return_all: Option<bool>,
+        /// Leave the result out.
+        pub exclude_result: Option<bool>,
+    }
 }
 
-#[derive(Default, Deserialize)]
-struct FilterSpec {
-    #[serde(default)]
-    tasks: Vec<String>,
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(default)]
-    operations: Vec<String>,
-    #[serde(default)]
-    status: Vec<String>,
-    #[serde(default)]
-    users: Vec<String>,
+crate::vapi_struct! {
+    #[vapi("com.vmware.cis.tasks.filter_spec")]
+    /// Which tasks a list returns; unset fields match every task.
+    #[derive(Default)]
+    pub struct FilterSpec {
+        /// Only these task ids.
+        pub tasks: Option<Vec<String>>,
+        /// Only tasks of these services.
+        pub services: Option<Vec<String>>,
+        /// Only tasks of these operations.
+        pub operations: Option<Vec<String>>,
+        /// Only tasks in these statuses.
+        pub status: Option<Vec<Status>>,
+        /// Only tasks on these resources.
+        pub targets: Option<Vec<DynamicId>>,
+        /// Only tasks of these users.
+        pub users: Option<Vec<String>>,
+    }
 }
 
-fn get(call: Call) -> Reply {
-    Box::pin(async move {
-        let spec: GetSpec = call.param("spec")?;
-        let task = call
-            .services
-            .tasks
-            .get(parse_id(call.str_param("task")?)?)
-            .await?;
-        info_value(&Info::from_task(
-            &task,
-            spec.exclude_result.unwrap_or(false),
-        ))
-    })
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// get's input.
+    pub struct GetInput {
+        /// The task id.
+        pub task: String,
+        /// What to return.
+        pub spec: Option<GetSpec>,
+    }
 }
 
-fn list(call: Call) -> Reply {
-    Box::pin(async move {
-        let filter = filter_from(call.param("filter_spec")?)?;
-        let exclude_result = call
-            .param::<GetSpec>("result_spec")?
-            .exclude_result
-            .unwrap_or(false);
-        let page = call
-            .services
-            .tasks
-            .list(
-                &filter,
-                PageRequest {
-                    number: 1,
-                    size: LIST_LIMIT,
-                },
-            )
-            .await?;
-        let mut out = Map::new();
-        for t in &page.items {
-            out.insert(
-                t.id.to_string(),
-                info_value(&Info::from_task(t, exclude_result))?,
-            );
-        }
-        Ok(Value::Object(out))
-    })
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// list's input.
+    pub struct ListInput {
+        /// Which tasks.
+        pub filter_spec: Option<FilterSpec>,
+        /// What to return of each.
+        pub result_spec: Option<GetSpec>,
+    }
 }
 
-fn cancel(call: Call) -> Reply {
-    Box::pin(async move {
-        let id = parse_id(call.str_param("task")?)?;
-        let user = call.principal()?.user.to_string();
-        call.services.tasks.cancel(id, &user).await?;
-        Ok(Value::Null)
-    })
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// cancel's input.
+    pub struct CancelInput {
+        /// The task id.
+        pub task: String,
+    }
 }
 
-fn info_value(info: &Info) -> Result<Value, Problem> {
-    serde_json::to_value(info).map_err(|e| Problem::internal(&e))
+/// get (one task's `Info`), list (task id → `Info`, filtered) and cancel (REST
+/// `?action=cancel`, or a bare POST as in the bindings).
+pub fn operations<S>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    vec![
+        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, "/cis/tasks/{task}", StatusCode::OK),
+        Operation::new(SERVICE, "list", Auth::Session, list::<S>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, "/cis/tasks", StatusCode::OK),
+        Operation::new(SERVICE, "cancel", Auth::Session, cancel::<S>)
+            .privilege(Privilege::TaskManage)
+            .rest(Method::POST, "/cis/tasks/{task}", StatusCode::NO_CONTENT)
+            .action("cancel"),
+    ]
+}
+
+async fn get<S>(ctx: Ctx<S>, input: GetInput) -> Result<Info, Problem>
+where
+    Services: FromRef<S>,
+{
+    let services: Services = ctx.get();
+    let task = services.tasks.get(parse_id(&input.task)?).await?;
+    Ok(Info::from_task(&task, &input.spec.unwrap_or_default()))
+}
+
+async fn list<S>(ctx: Ctx<S>, input: ListInput) -> Result<BTreeMap<String, Info>, Problem>
+where
+    Services: FromRef<S>,
+{
+    let services: Services = ctx.get();
+    let filter = filter_from(input.filter_spec.unwrap_or_default())?;
+    let spec = input.result_spec.unwrap_or_default();
+    let page = services
+        .tasks
+        .list(
+            &filter,
+            PageRequest {
+                number: 1,
+                size: LIST_LIMIT,
+            },
+        )
+        .await?;
+    Ok(page
+        .items
+        .iter()
+        .map(|t| (t.id.to_string(), Info::from_task(t, &spec)))
+        .collect())
+}
+
+async fn cancel<S>(ctx: Ctx<S>, input: CancelInput) -> Result<(), Problem>
+where
+    Services: FromRef<S>,
+{
+    let id = parse_id(&input.task)?;
+    let user = ctx.principal()?.user.to_string();
+    let services: Services = ctx.get();
+    services.tasks.cancel(id, &user).await?;
+    Ok(())
 }
 
 /// Accepts the plain UUID and vCenter's `<uuid>:<service id>` form.
@@ -216,30 +163,35 @@ fn parse_id(raw: &str) -> Result<TaskId, Problem> {
 fn filter_from(spec: FilterSpec) -> Result<TaskFilter, Problem> {
     let ids = spec
         .tasks
+        .unwrap_or_default()
         .iter()
         .map(|t| parse_id(t))
         .collect::<Result<Vec<_>, _>>()?;
     let mut statuses = Vec::new();
-    for s in &spec.status {
-        match s.as_str() {
-            "PENDING" => statuses.push(TaskStatus::Pending),
-            "RUNNING" | "BLOCKED" => statuses.push(TaskStatus::Running),
-            "SUCCEEDED" => statuses.push(TaskStatus::Succeeded),
-            "FAILED" => statuses.extend([TaskStatus::Failed, TaskStatus::Canceled]),
-            other => {
-                return Err(Problem::invalid(
-                    "INVALID_ARGUMENT",
-                    format!("status {other:?} is not a task status"),
-                ));
-            }
+    for s in spec.status.unwrap_or_default() {
+        match s {
+            Status::Pending => statuses.push(TaskStatus::Pending),
+            Status::Running | Status::Blocked => statuses.push(TaskStatus::Running),
+            Status::Succeeded => statuses.push(TaskStatus::Succeeded),
+            Status::Failed => statuses.extend([TaskStatus::Failed, TaskStatus::Canceled]),
         }
     }
+    let targets = spec
+        .targets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TaskTarget {
+            resource_type: t.r#type,
+            resource_id: t.id,
+        })
+        .collect();
     Ok(TaskFilter {
         ids,
         statuses,
-        services: spec.services,
-        operations: spec.operations,
-        created_by: spec.users,
+        services: spec.services.unwrap_or_default(),
+        operations: spec.operations.unwrap_or_default(),
+        created_by: spec.users.unwrap_or_default(),
+        targets,
         include_system: true,
         ..TaskFilter::default()
     })

@@ -9,8 +9,10 @@ use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::std_types::{LOCALIZABLE_MESSAGE, error_id};
+use super::std_types::error_id;
+use super::typed::VapiStruct;
 use super::types::{StructType, Type};
+use crate::wire::message::LocalizableMessage;
 
 /// Depth beyond which input is refused (protects the stack).
 const MAX_DEPTH: usize = 64;
@@ -148,7 +150,7 @@ fn decode_struct(
     for f in def.fields {
         match fields.get(f.name) {
             Some(v) => {
-                let decoded = decode_at(v, &f.ty, &join(path, f.name), depth + 1)?;
+                let decoded = decode_at(v, f.ty, &join(path, f.name), depth + 1)?;
                 if !decoded.is_null() {
                     out.insert(f.name.to_owned(), decoded);
                 }
@@ -255,7 +257,7 @@ impl Serialize for StructFields<'_> {
         let mut m = s.serialize_map(Some(def.fields.len()))?;
         for f in def.fields {
             let v = typed.value.get(f.name).unwrap_or(&Value::Null);
-            match (&f.ty, result_type) {
+            match (f.ty, result_type) {
                 (Type::Optional(Type::TaskResult), Some(t)) if !v.is_null() => {
                     m.serialize_entry(f.name, &Wrapped("OPTIONAL", typed.with(v, t)))?;
                 }
@@ -356,7 +358,7 @@ pub fn encode_error(body: &Value) -> Value {
         .and_then(Value::as_array)
         .map_or_else(Vec::new, |m| {
             m.iter()
-                .map(|msg| encode_struct(msg, &LOCALIZABLE_MESSAGE))
+                .map(|msg| encode_struct(msg, LocalizableMessage::STRUCT))
                 .collect()
         });
     let data = match body.get("data") {
@@ -410,7 +412,7 @@ fn check_at(value: &Value, ty: &Type, path: &str, depth: usize) -> Result<Value,
                 let here = format!("{path}.{}", f.name);
                 match fields.get(f.name) {
                     Some(v) if !v.is_null() => {
-                        out.insert(f.name.to_owned(), check_at(v, &f.ty, &here, depth + 1)?);
+                        out.insert(f.name.to_owned(), check_at(v, f.ty, &here, depth + 1)?);
                     }
                     _ if matches!(f.ty, Type::Optional(_)) => {}
                     _ => return Err(fail(&here, "required field is missing")),

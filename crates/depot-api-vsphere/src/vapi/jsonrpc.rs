@@ -4,19 +4,20 @@
 //! read) and either `result.output` or `result.error`, a typed vAPI standard error.
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRef, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use depot_auth::Secret;
-use depot_http::{ClientAddr, Credentials, Problem};
+use depot_http::{ClientAddr, Credentials, Problem, Services};
 use depot_model::{ErrorKind, Message};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::sync::Arc;
 
 use super::VsphereState;
 use super::codec::{Typed, decode, encode_error};
-use super::registry::{Call, Operation, Registry};
+use super::registry::{Ctx, Operation, Registry};
 use super::types::Type;
 use crate::error::VsphereFamily;
 
@@ -26,11 +27,15 @@ pub const SCHEME_USER_PASS: &str = "com.vmware.vapi.std.security.user_pass";
 pub const SCHEME_SESSION_ID: &str = "com.vmware.vapi.std.security.session_id";
 
 /// `POST /api`.
-pub async fn endpoint(
-    State(state): State<VsphereState>,
+pub async fn endpoint<S>(
+    State(state): State<VsphereState<S>>,
     ClientAddr(client): ClientAddr,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
+) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     let (id, outcome) = match body {
         Ok(bytes) => invoke(&state, client, &bytes).await,
         Err(e) => (
@@ -101,11 +106,15 @@ impl Serialize for Envelope<'_> {
 }
 
 /// Parses and runs one request; returns the id to echo and the typed output.
-async fn invoke(
-    state: &VsphereState,
+async fn invoke<S>(
+    state: &VsphereState<S>,
     client: String,
     bytes: &[u8],
-) -> (Value, Result<Output, Problem>) {
+) -> (Value, Result<Output, Problem>)
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     let (id, parsed) = parse(&state.registry, bytes);
     let outcome = match parsed {
         Ok(request) => run(state, client, request).await,
@@ -115,9 +124,9 @@ async fn invoke(
 }
 
 /// A request that parsed: the operation to run, with its decoded input.
-pub struct Request {
+pub struct Request<S> {
     /// The operation.
-    pub op: &'static Operation,
+    pub op: Arc<Operation<S>>,
     /// Invoked as `<op>$task`.
     pub as_task: bool,
     /// From `securityCtx`.
@@ -128,7 +137,11 @@ pub struct Request {
 
 /// Parses a JSON-RPC request body: the id to echo (`null` when unreadable) and the
 /// request, or the vAPI error to answer with. Pure: the fuzz target drives it.
-pub fn parse(registry: &Registry, bytes: &[u8]) -> (Value, Result<Request, Problem>) {
+pub fn parse<S>(registry: &Registry<S>, bytes: &[u8]) -> (Value, Result<Request<S>, Problem>)
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     let request: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -153,7 +166,11 @@ pub fn parse(registry: &Registry, bytes: &[u8]) -> (Value, Result<Request, Probl
     }
 }
 
-fn parse_invocation(registry: &Registry, request: &Value) -> Result<Request, Problem> {
+fn parse_invocation<S>(registry: &Registry<S>, request: &Value) -> Result<Request<S>, Problem>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(invalid_request("jsonrpc must be \"2.0\"".to_owned()));
     }
@@ -172,7 +189,8 @@ fn parse_invocation(registry: &Registry, request: &Value) -> Result<Request, Pro
     let op = registry
         .find(service, base)
         .filter(|op| !as_task || op.task_result.is_some())
-        .ok_or_else(|| operation_not_found(service, operation))?;
+        .ok_or_else(|| operation_not_found(service, operation))?
+        .clone();
     let credentials = credentials(params.get("ctx").and_then(|c| c.get("securityCtx")))?;
     let input = params.get("input").unwrap_or(&Value::Null);
     let input = match decode(input, &Type::Struct(op.input), "operation-input") {
@@ -188,22 +206,28 @@ fn parse_invocation(registry: &Registry, request: &Value) -> Result<Request, Pro
     })
 }
 
-async fn run(state: &VsphereState, client: String, request: Request) -> Result<Output, Problem> {
+async fn run<S>(
+    state: &VsphereState<S>,
+    client: String,
+    request: Request<S>,
+) -> Result<Output, Problem>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     let Request {
         op,
         as_task,
         credentials,
         input,
     } = request;
-    let call = Call {
-        services: state.services.clone(),
+    let ctx = Ctx {
+        state: state.app.clone(),
         credentials,
         principal: None,
-        input,
         client,
-        as_task,
     };
-    let output = state.registry.execute(op, call).await?;
+    let output = state.registry.execute(&op, ctx, input, as_task).await?;
     let ty = if as_task { &Type::String } else { op.output };
     Ok(Output { value: output, ty })
 }

@@ -1,30 +1,31 @@
 //! The vAPI machinery shared by both vSphere wire protocols: the type system of
-//! operation inputs and outputs, the JSON-RPC codec, the operation registry, and the
-//! REST binding that serves registered operations under `/api`.
+//! operation inputs and outputs (declared once per Rust type), the JSON-RPC codec, the
+//! operation registry, and the REST binding that serves registered operations under
+//! `/api`.
 
 pub mod codec;
 pub mod jsonrpc;
 pub mod registry;
 pub mod rest;
 pub mod std_types;
+pub mod typed;
 pub mod types;
 
 use std::sync::Arc;
 
-use axum::extract::FromRef;
-use depot_http::Services;
-
-/// State of the vSphere routers: the services and the operation registry.
-#[derive(Clone)]
-pub struct VsphereState {
-    /// Shared services.
-    pub services: Services,
+/// State of the vSphere routers: the application state and the operation registry.
+pub struct VsphereState<S> {
+    /// The application state handlers take their services from.
+    pub app: S,
     /// Every vSphere operation.
-    pub registry: Arc<registry::Registry>,
+    pub registry: Arc<registry::Registry<S>>,
 }
 
-impl FromRef<VsphereState> for Services {
-    fn from_ref(state: &VsphereState) -> Services {
-        state.services.clone()
+impl<S: Clone> Clone for VsphereState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            app: self.app.clone(),
+            registry: Arc::clone(&self.registry),
+        }
     }
 }

@@ -1,15 +1,26 @@
-//! The operation registry: each vSphere operation defined once, served by both the
-//! `/api` REST binding and JSON-RPC.
+//! The operation registry: each vSphere operation defined once, with typed input and
+//! output, served by both the `/api` REST binding and JSON-RPC.
+//!
+//! The registry is generic over the application state `S`: an operation's handler
+//! receives the state and takes what it needs from it through axum's [`FromRef`], so a
+//! family crate can reach its own service without `depot-http` knowing it. The
+//! registry itself only needs [`Services`] (authentication).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
+use axum::extract::FromRef;
+use axum::http::{Method, StatusCode};
 use depot_auth::{AuthError, Principal};
 use depot_http::{Credentials, Problem, Services};
-use depot_model::{Privilege, SessionKind};
+use depot_model::{Privilege, SessionKind, TaskId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::typed::{VapiStruct, VapiType};
 use super::types::{StructType, Type};
 
 /// How an operation authenticates.
@@ -35,10 +46,10 @@ pub enum RestBody {
 }
 
 /// The `/api` REST form of an operation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RestBinding {
     /// HTTP method.
-    pub method: &'static str,
+    pub method: Method,
     /// Path template below `/api`, axum style (`/cis/tasks/{task}`).
     pub path: &'static str,
     /// The `?action=` value selecting this operation, if any.
@@ -46,32 +57,22 @@ pub struct RestBinding {
     /// Where the body goes.
     pub body: RestBody,
     /// Success status.
-    pub status: u16,
+    pub status: StatusCode,
 }
 
-/// The future an operation handler returns.
-pub type Reply = Pin<Box<dyn Future<Output = Result<Value, Problem>> + Send>>;
-
-/// An operation handler: canonical input in, canonical output out.
-pub type Handler = fn(Call) -> Reply;
-
-/// One invocation of an operation.
-pub struct Call {
-    /// The services.
-    pub services: Services,
+/// One invocation of an operation, as its handler sees it.
+pub struct Ctx<S> {
+    /// The application state.
+    pub state: S,
     /// The credentials presented (for session operations).
     pub credentials: Option<Credentials>,
     /// The authenticated caller (`Auth::Session` operations).
     pub principal: Option<Principal>,
-    /// The canonical `operation-input` fields.
-    pub input: Map<String, Value>,
     /// The caller's address.
     pub client: String,
-    /// Invoked as `<op>$task`: return a task id.
-    pub as_task: bool,
 }
 
-impl Call {
+impl<S> Ctx<S> {
     /// The authenticated caller; operations with `Auth::Session` always have one.
     pub fn principal(&self) -> Result<&Principal, Problem> {
         self.principal
@@ -79,29 +80,20 @@ impl Call {
             .ok_or_else(|| AuthError::MissingCredentials.into())
     }
 
-    /// The string parameter `name`.
-    pub fn str_param(&self, name: &str) -> Result<&str, Problem> {
-        self.input.get(name).and_then(Value::as_str).ok_or_else(|| {
-            Problem::invalid("INVALID_ARGUMENT", format!("parameter {name} is required"))
-        })
-    }
-
-    /// The optional parameter `name`, deserialized.
-    pub fn param<T: serde::de::DeserializeOwned + Default>(
-        &self,
-        name: &str,
-    ) -> Result<T, Problem> {
-        match self.input.get(name) {
-            None | Some(Value::Null) => Ok(T::default()),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                Problem::invalid("INVALID_ARGUMENT", format!("parameter {name}: {e}"))
-            }),
-        }
+    /// A part of the application state (a service).
+    pub fn get<T: FromRef<S>>(&self) -> T {
+        T::from_ref(&self.state)
     }
 }
 
+/// What a type-erased handler returns: the canonical output.
+type Reply = Pin<Box<dyn Future<Output = Result<Value, Problem>> + Send>>;
+
+/// A handler behind its typed signature: canonical input in, canonical output out.
+type Erased<S> = Arc<dyn Fn(Ctx<S>, Map<String, Value>) -> Reply + Send + Sync>;
+
 /// A vSphere operation.
-pub struct Operation {
+pub struct Operation<S> {
     /// Service id, e.g. `com.vmware.cis.tasks`.
     pub service: &'static str,
     /// Operation id, e.g. `get`.
@@ -118,34 +110,227 @@ pub struct Operation {
     pub rest: Option<RestBinding>,
     /// For operations with a `$task` form: the type of the task's result.
     pub task_result: Option<&'static Type>,
-    /// The implementation.
-    pub handler: Handler,
+    /// The plain form, if the operation has one.
+    run: Option<Erased<S>>,
+    /// The `$task` form (answers a task id), if the operation has one.
+    run_task: Option<Erased<S>>,
+}
+
+impl<S> Clone for Operation<S> {
+    fn clone(&self) -> Self {
+        Self {
+            service: self.service,
+            operation: self.operation,
+            input: self.input,
+            output: self.output,
+            auth: self.auth,
+            privilege: self.privilege,
+            rest: self.rest.clone(),
+            task_result: self.task_result,
+            run: self.run.clone(),
+            run_task: self.run_task.clone(),
+        }
+    }
+}
+
+impl<S: Send + 'static> Operation<S> {
+    /// An operation whose handler takes the typed input `I` and answers `O`.
+    pub fn new<I, O, F, Fut>(
+        service: &'static str,
+        operation: &'static str,
+        auth: Auth,
+        handler: F,
+    ) -> Self
+    where
+        I: VapiStruct + DeserializeOwned + Send + 'static,
+        O: VapiType + Serialize,
+        F: Fn(Ctx<S>, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, Problem>> + Send + 'static,
+    {
+        Self {
+            service,
+            operation,
+            input: I::STRUCT,
+            output: O::TYPE,
+            auth,
+            privilege: None,
+            rest: None,
+            task_result: None,
+            run: Some(erase(handler)),
+            run_task: None,
+        }
+    }
+
+    /// An operation that only runs as a task (`<operation>$task`, REST
+    /// `?vmw-task=true`): its handler submits the task; the task's result is `R`.
+    pub fn task_only<I, R, F, Fut>(
+        service: &'static str,
+        operation: &'static str,
+        auth: Auth,
+        handler: F,
+    ) -> Self
+    where
+        I: VapiStruct + DeserializeOwned + Send + 'static,
+        R: VapiType,
+        F: Fn(Ctx<S>, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<TaskId, Problem>> + Send + 'static,
+    {
+        Self {
+            service,
+            operation,
+            input: I::STRUCT,
+            output: R::TYPE,
+            auth,
+            privilege: None,
+            rest: None,
+            task_result: Some(R::TYPE),
+            run: None,
+            run_task: Some(erase_task(handler)),
+        }
+    }
+
+    /// Adds a `$task` form to an operation whose plain form answers `O`: the handler
+    /// takes the same input and submits a task whose result is an `O`.
+    #[must_use]
+    pub fn with_task<I, F, Fut>(mut self, handler: F) -> Self
+    where
+        I: VapiStruct + DeserializeOwned + Send + 'static,
+        F: Fn(Ctx<S>, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<TaskId, Problem>> + Send + 'static,
+    {
+        self.task_result = Some(self.output);
+        self.run_task = Some(erase_task(handler));
+        self
+    }
+
+    /// The privilege callers need.
+    #[must_use]
+    pub fn privilege(mut self, privilege: Privilege) -> Self {
+        self.privilege = Some(privilege);
+        self
+    }
+
+    /// The `/api` REST form: `method path`, answering `status`, with no body and no
+    /// `?action=` (see [`action`](Self::action) and [`body`](Self::body)).
+    #[must_use]
+    pub fn rest(mut self, method: Method, path: &'static str, status: StatusCode) -> Self {
+        self.rest = Some(RestBinding {
+            method,
+            path,
+            action: None,
+            body: RestBody::None,
+            status,
+        });
+        self
+    }
+
+    /// The `?action=` value selecting the REST form.
+    #[must_use]
+    pub fn action(mut self, action: &'static str) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.action = Some(action);
+        }
+        self
+    }
+
+    /// Where the REST form's body goes.
+    #[must_use]
+    pub fn body(mut self, body: RestBody) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.body = body;
+        }
+        self
+    }
+
+    /// `service.operation`.
+    pub fn id(&self) -> String {
+        format!("{}.{}", self.service, self.operation)
+    }
+}
+
+/// Type-erases a typed handler: decodes the canonical input into `I`, encodes the
+/// typed output.
+fn erase<S, I, O, F, Fut>(handler: F) -> Erased<S>
+where
+    S: Send + 'static,
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize,
+    F: Fn(Ctx<S>, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, Problem>> + Send + 'static,
+{
+    Arc::new(move |ctx, input| match typed_input::<I>(input) {
+        Ok(input) => {
+            let reply = handler(ctx, input);
+            Box::pin(async move {
+                let output = reply.await?;
+                serde_json::to_value(&output).map_err(|e| Problem::internal(&e))
+            })
+        }
+        Err(problem) => Box::pin(std::future::ready(Err(problem))),
+    })
+}
+
+/// Type-erases a task handler: its output is the task id.
+fn erase_task<S, I, F, Fut>(handler: F) -> Erased<S>
+where
+    S: Send + 'static,
+    I: DeserializeOwned + Send + 'static,
+    F: Fn(Ctx<S>, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<TaskId, Problem>> + Send + 'static,
+{
+    erase(move |ctx, input: I| {
+        let submitted = handler(ctx, input);
+        async move { submitted.await.map(|id| id.to_string()) }
+    })
+}
+
+/// The canonical input (already checked against the input type) as `I`.
+fn typed_input<I: DeserializeOwned>(input: Map<String, Value>) -> Result<I, Problem> {
+    serde_json::from_value(Value::Object(input))
+        .map_err(|e| Problem::invalid("INVALID_ARGUMENT", format!("operation-input: {e}")))
 }
 
 /// All operations, by service and operation id.
-pub struct Registry {
-    operations: Vec<&'static Operation>,
-    by_id: HashMap<(&'static str, &'static str), &'static Operation>,
+pub struct Registry<S> {
+    operations: Vec<Arc<Operation<S>>>,
+    /// Service id → operation id → index in `operations`.
+    by_id: HashMap<&'static str, HashMap<&'static str, usize>>,
 }
 
-impl Registry {
+impl<S> Registry<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     /// A registry of `operations`; later entries with the same ids replace earlier ones.
-    pub fn new(operations: Vec<&'static Operation>) -> Self {
-        let by_id = operations
-            .iter()
-            .map(|o| ((o.service, o.operation), *o))
-            .collect();
-        Self { operations, by_id }
+    pub fn new(operations: Vec<Operation<S>>) -> Self {
+        let mut kept: Vec<Arc<Operation<S>>> = Vec::with_capacity(operations.len());
+        let mut by_id: HashMap<_, HashMap<_, _>> = HashMap::new();
+        for o in operations {
+            let index = by_id.entry(o.service).or_default().entry(o.operation);
+            match index {
+                std::collections::hash_map::Entry::Occupied(at) => kept[*at.get()] = Arc::new(o),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(kept.len());
+                    kept.push(Arc::new(o));
+                }
+            }
+        }
+        Self {
+            operations: kept,
+            by_id,
+        }
     }
 
     /// Every operation.
-    pub fn operations(&self) -> &[&'static Operation] {
+    pub fn operations(&self) -> &[Arc<Operation<S>>] {
         &self.operations
     }
 
     /// The operation `service`/`operation`.
-    pub fn find(&self, service: &str, operation: &str) -> Option<&'static Operation> {
-        self.by_id.get(&(service, operation)).copied()
+    pub fn find(&self, service: &str, operation: &str) -> Option<&Arc<Operation<S>>> {
+        let index = self.by_id.get(service)?.get(operation)?;
+        self.operations.get(*index)
     }
 
     /// The result type of tasks running `service`/`operation`.
@@ -153,44 +338,52 @@ impl Registry {
         self.find(service, operation).and_then(|o| o.task_result)
     }
 
-    /// Authenticates, authorizes and runs one invocation.
-    pub async fn execute(&self, op: &Operation, mut call: Call) -> Result<Value, Problem> {
-        if call.as_task && op.task_result.is_none() {
-            return Err(Problem::no_route(
-                "invoke",
-                &format!("{}.{}$task", op.service, op.operation),
-            ));
-        }
+    /// Authenticates, authorizes and runs one invocation (`as_task`: its `$task` form).
+    pub async fn execute(
+        &self,
+        op: &Operation<S>,
+        mut ctx: Ctx<S>,
+        input: Map<String, Value>,
+        as_task: bool,
+    ) -> Result<Value, Problem> {
+        let Some(run) = (if as_task { &op.run_task } else { &op.run }) else {
+            let suffix = if as_task { "$task" } else { "" };
+            return Err(Problem::no_route("invoke", &format!("{}{suffix}", op.id())));
+        };
         match op.auth {
             Auth::Password => {
-                if !matches!(call.credentials, Some(Credentials::Basic { .. })) {
+                if !matches!(ctx.credentials, Some(Credentials::Basic { .. })) {
                     return Err(AuthError::MissingCredentials.into());
                 }
             }
             Auth::SessionOnly => {
-                if !matches!(call.credentials, Some(Credentials::SessionId(_))) {
+                if !matches!(ctx.credentials, Some(Credentials::SessionId(_))) {
                     return Err(AuthError::MissingCredentials.into());
                 }
             }
             Auth::Session => {
-                let principal = authenticate(&call).await?;
+                let principal = authenticate(&ctx).await?;
                 if let Some(p) = op.privilege {
                     principal.require(p)?;
                 }
-                call.principal = Some(principal);
+                ctx.principal = Some(principal);
             }
         }
-        (op.handler)(call).await
+        run(ctx, input).await
     }
 }
 
-async fn authenticate(call: &Call) -> Result<Principal, Problem> {
-    let auth = &call.services.auth;
-    let result = match &call.credentials {
+async fn authenticate<S>(ctx: &Ctx<S>) -> Result<Principal, Problem>
+where
+    Services: FromRef<S>,
+{
+    let services: Services = ctx.get();
+    let auth = &services.auth;
+    let result = match &ctx.credentials {
         None => Err(AuthError::MissingCredentials),
         Some(Credentials::Malformed) => Err(AuthError::BadCredentials),
         Some(Credentials::Basic { user, password }) => {
-            auth.basic(user, password, &call.client).await
+            auth.basic(user, password, &ctx.client).await
         }
         Some(Credentials::SessionId(id) | Credentials::Bearer(id)) => {
             auth.authenticate(id.expose(), &[SessionKind::Vsphere])

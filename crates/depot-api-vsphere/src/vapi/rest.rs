@@ -6,82 +6,78 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
-use depot_http::{ClientAddr, Credentials, Problem, QueryPairs};
+use depot_http::{ClientAddr, Credentials, Problem, QueryPairs, Services};
 use serde_json::{Map, Value};
 
 use super::VsphereState;
-use super::registry::{Call, Operation, RestBody};
+use super::registry::{Ctx, Operation, RestBody};
 use super::types::{StructType, Type};
 
-/// Routes for every operation with a REST binding, grouped by path.
-pub fn routes(state: &VsphereState) -> Router<VsphereState> {
-    let mut by_path: BTreeMap<&'static str, Vec<&'static Operation>> = BTreeMap::new();
+/// Routes for every operation with a REST binding, grouped by path and method.
+///
+/// # Panics
+/// When a binding uses a method axum cannot route (bindings use GET, POST, PUT,
+/// PATCH and DELETE): a programming error, found by every test that builds the router.
+pub fn routes<S>(state: &VsphereState<S>) -> Router<VsphereState<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    let mut by_route: BTreeMap<(&'static str, String), Vec<Arc<Operation<S>>>> = BTreeMap::new();
     for op in state.registry.operations() {
         if let Some(rest) = &op.rest {
-            by_path.entry(rest.path).or_default().push(op);
+            by_route
+                .entry((rest.path, rest.method.to_string()))
+                .or_default()
+                .push(Arc::clone(op));
         }
     }
     let mut router = Router::new();
-    for (path, ops) in by_path {
-        let mut by_method: HashMap<&'static str, Vec<&'static Operation>> = HashMap::new();
-        for op in ops {
-            by_method
-                .entry(op.rest.map_or("", |r| r.method))
-                .or_default()
-                .push(op);
-        }
-        let mut method_router = axum::routing::MethodRouter::new();
-        for (method, ops) in by_method {
-            let Some(filter) = method_filter(method) else {
-                continue;
-            };
-            let ops = Arc::new(ops);
-            method_router = method_router.merge(on(
-                filter,
-                move |state, path, query, headers, client, body| {
-                    dispatch(Arc::clone(&ops), state, path, query, headers, client, body)
-                },
-            ));
-        }
-        router = router.route(path, method_router);
+    for ((path, _), ops) in by_route {
+        let method = ops[0].rest.as_ref().map(|r| r.method.clone());
+        let filter = method
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .unwrap_or_else(|| {
+                panic!("{path}: vSphere REST bindings use GET, POST, PUT, PATCH or DELETE")
+            });
+        let ops = Arc::new(ops);
+        router = router.route(
+            path,
+            on(filter, move |state, path, query, headers, client, body| {
+                dispatch(Arc::clone(&ops), state, path, query, headers, client, body)
+            }),
+        );
     }
     router
 }
 
-fn method_filter(method: &str) -> Option<MethodFilter> {
-    match method {
-        "GET" => Some(MethodFilter::GET),
-        "POST" => Some(MethodFilter::POST),
-        "PUT" => Some(MethodFilter::PUT),
-        "PATCH" => Some(MethodFilter::PATCH),
-        "DELETE" => Some(MethodFilter::DELETE),
-        _ => None,
-    }
-}
-
-async fn dispatch(
-    ops: Arc<Vec<&'static Operation>>,
-    State(state): State<VsphereState>,
+async fn dispatch<S>(
+    ops: Arc<Vec<Arc<Operation<S>>>>,
+    State(state): State<VsphereState<S>>,
     Path(path): Path<HashMap<String, String>>,
     query: QueryPairs,
     headers: HeaderMap,
     ClientAddr(client): ClientAddr,
     body: Bytes,
-) -> Response {
+) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
     let action = query.get("action");
     let op = ops
         .iter()
-        .find(|o| o.rest.and_then(|r| r.action) == action)
+        .find(|o| o.rest.as_ref().and_then(|r| r.action) == action)
         .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
     let Some(op) = op else {
         let (method, template) = ops
             .first()
-            .and_then(|o| o.rest)
-            .map_or(("", ""), |r| (r.method, r.path));
+            .and_then(|o| o.rest.as_ref())
+            .map_or(("", ""), |r| (r.method.as_str(), r.path));
         let target = format!("/api{template}?action={}", action.unwrap_or_default());
         return Problem::no_route(method, &target).into_response();
     };
@@ -94,22 +90,19 @@ async fn dispatch(
         let input = rest_input(op, &path, &query, &body)?;
         let credentials =
             Credentials::session_id(&headers).or_else(|| Credentials::authorization(&headers));
-        let call = Call {
-            services: state.services.clone(),
+        let ctx = Ctx {
+            state: state.app.clone(),
             credentials,
             principal: None,
-            input,
             client,
-            as_task,
         };
-        state.registry.execute(op, call).await
+        state.registry.execute(op, ctx, input, as_task).await
     }
     .await;
     match result {
         Ok(value) if as_task => (StatusCode::ACCEPTED, axum::Json(value)).into_response(),
         Ok(value) => {
-            let status = op.rest.map_or(200, |r| r.status);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let status = op.rest.as_ref().map_or(StatusCode::OK, |r| r.status);
             if status == StatusCode::NO_CONTENT || value.is_null() && status != StatusCode::OK {
                 status.into_response()
             } else {
@@ -121,14 +114,15 @@ async fn dispatch(
 }
 
 /// Builds the canonical `operation-input` of a REST request.
-fn rest_input(
-    op: &Operation,
+fn rest_input<S>(
+    op: &Operation<S>,
     path: &HashMap<String, String>,
     query: &QueryPairs,
     body: &[u8],
 ) -> Result<Map<String, Value>, Problem> {
     let rest = op
         .rest
+        .as_ref()
         .ok_or_else(|| Problem::no_route("REST", op.operation))?;
     let body: Value = match rest.body {
         RestBody::None => Value::Null,
@@ -156,10 +150,10 @@ fn rest_input(
             match rest.body {
                 RestBody::Param(name) if name == f.name => body.clone(),
                 RestBody::Fields => body.get(f.name).cloned().unwrap_or(Value::Null),
-                _ => from_query(query, f.name, &f.ty)?,
+                _ => from_query(query, f.name, f.ty)?,
             }
         };
-        let value = super::codec::check(&value, &f.ty, f.name)
+        let value = super::codec::check(&value, f.ty, f.name)
             .map_err(|e| Problem::invalid("INVALID_ARGUMENT", e.to_string()))?;
         if !value.is_null() {
             input.insert(f.name.to_owned(), value);
@@ -197,9 +191,9 @@ fn from_query(query: &QueryPairs, name: &str, ty: &Type) -> Result<Value, Proble
 fn struct_from_query(query: &QueryPairs, name: &str, def: &StructType) -> Result<Value, Problem> {
     let mut out = Map::new();
     for f in def.fields {
-        let mut v = from_query(query, f.name, &f.ty)?;
+        let mut v = from_query(query, f.name, f.ty)?;
         if v.is_null() {
-            v = from_query(query, &format!("{name}.{}", f.name), &f.ty)?;
+            v = from_query(query, &format!("{name}.{}", f.name), f.ty)?;
         }
         if !v.is_null() {
             out.insert(f.name.to_owned(), v);

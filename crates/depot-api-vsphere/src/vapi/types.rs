@@ -3,7 +3,8 @@
 //! Operations are defined over *canonical* values: the JSON of the `/api` REST form
 //! (snake_case objects, bare strings for ids, enums, date-times and secrets, objects
 //! for maps, `null` or absence for unset optionals). A [`Type`] tells the JSON-RPC codec
-//! how to turn a canonical value into the typed JSON-RPC form and back.
+//! how to turn a canonical value into the typed JSON-RPC form and back. Rust types
+//! declare theirs through [`VapiType`](super::typed::VapiType).
 
 /// A vAPI data type.
 #[derive(Debug)]
@@ -65,7 +66,7 @@ pub struct Field {
     /// Canonical (snake_case) name.
     pub name: &'static str,
     /// Its type.
-    pub ty: Type,
+    pub ty: &'static Type,
 }
 
 impl StructType {
@@ -73,9 +74,4 @@ impl StructType {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
-}
-
-/// Shorthand for a field.
-pub const fn field(name: &'static str, ty: Type) -> Field {
-    Field { name, ty }
 }

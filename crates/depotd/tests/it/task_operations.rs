@@ -7,59 +7,57 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
-use depot_api_vsphere::vapi::registry::{Auth, Call, Operation, Reply, RestBinding, RestBody};
-use depot_api_vsphere::vapi::types::{StructType, Type, field};
-use depot_model::{Message, Privilege};
+use depot_api_vsphere::vapi::registry::{Auth, Ctx, Operation, RestBody};
+use depot_http::{Problem, Services};
+use depot_model::{Message, Privilege, TaskId};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
+use depotd::app::App;
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp};
 
 const SERVICE: &str = "com.vmware.depotd.test";
-const RESULT: StructType = StructType {
-    id: "com.vmware.depotd.test.run_result",
-    fields: &[field("applied", Type::Bool), field("note", Type::String)],
-};
-static RESULT_TYPE: Type = Type::Struct(&RESULT);
-const INPUT: StructType = StructType {
-    id: "operation-input",
-    fields: &[field("note", Type::String)],
-};
 
-static RUN: Operation = Operation {
-    service: SERVICE,
-    operation: "run",
-    input: &INPUT,
-    output: &RESULT_TYPE,
-    auth: Auth::Session,
-    privilege: Some(Privilege::TaskManage),
-    rest: Some(RestBinding {
-        method: "POST",
-        path: "/depotd-test/run",
-        action: None,
-        body: RestBody::Fields,
-        status: 200,
-    }),
-    task_result: Some(&RESULT_TYPE),
-    handler: run,
-};
+depot_api_vsphere::vapi_struct! {
+    #[vapi("com.vmware.depotd.test.run_result")]
+    struct RunResult {
+        applied: bool,
+        note: String,
+    }
+}
 
-fn run(call: Call) -> Reply {
-    Box::pin(async move {
-        let note = call.str_param("note")?.to_owned();
-        if !call.as_task {
-            return Ok(json!({"applied": true, "note": note}));
-        }
-        let mut task = NewTask::new(
-            "test_apply",
-            Message::new("test.apply", "Apply a note"),
-            call.principal()?.user.as_str(),
-        );
-        task.service_operation = Some((SERVICE.to_owned(), "run".to_owned()));
-        task.payload = json!({"note": note});
-        let task = call.services.tasks.submit(task).await?;
-        Ok(Value::String(task.id.to_string()))
+depot_api_vsphere::vapi_struct! {
+    #[vapi("operation-input")]
+    struct RunInput {
+        note: String,
+    }
+}
+
+fn run_operation() -> Operation<App> {
+    Operation::new(SERVICE, "run", Auth::Session, run)
+        .with_task(run_as_task)
+        .privilege(Privilege::TaskManage)
+        .rest(Method::POST, "/depotd-test/run", StatusCode::OK)
+        .body(RestBody::Fields)
+}
+
+async fn run(_: Ctx<App>, input: RunInput) -> Result<RunResult, Problem> {
+    Ok(RunResult {
+        applied: true,
+        note: input.note,
     })
+}
+
+async fn run_as_task(ctx: Ctx<App>, input: RunInput) -> Result<TaskId, Problem> {
+    let mut task = NewTask::new(
+        "test_apply",
+        Message::new("test.apply", "Apply a note"),
+        ctx.principal()?.user.as_str(),
+    );
+    task.service_operation = Some((SERVICE.to_owned(), "run".to_owned()));
+    task.payload = json!({"note": input.note});
+    let services: Services = ctx.get();
+    Ok(services.tasks.submit(task).await?.id)
 }
 
 struct ApplyNote;
@@ -78,7 +76,7 @@ impl Job for ApplyNote {
 
 async fn app() -> TestApp {
     let mut t = TestApp::with(|_| {}, vec![Arc::new(ApplyNote) as Arc<dyn Job>]).await;
-    t.app.extra_vsphere_operations = vec![&RUN];
+    t.app.extra_vsphere_operations = vec![run_operation()];
     t.router = t.app.router();
     t
 }

@@ -291,3 +291,149 @@ async fn fleet_list_filters_and_pages() {
         .await;
     assert_eq!(r.body["pageMetadata"]["totalElements"], 5);
 }
+
+/// A flaky task on the resource `id` of type `kind`.
+fn flaky_task_on(kind: &str, id: &str) -> NewTask {
+    let mut t = flaky_task();
+    t.resource = Some((id.to_owned(), kind.to_owned()));
+    t
+}
+
+#[tokio::test]
+async fn cis_list_filters_by_targets_over_rest_and_json_rpc() {
+    let t = app().await;
+    let session = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let auth = [("vmware-api-session-id", session.as_str())];
+    let tasks = &t.app.services.tasks;
+    let lib = tasks
+        .submit(flaky_task_on("com.vmware.content.Library", "lib-1"))
+        .await
+        .unwrap();
+    let other_lib = tasks
+        .submit(flaky_task_on("com.vmware.content.Library", "lib-2"))
+        .await
+        .unwrap();
+    let depot = tasks
+        .submit(flaky_task_on("com.vmware.esx.settings.depot", "lib-1"))
+        .await
+        .unwrap();
+    // Info shows the target.
+    let r = t
+        .send(
+            Method::GET,
+            &format!("/api/cis/tasks/{}", lib.id),
+            &auth,
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.body["target"],
+        serde_json::json!({"type": "com.vmware.content.Library", "id": "lib-1"})
+    );
+    // A list of structures has no flat query form: the SDK's JSON-RPC carries it.
+    let rpc = |targets: Value| {
+        serde_json::json!({"jsonrpc": "2.0", "method": "invoke", "id": "1", "params": {
+            "serviceId": "com.vmware.cis.tasks", "operationId": "list",
+            "input": {"STRUCTURE": {"operation-input": {
+                "filter_spec": {"OPTIONAL": {"STRUCTURE": {"com.vmware.cis.tasks.filter_spec": {
+                    "targets": {"OPTIONAL": targets}}}}},
+                "result_spec": {"OPTIONAL": null}}}},
+            "ctx": {"securityCtx": {"schemeId": "com.vmware.vapi.std.security.session_id",
+                "sessionId": session}}}})
+        .to_string()
+    };
+    let dynamic_id = |kind: &str, id: &str| serde_json::json!({"STRUCTURE": {"com.vmware.vapi.std.dynamic_ID": {"type": kind, "id": id}}});
+    let listed = |r: &crate::support::Reply| {
+        let mut ids: Vec<String> = r.body["result"]["output"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.text))
+            .iter()
+            .map(|e| {
+                e["STRUCTURE"]["map-entry"]["key"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let r = t
+        .send(
+            Method::POST,
+            "/api",
+            &[],
+            Some(&rpc(serde_json::json!([dynamic_id(
+                "com.vmware.content.Library",
+                "lib-1"
+            )]))),
+        )
+        .await;
+    assert_eq!(
+        listed(&r),
+        vec![lib.id.to_string()],
+        "type and id both match"
+    );
+    let r = t
+        .send(
+            Method::POST,
+            "/api",
+            &[],
+            Some(&rpc(serde_json::json!([
+                dynamic_id("com.vmware.content.Library", "lib-2"),
+                dynamic_id("com.vmware.esx.settings.depot", "lib-1"),
+            ]))),
+        )
+        .await;
+    let mut expected = vec![other_lib.id.to_string(), depot.id.to_string()];
+    expected.sort();
+    assert_eq!(listed(&r), expected, "several targets are alternatives");
+    let r = t
+        .send(
+            Method::POST,
+            "/api",
+            &[],
+            Some(&rpc(serde_json::json!([dynamic_id("nothing", "lib-1")]))),
+        )
+        .await;
+    assert_eq!(listed(&r), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn cis_get_return_all_adds_the_stages() {
+    let t = app().await;
+    let session = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let auth = [("vmware-api-session-id", session.as_str())];
+    let task = t.app.services.tasks.submit(flaky_task()).await.unwrap();
+    t.app.services.tasks.run_pending().await.unwrap();
+    let url = format!("/api/cis/tasks/{}", task.id);
+    let r = t.send(Method::GET, &url, &auth, None).await;
+    assert!(r.body.get("stages").is_none(), "{}", r.text);
+    let r = t
+        .send(Method::GET, &format!("{url}?return_all=true"), &auth, None)
+        .await;
+    let stages = r.body["stages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.text));
+    let seen: Vec<(&str, &str)> = stages
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, [("prepare", "SUCCEEDED"), ("apply", "FAILED")]);
+    assert_eq!(stages[1]["description"]["default_message"], "Apply");
+    assert!(stages[1]["messages"].is_array() && stages[1]["start_time"].is_string());
+    // The same over list, through result_spec.
+    let r = t
+        .send(
+            Method::GET,
+            "/api/cis/tasks?result_spec.return_all=true",
+            &auth,
+            None,
+        )
+        .await;
+    assert!(
+        r.body[task.id.to_string()]["stages"].is_array(),
+        "{}",
+        r.text
+    );
+}

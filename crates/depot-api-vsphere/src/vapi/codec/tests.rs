@@ -2,21 +2,27 @@
 
 use serde_json::json;
 
-use super::*;
-use crate::ops::tasks::FILTER_SPEC;
-use crate::vapi::std_types::TASK_INFO;
-use crate::vapi::types::{StructType, field};
+use std::collections::BTreeMap;
 
-const NESTED: StructType = StructType {
-    id: "test.nested",
-    fields: &[
-        field("name", Type::String),
-        field("size", Type::Optional(&Type::Int)),
-        field("tags", Type::Map(&Type::String)),
-        field("secret", Type::Optional(&Type::Secret)),
-        field("blob", Type::Optional(&Type::Binary)),
-    ],
-};
+use super::*;
+use crate::ops::tasks::FilterSpec;
+use crate::vapi::typed::{Binary, SecretString, VapiStruct, VapiType};
+use crate::wire::task::Info;
+
+crate::vapi_struct! {
+    #[vapi("test.nested")]
+    struct Nested {
+        name: String,
+        size: Option<i64>,
+        tags: BTreeMap<String, String>,
+        secret: Option<SecretString>,
+        blob: Option<Binary>,
+    }
+}
+
+const NESTED: &StructType = Nested::STRUCT;
+const FILTER_SPEC: &StructType = FilterSpec::STRUCT;
+const TASK_INFO: &StructType = Info::STRUCT;
 
 fn no_results(_: &str, _: &str) -> Option<&'static Type> {
     None
@@ -26,7 +32,7 @@ fn no_results(_: &str, _: &str) -> Option<&'static Type> {
 fn structures_round_trip() {
     let canonical =
         json!({"name": "a", "size": 3, "tags": {"k": "v"}, "secret": "s3", "blob": "AAEC"});
-    let typed = encode(&canonical, &Type::Struct(&NESTED), &no_results);
+    let typed = encode(&canonical, &Type::Struct(NESTED), &no_results);
     assert_eq!(
         typed,
         json!({"STRUCTURE": {"test.nested": {
@@ -35,7 +41,7 @@ fn structures_round_trip() {
             "secret": {"OPTIONAL": {"SECRET": "s3"}}, "blob": {"OPTIONAL": {"BINARY": "AAEC"}}}}})
     );
     assert_eq!(
-        decode(&typed, &Type::Struct(&NESTED), "x").unwrap(),
+        decode(&typed, &Type::Struct(NESTED), "x").unwrap(),
         canonical
     );
 }
@@ -44,7 +50,7 @@ fn structures_round_trip() {
 fn optionals_tolerate_missing_wrappers_and_fields() {
     let typed = json!({"STRUCTURE": {"test.nested": {"name": "a", "size": 3, "tags": []}}});
     assert_eq!(
-        decode(&typed, &Type::Struct(&NESTED), "x").unwrap(),
+        decode(&typed, &Type::Struct(NESTED), "x").unwrap(),
         json!({"name": "a", "size": 3, "tags": {}})
     );
 }
@@ -52,29 +58,29 @@ fn optionals_tolerate_missing_wrappers_and_fields() {
 #[test]
 fn decode_errors_name_the_path() {
     let wrong_id = json!({"STRUCTURE": {"test.other": {}}});
-    let e = decode(&wrong_id, &Type::Struct(&NESTED), "input").unwrap_err();
+    let e = decode(&wrong_id, &Type::Struct(NESTED), "input").unwrap_err();
     assert!(e.message.contains("test.nested"), "{e}");
     let bad =
         json!({"STRUCTURE": {"test.nested": {"name": "a", "size": {"OPTIONAL": "3"}, "tags": []}}});
     assert_eq!(
-        decode(&bad, &Type::Struct(&NESTED), "input")
+        decode(&bad, &Type::Struct(NESTED), "input")
             .unwrap_err()
             .path,
         "input.size"
     );
     let missing = json!({"STRUCTURE": {"test.nested": {"tags": []}}});
     assert_eq!(
-        decode(&missing, &Type::Struct(&NESTED), "input")
+        decode(&missing, &Type::Struct(NESTED), "input")
             .unwrap_err()
             .path,
         "input.name"
     );
     let bad_enum = json!({"STRUCTURE": {"com.vmware.cis.tasks.filter_spec": {"status": {"OPTIONAL": ["DONE"]}}}});
-    let e = decode(&bad_enum, &Type::Struct(&FILTER_SPEC), "f").unwrap_err();
+    let e = decode(&bad_enum, &Type::Struct(FILTER_SPEC), "f").unwrap_err();
     assert_eq!(e.path, "f.status[0]");
     let bad_blob =
         json!({"STRUCTURE": {"test.nested": {"name": "a", "tags": [], "blob": {"BINARY": "!!"}}}});
-    assert!(decode(&bad_blob, &Type::Struct(&NESTED), "x").is_err());
+    assert!(decode(&bad_blob, &Type::Struct(NESTED), "x").is_err());
 }
 
 #[test]
@@ -92,21 +98,23 @@ fn errors_encode_as_std_errors() {
 
 #[test]
 fn task_results_take_the_type_of_their_operation() {
-    const RESULT: StructType = StructType {
-        id: "test.create_result",
-        fields: &[field("depot", Type::String)],
-    };
-    static RESULT_TYPE: Type = Type::Struct(&RESULT);
+    crate::vapi_struct! {
+        #[vapi("test.create_result")]
+        struct CreateResult {
+            depot: String,
+        }
+    }
+    let result_type = CreateResult::TYPE;
     let info = json!({"service": "svc", "operation": "create", "status": "SUCCEEDED", "cancelable": false,
         "description": {"id": "d", "default_message": "d", "args": []}, "result": {"depot": "d-1"}});
-    let typed = encode(&info, &Type::Struct(&TASK_INFO), &|s, o| {
-        (s == "svc" && o == "create").then_some(&RESULT_TYPE)
+    let typed = encode(&info, &Type::Struct(TASK_INFO), &|s, o| {
+        (s == "svc" && o == "create").then_some(result_type)
     });
     assert_eq!(
         typed["STRUCTURE"]["com.vmware.cis.task.info"]["result"],
         json!({"OPTIONAL": {"STRUCTURE": {"test.create_result": {"depot": "d-1"}}}})
     );
-    let untyped = encode(&info, &Type::Struct(&TASK_INFO), &no_results);
+    let untyped = encode(&info, &Type::Struct(TASK_INFO), &no_results);
     assert!(
         untyped["STRUCTURE"]["com.vmware.cis.task.info"]["result"]["OPTIONAL"]["STRUCTURE"]
             .is_object()
@@ -118,16 +126,16 @@ fn check_refuses_unknown_fields_and_wrong_types() {
     assert!(
         check(
             &json!({"name": "a", "tags": {}, "nmae": 1}),
-            &Type::Struct(&NESTED),
+            &Type::Struct(NESTED),
             "b"
         )
         .is_err()
     );
-    assert!(check(&json!({"name": 1, "tags": {}}), &Type::Struct(&NESTED), "b").is_err());
+    assert!(check(&json!({"name": 1, "tags": {}}), &Type::Struct(NESTED), "b").is_err());
     assert_eq!(
         check(
             &json!({"name": "a", "tags": {}, "size": null}),
-            &Type::Struct(&NESTED),
+            &Type::Struct(NESTED),
             "b"
         )
         .unwrap(),
