@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
+use axum::http::{Method, StatusCode};
 use axum::routing::post;
-use depot_http::Services;
+use depot_http::{RouteDoc, Services};
 
 pub use error::{VsphereFamily, error_type};
 use vapi::VsphereState;
@@ -33,6 +34,40 @@ where
             depot_http::render_errors::<VsphereFamily>,
         ))
         .with_state(state)
+}
+
+/// The documentation of the `/api` routes (paths below `/api`): JSON-RPC and the REST
+/// form of every operation of `registry`, from the same declarations the router
+/// serves.
+pub fn route_docs<S>(registry: &Registry<S>) -> Vec<RouteDoc>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    let jsonrpc = RouteDoc {
+        method: Method::POST,
+        path: String::new(),
+        operation_id: "invoke".to_owned(),
+        tag: "vsphere",
+        summary: "vAPI JSON-RPC 2.0: every vSphere operation".to_owned(),
+        status: StatusCode::OK,
+    };
+    let rest = registry.operations().iter().filter_map(|op| {
+        let rest = op.rest.as_ref()?;
+        let id = op.id();
+        Some(RouteDoc {
+            method: rest.method.clone(),
+            path: rest.path.to_owned(),
+            summary: match rest.action {
+                Some(action) => format!("{id} (?action={action})"),
+                None => id.clone(),
+            },
+            operation_id: id,
+            tag: "vsphere",
+            status: rest.status,
+        })
+    });
+    std::iter::once(jsonrpc).chain(rest).collect()
 }
 
 /// This crate's operations (CIS sessions and tasks) plus `extra`, the operations of the

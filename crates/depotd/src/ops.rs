@@ -4,9 +4,9 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use depot_http::{ApiRoutes, RouteDoc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 
@@ -15,11 +15,39 @@ use crate::openapi;
 
 /// The routes, with the app as state.
 pub fn router(app: App) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi_doc))
-        .with_state(app)
+    routes().into_parts().0.with_state(app)
+}
+
+/// The documentation of the routes.
+pub fn route_docs() -> Vec<RouteDoc> {
+    routes().into_parts().1
+}
+
+/// Every route, declared once for the router and its documentation.
+fn routes() -> ApiRoutes<App> {
+    ApiRoutes::new("operations")
+        .route(
+            Method::GET,
+            "/health",
+            (
+                "health",
+                "Health of database and blob store",
+                StatusCode::OK,
+            ),
+            health,
+        )
+        .route(
+            Method::GET,
+            "/metrics",
+            ("metrics", "Prometheus metrics", StatusCode::OK),
+            metrics,
+        )
+        .route(
+            Method::GET,
+            "/openapi.json",
+            ("openapi", "This document", StatusCode::OK),
+            openapi_doc,
+        )
 }
 
 /// `GET /health`: 200 only when the database answers and the blob store is writable.
@@ -78,7 +106,7 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
 
 /// `GET /openapi.json`.
 async fn openapi_doc(State(app): State<App>) -> impl IntoResponse {
-    axum::Json(openapi::document(&app.vsphere_registry()))
+    axum::Json(openapi::document(&app))
 }
 
 /// The process-wide Prometheus recorder, installed on first use.

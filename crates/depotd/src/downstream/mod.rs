@@ -24,7 +24,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use depot_blobs::{BlobStore, Sha256Digest};
-use depot_http::ClientAddr;
+use depot_http::{ClientAddr, RouteDoc};
 use depot_metadata::MetadataStore;
 use depot_model::DepotFile;
 use tokio_util::io::ReaderStream;
@@ -71,6 +71,21 @@ pub fn router(state: DownstreamState) -> Router {
                 .fallback(|| async { DownstreamError::MethodNotAllowed }),
         )
         .with_state(state)
+}
+
+/// The documentation of the route (below `/depot`), beside the router it describes.
+pub fn route_docs() -> Vec<RouteDoc> {
+    [Method::GET, Method::HEAD]
+        .into_iter()
+        .map(|method| RouteDoc {
+            method,
+            path: "/{*path}".to_owned(),
+            operation_id: "depot_file".to_owned(),
+            tag: "downstream",
+            summary: "A synced depot file (Basic auth; ETag, Last-Modified, Range)".to_owned(),
+            status: StatusCode::OK,
+        })
+        .collect()
 }
 
 /// `GET`/`HEAD /depot/{*path}`: a synced depot file, as the upstream depot serves it.
