@@ -1,7 +1,7 @@
 //! The one error type of this crate.
 
 use depot_metadata::MetadataError;
-use depot_model::{ErrorKind, Privilege};
+use depot_model::{DomainError, ErrorKind, Message, Privilege};
 
 /// Why an authentication or user operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,5 +61,43 @@ impl AuthError {
             AuthError::Hash(_) => ErrorKind::Internal,
             AuthError::Store(e) => e.kind(),
         }
+    }
+}
+
+impl DomainError for AuthError {
+    fn kind(&self) -> ErrorKind {
+        AuthError::kind(self)
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials
+            | AuthError::BadCredentials
+            | AuthError::InvalidSession => "UNAUTHENTICATED",
+            AuthError::Forbidden { .. } => "UNAUTHORIZED",
+            AuthError::UserExists(_) => "USER_ALREADY_EXISTS",
+            AuthError::NoSuchUser(_) => "USER_NOT_FOUND",
+            AuthError::InvalidUserName(_) | AuthError::WeakPassword => "INVALID_ARGUMENT",
+            AuthError::BuiltInAdmin => "NOT_ALLOWED_IN_CURRENT_STATE",
+            AuthError::Hash(_) | AuthError::Store(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    fn message(&self) -> Message {
+        let message = Message::new(
+            format!(
+                "com.vmware.depotd.auth.{}",
+                self.code().to_ascii_lowercase()
+            ),
+            self.to_string(),
+        );
+        match self {
+            AuthError::Forbidden { privilege, .. } => message.arg("privilege", privilege.id()),
+            _ => message,
+        }
+    }
+
+    fn is_internal(&self) -> bool {
+        matches!(self, AuthError::Hash(_) | AuthError::Store(_))
     }
 }

@@ -2,7 +2,7 @@
 
 use depot_blobs::BlobError;
 use depot_metadata::MetadataError;
-use depot_model::ErrorKind;
+use depot_model::{DomainError, ErrorKind, Message};
 use depot_tasks::EngineError;
 
 /// Why a catalog operation failed before or outside its task.
@@ -70,6 +70,39 @@ impl CatalogServiceError {
             CatalogServiceError::Store(_)
             | CatalogServiceError::Blob(_)
             | CatalogServiceError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl DomainError for CatalogServiceError {
+    fn kind(&self) -> ErrorKind {
+        CatalogServiceError::kind(self)
+    }
+
+    fn code(&self) -> &'static str {
+        CatalogServiceError::code(self)
+    }
+
+    fn message(&self) -> Message {
+        Message::new(
+            format!("com.vmware.depotd.pvc.{}", self.code().to_ascii_lowercase()),
+            self.to_string(),
+        )
+    }
+
+    fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            CatalogServiceError::Store(_)
+                | CatalogServiceError::Blob(_)
+                | CatalogServiceError::Internal(_)
+        )
+    }
+
+    fn carried(&self) -> Option<&dyn DomainError> {
+        match self {
+            CatalogServiceError::Engine(e) => Some(e),
+            _ => None,
         }
     }
 }

@@ -2,9 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use depot_auth::AuthError;
-use depot_model::{ErrorKind, Message};
-use depot_tasks::EngineError;
+use depot_model::{DomainError, ErrorKind, Message};
 use tracing::error;
 
 /// An error on its way to a client: what kind it is, a stable code and a message.
@@ -151,62 +149,24 @@ pub fn default_status(kind: ErrorKind) -> StatusCode {
     }
 }
 
-impl From<AuthError> for Problem {
-    fn from(e: AuthError) -> Self {
-        let kind = e.kind();
-        let code = match &e {
-            AuthError::MissingCredentials
-            | AuthError::BadCredentials
-            | AuthError::InvalidSession => "UNAUTHENTICATED",
-            AuthError::Forbidden { .. } => "UNAUTHORIZED",
-            AuthError::UserExists(_) => "USER_ALREADY_EXISTS",
-            AuthError::NoSuchUser(_) => "USER_NOT_FOUND",
-            AuthError::InvalidUserName(_) | AuthError::WeakPassword => "INVALID_ARGUMENT",
-            AuthError::BuiltInAdmin => "NOT_ALLOWED_IN_CURRENT_STATE",
-            AuthError::Hash(_) | AuthError::Store(_) => return Problem::internal(&e),
-        };
-        let mut message = Message::new(
-            format!("com.vmware.depotd.auth.{}", code.to_ascii_lowercase()),
-            e.to_string(),
-        );
-        if let AuthError::Forbidden { privilege, .. } = &e {
-            message = message.arg("privilege", privilege.id());
-        }
-        Problem::new(kind, code, message)
+impl<E: DomainError> From<E> for Problem {
+    fn from(e: E) -> Self {
+        Problem::from_domain(&e)
     }
 }
 
-impl From<EngineError> for Problem {
-    fn from(e: EngineError) -> Self {
-        let (code, id, arg) = match &e {
-            EngineError::NotFound(id) => (
-                "TASK_NOT_FOUND",
-                "com.vmware.depotd.task.not_found",
-                id.to_string(),
-            ),
-            EngineError::NotRetriable { id, .. } => (
-                "TASK_NOT_RETRIABLE",
-                "com.vmware.depotd.task.not_retriable",
-                id.to_string(),
-            ),
-            EngineError::NotCancellable { id, .. } => (
-                "TASK_NOT_CANCELLABLE",
-                "com.vmware.depotd.task.not_cancellable",
-                id.to_string(),
-            ),
-            EngineError::Busy(id) => ("TASK_BUSY", "com.vmware.depotd.task.busy", id.to_string()),
-            EngineError::Store(s) if s.kind() == ErrorKind::Conflict => (
-                "TASK_CONFLICT",
-                "com.vmware.depotd.task.conflict",
-                String::new(),
-            ),
-            EngineError::UnknownJob(_) | EngineError::Store(_) => return Problem::internal(&e),
-        };
-        Problem::new(
-            e.kind(),
-            code,
-            Message::new(id, e.to_string()).arg("taskId", arg),
-        )
+impl Problem {
+    /// The problem a service error shows: the carried error's, if it carries one; an
+    /// internal error (details logged) for the server's faults; else its kind, code
+    /// and message.
+    pub fn from_domain(e: &dyn DomainError) -> Self {
+        if let Some(inner) = e.carried() {
+            return Problem::from_domain(inner);
+        }
+        if e.is_internal() {
+            return Problem::internal(&e);
+        }
+        Problem::new(e.kind(), e.code(), e.message())
     }
 }
 

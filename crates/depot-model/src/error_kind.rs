@@ -29,3 +29,33 @@ pub enum ErrorKind {
     /// A bug or an unexpected state; details go to the log only.
     Internal,
 }
+
+/// A service error as every API family sees it: a kind, a stable code and a message.
+/// Each service's error type implements it once; `depot-http` turns any of them into
+/// the family-neutral problem every family renders, so no family maps errors itself.
+pub trait DomainError: std::error::Error + Send + Sync {
+    /// The failure category.
+    fn kind(&self) -> ErrorKind;
+
+    /// A stable code for error bodies, e.g. `DEPOT_SETTINGS_INVALID`.
+    fn code(&self) -> &'static str;
+
+    /// The message shown to callers (by default: id from the code, text from `Display`).
+    fn message(&self) -> crate::Message {
+        crate::Message::new(
+            format!("com.vmware.depotd.{}", self.code().to_ascii_lowercase()),
+            self.to_string(),
+        )
+    }
+
+    /// Whether this is the server's fault: its details are logged, not shown.
+    fn is_internal(&self) -> bool {
+        self.kind() == ErrorKind::Internal
+    }
+
+    /// The error of another service this one only carries, to be shown as that
+    /// service shows it (e.g. a task engine error inside a sync error).
+    fn carried(&self) -> Option<&dyn DomainError> {
+        None
+    }
+}

@@ -12,7 +12,7 @@ pub mod user;
 
 pub use catalog::{CatalogChange, CatalogVersion};
 pub use depot::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord};
-pub use error_kind::ErrorKind;
+pub use error_kind::{DomainError, ErrorKind};
 pub use message::Message;
 pub use privilege::{Privilege, Role};
 pub use secret::Secret;

@@ -3,7 +3,7 @@
 
 use depot_blobs::BlobError;
 use depot_metadata::MetadataError;
-use depot_model::{ErrorKind, Message};
+use depot_model::{DomainError, ErrorKind, Message};
 use depot_tasks::EngineError;
 use depot_upstream::UpstreamError;
 
@@ -120,6 +120,31 @@ impl SyncError {
             | SyncError::CorruptMetadata { .. }
             | SyncError::Store(_)
             | SyncError::Blob(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl DomainError for SyncError {
+    fn kind(&self) -> ErrorKind {
+        SyncError::kind(self)
+    }
+
+    fn code(&self) -> &'static str {
+        SyncError::code(self)
+    }
+
+    fn message(&self) -> Message {
+        SyncError::message(self)
+    }
+
+    fn is_internal(&self) -> bool {
+        SyncError::is_internal(self)
+    }
+
+    fn carried(&self) -> Option<&dyn DomainError> {
+        match self {
+            SyncError::Engine(e) => Some(e),
+            _ => None,
         }
     }
 }

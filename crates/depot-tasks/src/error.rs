@@ -1,7 +1,7 @@
 //! Errors of the engine's API, and the ways a job can end other than success.
 
 use depot_metadata::MetadataError;
-use depot_model::{ErrorKind, Message, TaskError, TaskId, TaskStatus};
+use depot_model::{DomainError, ErrorKind, Message, TaskError, TaskId, TaskStatus};
 
 /// Why an engine operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,49 @@ impl EngineError {
             EngineError::UnknownJob(_) => ErrorKind::Internal,
             EngineError::Busy(_) => ErrorKind::Conflict,
             EngineError::Store(e) => e.kind(),
+        }
+    }
+}
+
+impl DomainError for EngineError {
+    fn kind(&self) -> ErrorKind {
+        EngineError::kind(self)
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            EngineError::NotFound(_) => "TASK_NOT_FOUND",
+            EngineError::NotRetriable { .. } => "TASK_NOT_RETRIABLE",
+            EngineError::NotCancellable { .. } => "TASK_NOT_CANCELLABLE",
+            EngineError::Busy(_) => "TASK_BUSY",
+            EngineError::Store(s) if s.kind() == ErrorKind::Conflict => "TASK_CONFLICT",
+            EngineError::UnknownJob(_) | EngineError::Store(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    fn message(&self) -> Message {
+        let task = match self {
+            EngineError::NotFound(id) | EngineError::Busy(id) => id.to_string(),
+            EngineError::NotRetriable { id, .. } | EngineError::NotCancellable { id, .. } => {
+                id.to_string()
+            }
+            EngineError::UnknownJob(_) | EngineError::Store(_) => String::new(),
+        };
+        Message::new(
+            format!(
+                "com.vmware.depotd.{}",
+                self.code().to_ascii_lowercase().replacen('_', ".", 1)
+            ),
+            self.to_string(),
+        )
+        .arg("taskId", task)
+    }
+
+    fn is_internal(&self) -> bool {
+        match self {
+            EngineError::UnknownJob(_) => true,
+            EngineError::Store(s) => s.kind() != ErrorKind::Conflict,
+            _ => false,
         }
     }
 }

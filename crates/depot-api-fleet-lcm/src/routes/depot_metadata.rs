@@ -26,19 +26,9 @@ pub async fn action(
             ));
         }
     }
-    if !depot.is_configured().await.map_err(problem)? {
-        return Err(problem(SyncError::NotConfigured));
+    if !depot.is_configured().await? {
+        return Err(SyncError::NotConfigured.into());
     }
-    let task = depot.sync(caller.user.as_str()).await.map_err(problem)?;
+    let task = depot.sync(caller.user.as_str()).await?;
     Ok((StatusCode::ACCEPTED, Json(Task::from(&task))))
-}
-
-/// The family-neutral problem for a depot service error (a sync without depot settings
-/// is `NotAllowedInCurrentState`: 400, which the SDK maps).
-pub(crate) fn problem(e: SyncError) -> Problem {
-    match e {
-        SyncError::Engine(e) => e.into(),
-        e if e.is_internal() => Problem::internal(&e),
-        e => Problem::new(e.kind(), e.code(), e.message()),
-    }
 }

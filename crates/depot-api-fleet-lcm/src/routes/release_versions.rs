@@ -7,7 +7,6 @@ use depot_http::{BearerCaller, Json, Problem, QueryPairs};
 use depot_model::Privilege;
 use depot_sync::DepotService;
 
-use crate::routes::depot_metadata::problem;
 use crate::routes::tasks::page_from;
 use crate::wire::release::{ComponentReleaseVersions, PageOfReleaseVersion, ReleaseVersion};
 use crate::wire::task::PageMetadata;
@@ -22,7 +21,7 @@ pub async fn list(
     caller.require(Privilege::SystemRead)?;
     query.only(&["pageNumber", "pageSize"])?;
     let page = page_from(&query)?;
-    let all = depot.release_versions().await.map_err(problem)?;
+    let all = depot.release_versions().await?;
     let size = page.size as usize;
     let start = (page.number as usize - 1).saturating_mul(size);
     let elements = all

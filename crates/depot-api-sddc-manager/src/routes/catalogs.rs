@@ -4,10 +4,10 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use depot_catalog_service::{CatalogServiceError, Encoding, UploadMode};
+use depot_catalog_service::{Encoding, UploadMode};
 use depot_http::content_coding::negotiate;
 use depot_http::{BearerCaller, Json, Problem};
-use depot_model::{Message, Privilege, Task, TaskStatus};
+use depot_model::{Privilege, Task, TaskStatus};
 
 use crate::SddcState;
 use crate::error::SddcFamily;
@@ -29,7 +29,7 @@ pub async fn get(
         Some(_) => (Encoding::Gzip, Some("gzip")),
         None => (Encoding::Identity, None),
     };
-    let (bytes, digest) = state.catalogs.current(encoding).await.map_err(problem)?;
+    let (bytes, digest) = state.catalogs.current(encoding).await?;
     // The content digest is a strong validator: unchanged catalogs answer 304.
     let etag = match token {
         Some(token) => format!("\"{digest}-{token}\""),
@@ -94,8 +94,7 @@ async fn submit(
             spec.signature_file_path,
             caller.user.as_str(),
         )
-        .await
-        .map_err(problem)?;
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(upload_task(&task))))
 }
 
@@ -106,11 +105,7 @@ pub async fn get_upload_task(
     Path(task_id): Path<String>,
 ) -> Result<Json<ProductVersionCatalogUploadTask>, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let task = state
-        .catalogs
-        .upload_task(&task_id)
-        .await
-        .map_err(problem)?;
+    let task = state.catalogs.upload_task(&task_id).await?;
     Ok(Json(upload_task(&task)))
 }
 
@@ -130,23 +125,5 @@ fn upload_task(t: &Task) -> ProductVersionCatalogUploadTask {
         description: t.description.default.clone(),
         status,
         error_response,
-    }
-}
-
-/// The family-neutral problem for a catalog service error.
-fn problem(e: CatalogServiceError) -> Problem {
-    match e {
-        CatalogServiceError::Engine(e) => e.into(),
-        CatalogServiceError::Store(_)
-        | CatalogServiceError::Blob(_)
-        | CatalogServiceError::Internal(_) => Problem::internal(&e),
-        e => Problem::new(
-            e.kind(),
-            e.code(),
-            Message::new(
-                format!("com.vmware.depotd.pvc.{}", e.code().to_ascii_lowercase()),
-                e.to_string(),
-            ),
-        ),
     }
 }

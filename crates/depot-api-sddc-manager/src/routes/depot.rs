@@ -16,7 +16,7 @@ pub async fn get(
     BearerCaller(caller): BearerCaller,
 ) -> Result<Json<DepotSettingsOut>, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let view = state.depot.settings().await.map_err(problem)?;
+    let view = state.depot.settings().await?;
     Ok(Json(view.into()))
 }
 
@@ -31,8 +31,7 @@ pub async fn update(
     let view = state
         .depot
         .put_settings(body.into(), caller.user.as_str())
-        .await
-        .map_err(problem)?;
+        .await?;
     Ok(Json(view.into()))
 }
 
@@ -48,13 +47,11 @@ pub async fn delete(
         .get("depotType")
         .filter(|t| !t.is_empty())
         .map(DepotType::parse)
-        .transpose()
-        .map_err(problem)?;
+        .transpose()?;
     state
         .depot
         .delete_settings(depot_type, caller.user.as_str())
-        .await
-        .map_err(problem)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -64,7 +61,7 @@ pub async fn sync_info(
     BearerCaller(caller): BearerCaller,
 ) -> Result<Json<DepotSyncInfoOut>, Problem> {
     caller.require(Privilege::SystemRead)?;
-    let info = state.depot.sync_info().await.map_err(problem)?;
+    let info = state.depot.sync_info().await?;
     Ok(Json(info.into()))
 }
 
@@ -75,15 +72,11 @@ pub async fn sync(
     BearerCaller(caller): BearerCaller,
 ) -> Result<(StatusCode, Json<DepotSyncInfoOut>), Problem> {
     caller.require(Privilege::DepotSync)?;
-    if !state.depot.is_configured().await.map_err(problem)? {
-        return Err(problem(SyncError::NotConfigured));
+    if !state.depot.is_configured().await? {
+        return Err(SyncError::NotConfigured.into());
     }
-    state
-        .depot
-        .sync(caller.user.as_str())
-        .await
-        .map_err(problem)?;
-    let info = state.depot.sync_info().await.map_err(problem)?;
+    state.depot.sync(caller.user.as_str()).await?;
+    let info = state.depot.sync_info().await?;
     Ok((StatusCode::ACCEPTED, Json(info.into())))
 }
 
@@ -96,13 +89,4 @@ pub async fn machine_details(
     Ok(Json(MachineDetailsOut {
         machine_id: state.depot.machine_id(),
     }))
-}
-
-/// The family-neutral problem for a depot service error.
-pub(crate) fn problem(e: SyncError) -> Problem {
-    match e {
-        SyncError::Engine(e) => e.into(),
-        e if e.is_internal() => Problem::internal(&e),
-        e => Problem::new(e.kind(), e.code(), e.message()),
-    }
 }
