@@ -44,7 +44,11 @@ pub struct CatalogFlags {
     #[serde(flatten)]
     pub trust: CatalogTrustFlags,
     /// Largest catalog or signature file in bytes [default: 67108864].
-    #[arg(long = "max-catalog-bytes", env = "DEPOTD_MAX_CATALOG_BYTES")]
+    #[arg(
+        long = "max-catalog-bytes",
+        value_name = "MAX_CATALOG_BYTES",
+        env = "DEPOTD_MAX_CATALOG_BYTES"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_file_bytes: Option<u64>,
 }
@@ -55,6 +59,7 @@ pub struct CatalogTrustFlags {
     /// PEM file of catalog signature trust anchors (repeatable; env: comma-separated).
     #[arg(
         long = "catalog-trust",
+        value_name = "CATALOG_TRUST",
         env = "DEPOTD_CATALOG_TRUST",
         value_delimiter = ','
     )]

@@ -65,20 +65,29 @@ impl Default for DepotConfig {
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct DepotFlags {
     /// Base URL of the upstream depot to sync from.
-    #[arg(long = "depot-url", env = "DEPOTD_DEPOT_URL")]
+    #[arg(long = "depot-url", value_name = "DEPOT_URL", env = "DEPOTD_DEPOT_URL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The upstream depot is an offline depot (Basic auth) [default: false].
-    #[arg(long = "depot-offline", env = "DEPOTD_DEPOT_OFFLINE")]
+    #[arg(
+        long = "depot-offline",
+        value_name = "DEPOT_OFFLINE",
+        env = "DEPOTD_DEPOT_OFFLINE"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offline: Option<bool>,
     /// User name at the upstream depot.
-    #[arg(long = "depot-username", env = "DEPOTD_DEPOT_USERNAME")]
+    #[arg(
+        long = "depot-username",
+        value_name = "DEPOT_USERNAME",
+        env = "DEPOTD_DEPOT_USERNAME"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Password at the upstream depot (prefer the environment variable).
     #[arg(
         long = "depot-password",
+        value_name = "DEPOT_PASSWORD",
         env = "DEPOTD_DEPOT_PASSWORD",
         hide_env_values = true
     )]
@@ -90,6 +99,7 @@ pub struct DepotFlags {
     /// Download token of an online depot (prefer the environment variable).
     #[arg(
         long = "depot-download-token",
+        value_name = "DEPOT_DOWNLOAD_TOKEN",
         env = "DEPOTD_DEPOT_DOWNLOAD_TOKEN",
         hide_env_values = true
     )]
@@ -99,7 +109,11 @@ pub struct DepotFlags {
     )]
     pub download_token: Option<Secret>,
     /// Cron expression of scheduled syncs; empty disables [default: 0 0 */6 * * *].
-    #[arg(long = "depot-schedule", env = "DEPOTD_DEPOT_SCHEDULE")]
+    #[arg(
+        long = "depot-schedule",
+        value_name = "DEPOT_SCHEDULE",
+        env = "DEPOTD_DEPOT_SCHEDULE"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
 }
@@ -120,11 +134,19 @@ pub struct DownstreamConfig {
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct DownstreamFlags {
     /// The depotd user who may read /depot/ [default: any user].
-    #[arg(long = "downstream-user", env = "DEPOTD_DOWNSTREAM_USER")]
+    #[arg(
+        long = "downstream-user",
+        value_name = "DOWNSTREAM_USER",
+        env = "DEPOTD_DOWNSTREAM_USER"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Serve /depot/ without authentication [default: false].
-    #[arg(long = "downstream-anonymous", env = "DEPOTD_DOWNSTREAM_ANONYMOUS")]
+    #[arg(
+        long = "downstream-anonymous",
+        value_name = "DOWNSTREAM_ANONYMOUS",
+        env = "DEPOTD_DOWNSTREAM_ANONYMOUS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
 }

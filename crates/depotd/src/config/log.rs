@@ -36,11 +36,21 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct LogFlags {
     /// Log filter [default: info].
-    #[arg(long = "log-level", env = "DEPOTD_LOG_LEVEL", global = true)]
+    #[arg(
+        long = "log-level",
+        value_name = "LOG_LEVEL",
+        env = "DEPOTD_LOG_LEVEL",
+        global = true
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// Log format [default: text].
-    #[arg(long = "log-format", env = "DEPOTD_LOG_FORMAT", global = true)]
+    #[arg(
+        long = "log-format",
+        value_name = "LOG_FORMAT",
+        env = "DEPOTD_LOG_FORMAT",
+        global = true
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<LogFormat>,
 }

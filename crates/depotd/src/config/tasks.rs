@@ -35,15 +35,27 @@ impl Default for TasksConfig {
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct TasksFlags {
     /// Tasks run at once [default: 4].
-    #[arg(long = "task-workers", env = "DEPOTD_TASK_WORKERS")]
+    #[arg(
+        long = "task-workers",
+        value_name = "TASK_WORKERS",
+        env = "DEPOTD_TASK_WORKERS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workers: Option<usize>,
     /// Hours finished tasks are kept [default: 168].
-    #[arg(long = "task-retention-hours", env = "DEPOTD_TASK_RETENTION_HOURS")]
+    #[arg(
+        long = "task-retention-hours",
+        value_name = "TASK_RETENTION_HOURS",
+        env = "DEPOTD_TASK_RETENTION_HOURS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_hours: Option<u64>,
     /// Seconds a task claim lasts without renewal [default: 30].
-    #[arg(long = "task-lease-seconds", env = "DEPOTD_TASK_LEASE_SECONDS")]
+    #[arg(
+        long = "task-lease-seconds",
+        value_name = "TASK_LEASE_SECONDS",
+        env = "DEPOTD_TASK_LEASE_SECONDS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_seconds: Option<u64>,
 }

@@ -47,6 +47,7 @@ pub(super) mod hours {
 pub(super) mod optional {
     use super::{Deserialize, Deserializer, Serialize, Serializer};
 
+    #[expect(clippy::ref_option, reason = "the signature serde's `with` calls")]
     pub(in super::super) fn serialize<S: Serializer, T: Serialize>(
         value: &Option<T>,
         s: S,
@@ -70,6 +71,7 @@ pub(super) mod optional {
 pub(super) mod secret {
     use super::{Deserializer, Secret, Serializer};
 
+    #[expect(clippy::ref_option, reason = "the signature serde's `with` calls")]
     pub(in super::super) fn serialize<S: Serializer>(
         value: &Option<Secret>,
         s: S,
@@ -87,6 +89,10 @@ pub(super) mod secret {
 /// A secret flag, written in clear into the flag layer (which only feeds [`Config`]).
 ///
 /// [`Config`]: super::Config
+#[expect(
+    clippy::ref_option,
+    reason = "the signature serde's `serialize_with` calls"
+)]
 pub(super) fn expose<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(v) => s.serialize_str(v.expose()),
@@ -96,6 +102,10 @@ pub(super) fn expose<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::O
 
 /// A flag not given, or given empty where empty cannot mean anything else (a path or a
 /// database URL): the lower layers decide.
+#[expect(
+    clippy::ref_option,
+    reason = "the signature serde's `skip_serializing_if` calls"
+)]
 pub(super) fn blank<T: AsRef<std::ffi::OsStr>>(value: &Option<T>) -> bool {
     value.as_ref().is_none_or(|v| v.as_ref().is_empty())
 }
