@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use depot_model::Secret;
 use serde::{Deserialize, Serialize};
 
 pub use auth::{AuthConfig, AuthFlags};
@@ -38,9 +39,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory holding the database (SQLite), blobs, TLS material and the lock.
     pub data_dir: PathBuf,
-    /// Database URL; `None` means SQLite in the data dir.
-    #[serde(with = "values::optional")]
-    pub database_url: Option<String>,
+    /// Database URL (it may hold a password); `None` means SQLite in the data dir.
+    #[serde(with = "values::secret")]
+    pub database_url: Option<Secret>,
     /// Serve plain HTTP (behind a TLS-terminating proxy).
     pub plain_http: bool,
     /// PEM certificate chain to serve; generated in the data dir when unset.
@@ -107,9 +108,17 @@ pub struct ConfigFlags {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// Database URL (sqlite:PATH or postgres://…) [default: SQLite in the data dir].
-    #[arg(long, env = "DEPOTD_DATABASE_URL", global = true)]
-    #[serde(skip_serializing_if = "values::blank")]
-    pub database_url: Option<String>,
+    #[arg(
+        long,
+        env = "DEPOTD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    #[serde(
+        skip_serializing_if = "values::blank_secret",
+        serialize_with = "values::expose"
+    )]
+    pub database_url: Option<Secret>,
     /// `[log]`.
     #[command(flatten)]
     pub log: LogFlags,
@@ -188,9 +197,10 @@ impl Config {
 
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("depotd.db").display()))
+        self.database_url.as_ref().map_or_else(
+            || format!("sqlite://{}", self.data_dir.join("depotd.db").display()),
+            |url| url.expose().to_owned(),
+        )
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -210,6 +220,7 @@ impl Config {
             bail!("auth.session_idle_seconds and auth.refresh_idle_seconds must be positive");
         }
         if let Some(url) = &self.database_url {
+            let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]
                 .iter()
                 .any(|p| url.starts_with(p));

@@ -109,3 +109,12 @@ pub(super) fn expose<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::O
 pub(super) fn blank<T: AsRef<std::ffi::OsStr>>(value: &Option<T>) -> bool {
     value.as_ref().is_none_or(|v| v.as_ref().is_empty())
 }
+
+/// A secret flag not given, or given empty: the lower layers decide.
+#[expect(
+    clippy::ref_option,
+    reason = "the signature serde's `skip_serializing_if` calls"
+)]
+pub(super) fn blank_secret(value: &Option<Secret>) -> bool {
+    value.as_ref().is_none_or(|v| v.expose().is_empty())
+}

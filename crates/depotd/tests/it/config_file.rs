@@ -31,6 +31,7 @@ fn secrets_are_not_written_out_or_debug_printed() {
     let mut config = Config::default();
     config.depot.password = Some("hunter2-password".into());
     config.depot.download_token = Some("hunter2-token".into());
+    config.database_url = Some("postgres://depot:hunter2-db@db/depot".into());
     let written = toml::to_string(&config).unwrap();
     let debug = format!("{config:?}");
     for text in [&written, &debug] {
@@ -124,7 +125,7 @@ fn flags_override_the_file_key_by_key() {
     assert_eq!(c.depot.paths.manifest, "m.json");
     // An empty database URL leaves the file's.
     let c = serve(&["--config", file, "--database-url", ""]).unwrap();
-    assert_eq!(c.database_url.as_deref(), Some("sqlite:/tmp/from-file.db"));
+    assert_eq!(c.database_url(), "sqlite:/tmp/from-file.db");
     let err = serve(&["--tls-cert", "/x.pem"]).unwrap_err();
     assert!(err.to_string().contains("tls_key"), "{err}");
 }
@@ -162,7 +163,7 @@ fn every_serve_flag_sets_its_key() {
     let mut want = Config {
         listen: "0.0.0.0:1".parse().unwrap(),
         data_dir: "/d".into(),
-        database_url: Some("postgres://u@h/db".to_owned()),
+        database_url: Some("postgres://u@h/db".into()),
         plain_http: true,
         shutdown_grace: Duration::from_secs(2),
         max_body_bytes: 3,

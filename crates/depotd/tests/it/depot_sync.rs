@@ -543,7 +543,7 @@ async fn a_database_moved_to_a_new_data_dir_needs_its_secret_key_file() {
         let (database, trust) = (database.clone(), trust.clone());
         TestApp::with(
             move |c| {
-                c.database_url = Some(database);
+                c.database_url = Some(database.into());
                 c.catalog.trust = vec![trust];
                 c.secret_key_file = key;
             },
