@@ -75,9 +75,9 @@ impl App {
         let auth = Arc::new(AuthService::new(
             Arc::clone(&store),
             AuthSettings {
-                session_idle: config.session_idle,
-                refresh_idle: config.refresh_idle,
-                cache_ttl: config.session_cache,
+                session_idle: config.auth.session_idle,
+                refresh_idle: config.auth.refresh_idle,
+                cache_ttl: config.auth.session_cache,
             },
         ));
         let catalog_settings = catalog_settings(&config)?;
@@ -111,9 +111,9 @@ impl App {
             store.clone(),
             EngineSettings {
                 node_id: data_dir.node_id().to_owned(),
-                workers: config.task_workers,
-                lease: config.task_lease,
-                retention: config.task_retention,
+                workers: config.tasks.workers,
+                lease: config.tasks.lease,
+                retention: config.tasks.retention,
                 ..EngineSettings::default()
             },
             job_list,
@@ -217,9 +217,9 @@ impl App {
 impl App {
     /// Who may read `/depot/`, from the configuration.
     fn downstream_state(&self) -> DownstreamState {
-        let access = if self.config.downstream_anonymous {
+        let access = if self.config.downstream.anonymous {
             Access::Anonymous
-        } else if let Some(user) = &self.config.downstream_user {
+        } else if let Some(user) = &self.config.downstream.user {
             Access::User(user.clone())
         } else {
             Access::AnyUser
@@ -256,7 +256,7 @@ fn sync_config(config: &Config) -> SyncConfig {
 
 /// The depot settings given in `[depot]`, if a URL is.
 fn configured_depot(config: &Config) -> anyhow::Result<Option<depot_sync::SettingsInput>> {
-    use depot_sync::{AccountInput, ConfigurationInput, Secret, SettingsInput};
+    use depot_sync::{AccountInput, ConfigurationInput, SettingsInput};
     let d = &config.depot;
     let Some(url) = d.url.clone() else {
         return Ok(None);
@@ -272,8 +272,8 @@ fn configured_depot(config: &Config) -> anyhow::Result<Option<depot_sync::Settin
         .collect::<anyhow::Result<Vec<String>>>()?;
     let account = AccountInput {
         username: d.username.clone(),
-        password: d.password.clone().map(Secret::new),
-        download_token: d.download_token.clone().map(Secret::new),
+        password: d.password.clone(),
+        download_token: d.download_token.clone(),
         activation_code: None,
     };
     let (vmware_account, offline_account) = if d.offline {
@@ -304,7 +304,7 @@ fn catalog_settings(config: &Config) -> anyhow::Result<CatalogSettings> {
         )
     })?;
     let mut trust = TrustStore::new();
-    for path in &config.catalog_trust {
+    for path in &config.catalog.trust {
         let pem = std::fs::read(path)
             .with_context(|| format!("cannot read catalog trust file {}", path.display()))?;
         trust
@@ -318,7 +318,7 @@ fn catalog_settings(config: &Config) -> anyhow::Result<CatalogSettings> {
     }
     Ok(CatalogSettings {
         import_dir,
-        max_file_bytes: config.max_catalog_bytes,
+        max_file_bytes: config.catalog.max_file_bytes,
         trust: Arc::new(trust),
     })
 }

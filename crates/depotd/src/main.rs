@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use depotd::cli::{Cli, Command};
-use depotd::config::Config;
+use depotd::config::LogFormat;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -17,12 +17,12 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(&cli.config)?;
-    depotd::logging::init(&config.log_level, config.log_json);
+    let config = cli.command.load_config()?;
+    depotd::logging::init(&config.log.level, config.log.format == LogFormat::Json);
     match cli.command {
-        Command::Serve => depotd::cli::serve::run(config).await,
-        Command::User(cmd) => depotd::cli::user::run(&config, cmd).await,
-        Command::Catalog(cmd) => depotd::cli::catalog::run(&config, cmd).await,
-        Command::Blobs(cmd) => depotd::cli::blobs::run(&config, cmd).await,
+        Command::Serve(_) => depotd::cli::serve::run(config).await,
+        Command::User(args) => depotd::cli::user::run(&config, args.command).await,
+        Command::Catalog(args) => depotd::cli::catalog::run(&config, args.command).await,
+        Command::Blobs(args) => depotd::cli::blobs::run(&config, args.command).await,
     }
 }

@@ -2,13 +2,24 @@
 
 use std::sync::Arc;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use depot_blobs::FsBlobStore;
 use depot_metadata::InsertOutcome;
 use depot_tasks::{EngineSettings, TaskEngine};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigFlags};
 use crate::jobs::BlobGc;
+
+/// `depotd blobs`: the data-dir flags and a subcommand.
+#[derive(Debug, Args)]
+pub struct BlobsArgs {
+    /// Where the blobs and their records are.
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BlobsCommand,
+}
 
 /// Blob store subcommands.
 #[derive(Debug, Subcommand)]

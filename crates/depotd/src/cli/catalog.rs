@@ -4,11 +4,48 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use depot_catalog::TrustStore;
 use depot_catalog::signature::DigestAlgorithm;
+use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{CatalogTrustFlags, Config, ConfigFlags};
+
+/// `depotd catalog`: the configuration flags and a subcommand.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Where the catalog history is.
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CatalogCommand,
+}
+
+/// The flag layer of `catalog verify`: the common flags and `catalog.trust`.
+#[derive(Serialize)]
+struct VerifyLayer<'a> {
+    #[serde(flatten)]
+    config: &'a ConfigFlags,
+    catalog: &'a CatalogTrustFlags,
+}
+
+impl CatalogArgs {
+    /// The configuration with the flags of the subcommand given.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let file = self.config.config.as_deref();
+        match &self.command {
+            CatalogCommand::Verify { trust, .. } => Config::load(
+                file,
+                &VerifyLayer {
+                    config: &self.config,
+                    catalog: trust,
+                },
+            ),
+            _ => Config::load(file, &self.config),
+        }
+    }
+}
 
 /// Catalog subcommands.
 #[derive(Debug, Subcommand)]
@@ -40,6 +77,9 @@ pub enum CatalogCommand {
         /// The signature file [default: FILE.sig].
         #[arg(long)]
         signature: Option<PathBuf>,
+        /// The trust anchors [default: catalog.trust of the configuration].
+        #[command(flatten)]
+        trust: CatalogTrustFlags,
     },
     /// List the accepted catalog versions.
     History,
@@ -55,7 +95,9 @@ pub async fn run(config: &Config, command: CatalogCommand) -> anyhow::Result<()>
             digest,
             out,
         } => sign(&file, &key, cert.as_deref(), digest, out),
-        CatalogCommand::Verify { file, signature } => verify(config, &file, signature),
+        CatalogCommand::Verify {
+            file, signature, ..
+        } => verify(config, &file, signature),
         CatalogCommand::History => history(config).await,
     }
 }
@@ -89,13 +131,13 @@ fn sign(
 }
 
 fn verify(config: &Config, file: &Path, signature: Option<PathBuf>) -> anyhow::Result<()> {
-    if config.catalog_trust.is_empty() {
+    if config.catalog.trust.is_empty() {
         bail!(
             "no trust anchors: give --catalog-trust FILE (or catalog.trust in the configuration)"
         );
     }
     let mut trust = TrustStore::new();
-    for path in &config.catalog_trust {
+    for path in &config.catalog.trust {
         trust
             .add_pem(&read(path)?)
             .with_context(|| format!("trust file {}", path.display()))?;

@@ -12,36 +12,41 @@ use clap::{Parser, Subcommand};
 use depot_metadata::MetadataStore;
 
 use crate::app::redact;
-use crate::config::Config;
-
-use crate::config::ConfigFlags;
+use crate::config::{Config, ServeFlags};
 
 /// depotd: a self-hosted lifecycle depot for VMware Cloud Foundation and vSphere.
 #[derive(Debug, Parser)]
 #[command(name = "depotd", version, about)]
 pub struct Cli {
-    /// Configuration (each flag also has a DEPOTD_* environment variable).
-    #[command(flatten)]
-    pub config: ConfigFlags,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Subcommands.
+/// Subcommands, each with the configuration flags it uses (each flag also has a
+/// DEPOTD_* environment variable).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve,
+    Serve(Box<ServeFlags>),
     /// Manage users (works against the same database as the server).
-    #[command(subcommand)]
-    User(user::UserCommand),
+    User(user::UserArgs),
     /// Product version catalogs: sign, verify, history.
-    #[command(subcommand)]
-    Catalog(catalog::CatalogCommand),
+    Catalog(catalog::CatalogArgs),
     /// Blob store maintenance.
-    #[command(subcommand)]
-    Blobs(blobs::BlobsCommand),
+    Blobs(blobs::BlobsArgs),
+}
+
+impl Command {
+    /// Loads the configuration from the file, variables and flags this command takes.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        match self {
+            Command::Serve(flags) => Config::load(flags.common.config.as_deref(), flags),
+            Command::User(args) => Config::load(args.config.config.as_deref(), &args.config),
+            Command::Catalog(args) => args.load_config(),
+            Command::Blobs(args) => Config::load(args.config.config.as_deref(), &args.config),
+        }
+    }
 }
 
 /// Opens the configured database for a CLI command (creating the data dir for the

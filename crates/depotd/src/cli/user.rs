@@ -4,14 +4,25 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_model::Role;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigFlags};
 
 /// Environment variable a password may be given in instead of standard input.
 pub const PASSWORD_ENV: &str = "DEPOTD_USER_PASSWORD";
+
+/// `depotd user`: the database flags and a subcommand.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// Where the users are.
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
 
 /// User management subcommands.
 #[derive(Debug, Subcommand)]

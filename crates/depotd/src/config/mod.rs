@@ -1,73 +1,76 @@
 //! Configuration: defaults, then a TOML file (`--config`), then `DEPOTD_*` environment
-//! variables, then command-line flags — each later layer wins. Validated once, at
-//! start-up; errors name the key.
+//! variables, then command-line flags — each later layer wins (clap resolves a flag over
+//! its variable). Validated once, at start-up; errors name the key.
+//!
+//! A key is declared once: a field of its section's struct (`Config` for the top level,
+//! `AuthConfig` for `[auth]`, …) gives its TOML name, type, doc and default. If it has a
+//! flag, a field of the same serde name in the section's `*Flags` struct, beside it,
+//! gives the flag and variable. The flags given are serialized as one more TOML layer
+//! (see `layers`), so nothing copies values from one struct to another.
 
+mod auth;
+mod catalog;
 mod depot;
-mod file;
-mod flags;
+mod layers;
+mod log;
+mod tasks;
+mod values;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Args;
+use depot_model::Secret;
+use serde::{Deserialize, Serialize};
 
-pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotSection, DownstreamSection};
-pub use file::{AuthSection, CatalogSection, FileConfig, LogSection, TasksSection};
-pub use flags::ConfigFlags;
+pub use auth::{AuthConfig, AuthFlags};
+pub use catalog::{CatalogConfig, CatalogFlags, CatalogTrustFlags};
+pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotFlags, DownstreamConfig, DownstreamFlags};
+pub use log::{LogConfig, LogFlags, LogFormat};
+pub use tasks::{TasksConfig, TasksFlags};
 
-/// The validated configuration of a server or CLI run.
-#[derive(Debug, Clone, PartialEq)]
+/// The validated configuration of a server or CLI run: the TOML file's top level.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Directory holding the database (SQLite), blobs, TLS material and the lock.
     pub data_dir: PathBuf,
-    /// Database URL; `None` means SQLite in the data dir.
-    pub database_url: Option<String>,
+    /// Database URL (it may hold a password); `None` means SQLite in the data dir.
+    #[serde(with = "values::secret")]
+    pub database_url: Option<Secret>,
     /// Serve plain HTTP (behind a TLS-terminating proxy).
     pub plain_http: bool,
     /// PEM certificate chain to serve; generated in the data dir when unset.
+    #[serde(with = "values::optional")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key matching `tls_cert`.
+    #[serde(with = "values::optional")]
     pub tls_key: Option<PathBuf>,
     /// The key that seals stored secrets; `None` means `<data_dir>/secrets.key`, made
     /// on first start. Replicas sharing a database must share the key.
+    #[serde(with = "values::optional")]
     pub secret_key_file: Option<PathBuf>,
     /// How long shutdown waits for requests and tasks.
+    #[serde(rename = "shutdown_grace_seconds", with = "values::seconds")]
     pub shutdown_grace: Duration,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
-    /// Idle time after which sessions and access tokens end.
-    pub session_idle: Duration,
-    /// Idle time after which refresh tokens end.
-    pub refresh_idle: Duration,
-    /// How long a validated session is trusted without asking the database.
-    pub session_cache: Duration,
-    /// Tasks run at once.
-    pub task_workers: usize,
-    /// How long finished tasks are kept.
-    pub task_retention: Duration,
-    /// Task claim lease.
-    pub task_lease: Duration,
-    /// Product version catalog files are read only under this directory; `None`
-    /// means `<data_dir>/import`.
-    pub import_dir: Option<PathBuf>,
-    /// PEM files of trust anchors (CA certificates, public keys) for catalog signatures.
-    pub catalog_trust: Vec<PathBuf>,
-    /// Largest catalog or signature file read.
-    pub max_catalog_bytes: u64,
-    /// The upstream depot, the sync schedule and the depot paths.
+    /// `[auth]`: session and token lifetimes.
+    pub auth: AuthConfig,
+    /// `[tasks]`: the task workers.
+    pub tasks: TasksConfig,
+    /// `[catalog]`: catalog import and signature trust.
+    pub catalog: CatalogConfig,
+    /// `[log]`: log filter and format.
+    pub log: LogConfig,
+    /// `[depot]`: the upstream depot, the sync schedule and the depot paths.
     pub depot: DepotConfig,
-    /// The depotd user who may read the downstream depot under `/depot/` (`None`: any
-    /// depotd user).
-    pub downstream_user: Option<String>,
-    /// Serve the downstream depot without authentication.
-    pub downstream_anonymous: bool,
-    /// Log filter (`info`, `depotd=debug,info`, …).
-    pub log_level: String,
-    /// Log as JSON lines instead of text.
-    pub log_json: bool,
+    /// `[downstream]`: who may read the downstream depot.
+    pub downstream: DownstreamConfig,
 }
 
 impl Default for Config {
@@ -82,50 +85,122 @@ impl Default for Config {
             secret_key_file: None,
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
-            session_idle: Duration::from_mins(30),
-            refresh_idle: Duration::from_hours(24),
-            session_cache: Duration::from_secs(5),
-            task_workers: 4,
-            task_retention: Duration::from_hours(168),
-            task_lease: Duration::from_secs(30),
-            import_dir: None,
-            catalog_trust: Vec::new(),
-            max_catalog_bytes: 64 * 1024 * 1024,
+            auth: AuthConfig::default(),
+            tasks: TasksConfig::default(),
+            catalog: CatalogConfig::default(),
+            log: LogConfig::default(),
             depot: DepotConfig::default(),
-            downstream_user: None,
-            downstream_anonymous: false,
-            log_level: "info".to_owned(),
-            log_json: false,
+            downstream: DownstreamConfig::default(),
         }
     }
 }
 
+/// The flags of every command that loads the configuration: the file, where the data
+/// is, and logging. Global, so they may follow a subcommand's own arguments.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct ConfigFlags {
+    /// TOML configuration file.
+    #[arg(long, env = "DEPOTD_CONFIG", global = true)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Data directory [default: ./depotd-data].
+    #[arg(long, env = "DEPOTD_DATA_DIR", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (sqlite:PATH or postgres://…) [default: SQLite in the data dir].
+    #[arg(
+        long,
+        env = "DEPOTD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    #[serde(
+        skip_serializing_if = "values::blank_secret",
+        serialize_with = "values::expose"
+    )]
+    pub database_url: Option<Secret>,
+    /// `[log]`.
+    #[command(flatten)]
+    pub log: LogFlags,
+}
+
+/// The flags of `depotd serve`: every key that has one.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct ServeFlags {
+    /// The flags every command takes.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub common: ConfigFlags,
+    /// Address to listen on [default: 127.0.0.1:8443].
+    #[arg(long, env = "DEPOTD_LISTEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Serve plain HTTP (behind a TLS-terminating proxy).
+    #[arg(long, env = "DEPOTD_PLAIN_HTTP", num_args = 0..=1, default_missing_value = "true")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain_http: Option<bool>,
+    /// PEM certificate chain to serve.
+    #[arg(long, env = "DEPOTD_TLS_CERT")]
+    #[serde(skip_serializing_if = "values::blank")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "DEPOTD_TLS_KEY")]
+    #[serde(skip_serializing_if = "values::blank")]
+    pub tls_key: Option<PathBuf>,
+    /// The key sealing stored secrets: 32 bytes, raw or as 64 hex digits; every
+    /// replica on one database needs the same [default: <data-dir>/secrets.key].
+    #[arg(long, env = "DEPOTD_SECRET_KEY_FILE")]
+    #[serde(skip_serializing_if = "values::blank")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Seconds shutdown waits for requests and tasks [default: 30].
+    #[arg(long, env = "DEPOTD_SHUTDOWN_GRACE_SECONDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_seconds: Option<u64>,
+    /// Largest JSON request body in bytes [default: 1048576].
+    #[arg(long, env = "DEPOTD_MAX_BODY_BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<usize>,
+    /// `[auth]`.
+    #[command(flatten)]
+    pub auth: AuthFlags,
+    /// `[tasks]`.
+    #[command(flatten)]
+    pub tasks: TasksFlags,
+    /// `[catalog]`.
+    #[command(flatten)]
+    pub catalog: CatalogFlags,
+    /// `[depot]`.
+    #[command(flatten)]
+    pub depot: DepotFlags,
+    /// `[downstream]`.
+    #[command(flatten)]
+    pub downstream: DownstreamFlags,
+}
+
 impl Config {
-    /// Builds the configuration from the layers; `flags` already merged flags over env.
-    pub fn load(flags: &ConfigFlags) -> anyhow::Result<Self> {
-        let file = match &flags.config {
-            Some(path) => FileConfig::read(path)?,
-            None => FileConfig::default(),
-        };
-        let mut c = Config::default();
-        file.apply(&mut c)?;
-        flags.apply(&mut c)?;
-        c.validate()?;
-        Ok(c)
+    /// Builds the configuration from the layers: the defaults, the file `file` if
+    /// given, then `flags` (flags already merged over their variables by clap; a
+    /// struct of `*Flags` serializing to the file's shape), and validates it.
+    pub fn load(file: Option<&Path>, flags: &impl Serialize) -> anyhow::Result<Self> {
+        let config = layers::merge(file, flags)?;
+        config.validate()?;
+        Ok(config)
     }
 
     /// The import directory in effect.
     pub fn import_dir(&self) -> PathBuf {
-        self.import_dir
+        self.catalog
+            .import_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("import"))
     }
 
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("depotd.db").display()))
+        self.database_url.as_ref().map_or_else(
+            || format!("sqlite://{}", self.data_dir.join("depotd.db").display()),
+            |url| url.expose().to_owned(),
+        )
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -135,16 +210,17 @@ impl Config {
         if self.plain_http && self.tls_cert.is_some() {
             bail!("plain_http cannot be combined with tls_cert/tls_key");
         }
-        if self.task_workers == 0 {
-            bail!("task_workers must be at least 1");
+        if self.tasks.workers == 0 {
+            bail!("tasks.workers must be at least 1");
         }
-        if self.task_lease.is_zero() {
+        if self.tasks.lease.is_zero() {
             bail!("tasks.lease_seconds must be positive");
         }
-        if self.session_idle.is_zero() || self.refresh_idle.is_zero() {
-            bail!("session_idle_seconds and refresh_idle_seconds must be positive");
+        if self.auth.session_idle.is_zero() || self.auth.refresh_idle.is_zero() {
+            bail!("auth.session_idle_seconds and auth.refresh_idle_seconds must be positive");
         }
         if let Some(url) = &self.database_url {
+            let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]
                 .iter()
                 .any(|p| url.starts_with(p));
@@ -153,8 +229,8 @@ impl Config {
             }
         }
         depot_sync::Schedule::parse(&self.depot.schedule).map_err(|e| anyhow::anyhow!("{e}"))?;
-        tracing_subscriber::EnvFilter::try_new(&self.log_level)
-            .with_context(|| format!("log_level {:?} is not a valid filter", self.log_level))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .with_context(|| format!("log.level {:?} is not a valid filter", self.log.level))?;
         Ok(())
     }
 }

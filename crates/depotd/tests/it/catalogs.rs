@@ -28,9 +28,9 @@ async fn fixture() -> Fixture {
     let (import_dir, trust_file) = (import.clone(), trust.clone());
     let t = TestApp::with(
         move |c| {
-            c.import_dir = Some(import_dir);
-            c.catalog_trust = vec![trust_file];
-            c.max_catalog_bytes = 4 * 1024 * 1024;
+            c.catalog.import_dir = Some(import_dir);
+            c.catalog.trust = vec![trust_file];
+            c.catalog.max_file_bytes = 4 * 1024 * 1024;
         },
         Vec::new(),
     )

@@ -8,7 +8,7 @@ use depotd::data_dir::DataDir;
 async fn open(database: &str, data_dir: &DataDir) -> anyhow::Result<App> {
     let config = Config {
         data_dir: data_dir.path().to_path_buf(),
-        database_url: Some(database.to_owned()),
+        database_url: Some(database.into()),
         ..Config::default()
     };
     App::open(config, data_dir, Vec::new()).await

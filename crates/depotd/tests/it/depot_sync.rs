@@ -77,7 +77,7 @@ impl Fixture {
         let ca = Ca::new("depot CA");
         let trust = trust_dir.path().join("trust.pem");
         std::fs::write(&trust, ca.cert.pem()).unwrap();
-        let t = TestApp::with(move |c| c.catalog_trust = vec![trust], Vec::new()).await;
+        let t = TestApp::with(move |c| c.catalog.trust = vec![trust], Vec::new()).await;
         let bearer = format!("Bearer {}", t.bearer(ADMIN, ADMIN_PASSWORD).await);
         let files: Files = Arc::default();
         let url = upstream(Arc::clone(&files)).await;
@@ -485,7 +485,7 @@ async fn depot_settings_from_the_configuration_are_stored_at_start() {
             c.depot.url = Some(configured);
             c.depot.offline = true;
             c.depot.username = Some(UPSTREAM_USER.to_owned());
-            c.depot.password = Some(UPSTREAM_PASSWORD.to_owned());
+            c.depot.password = Some(UPSTREAM_PASSWORD.into());
             c.depot.schedule = String::new();
         },
         Vec::new(),
@@ -543,8 +543,8 @@ async fn a_database_moved_to_a_new_data_dir_needs_its_secret_key_file() {
         let (database, trust) = (database.clone(), trust.clone());
         TestApp::with(
             move |c| {
-                c.database_url = Some(database);
-                c.catalog_trust = vec![trust];
+                c.database_url = Some(database.into());
+                c.catalog.trust = vec![trust];
                 c.secret_key_file = key;
             },
             Vec::new(),

@@ -3,6 +3,7 @@
 
 mod api_errors;
 mod catalogs;
+mod cli_flags;
 mod config_file;
 mod database_lock;
 mod depot_sync;

@@ -278,8 +278,8 @@ async fn tokens_of_a_deleted_user_stop_working() {
 async fn sessions_expire_when_idle() {
     let t = TestApp::with(
         |c| {
-            c.session_idle = Duration::from_millis(300);
-            c.session_cache = Duration::ZERO;
+            c.auth.session_idle = Duration::from_millis(300);
+            c.auth.session_cache = Duration::ZERO;
         },
         Vec::new(),
     )
