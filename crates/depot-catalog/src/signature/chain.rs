@@ -23,8 +23,8 @@ use super::certificate::Certificate;
 struct AnyPurpose;
 
 impl webpki::ExtendedKeyUsageValidator for AnyPurpose {
-    fn validate(&self, purposes: KeyPurposeIdIter<'_, '_>) -> Result<(), PathError> {
-        purposes.map(|purpose| purpose.map(drop)).collect()
+    fn validate(&self, mut purposes: KeyPurposeIdIter<'_, '_>) -> Result<(), PathError> {
+        purposes.try_for_each(|purpose| purpose.map(drop))
     }
 }
 
