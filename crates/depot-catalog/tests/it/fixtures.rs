@@ -212,7 +212,10 @@ impl Ca {
         let mut bits = vec![0];
         bits.extend(self.issuer.key().sign(&tbs).expect("sign"));
         let body = [tbs, der(0x30, algorithm.data), der(0x03, &bits)].concat();
-        let encoded = base64::engine::general_purpose::STANDARD.encode(der(0x30, &body));
+        let certificate = der(0x30, &body);
+        let (_, parsed) = x509_parser::parse_x509_certificate(&certificate).expect("parses");
+        assert_eq!(parsed.version(), x509_parser::x509::X509Version::V1);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(certificate);
         let lines: Vec<&str> = encoded
             .as_bytes()
             .chunks(64)
