@@ -4,18 +4,9 @@ use std::fmt;
 
 use chrono::DateTime;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::oid_registry::{
-    OID_NIST_HASH_SHA256, OID_NIST_HASH_SHA384, OID_NIST_HASH_SHA512, OID_PKCS1_RSASSAPSS,
-    OID_PKCS1_SHA256WITHRSA, OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA,
-    OID_SIG_ECDSA_WITH_SHA256, OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
-    OID_SIG_ED25519,
-};
 use x509_parser::prelude::FromDer as _;
-use x509_parser::signature_algorithm::RsaSsaPssParams;
-use x509_parser::x509::AlgorithmIdentifier;
 
-use super::DigestAlgorithm;
-use super::keys::{KeyProblem, PublicKey, Scheme};
+use super::keys::{KeyProblem, PublicKey};
 
 /// A parsed certificate, owning everything the chain checks look at.
 #[derive(Clone)]
@@ -33,9 +24,11 @@ pub(crate) struct Certificate {
     pub(crate) basic_constraints: Option<(bool, Option<u32>)>,
     /// keyUsage: `(digitalSignature, keyCertSign)`, if present.
     pub(crate) key_usage: Option<(bool, bool)>,
-    /// The signed part and how it was signed.
+    /// The signed part (DER tbsCertificate), its signature, and the signatureAlgorithm
+    /// AlgorithmIdentifier's content, as webpki's algorithms name themselves (empty if
+    /// unreadable).
     pub(crate) tbs: Vec<u8>,
-    pub(crate) scheme: Result<Scheme, String>,
+    pub(crate) signature_algorithm: Vec<u8>,
     pub(crate) signature: Vec<u8>,
     /// A reason the certificate must not be used at all (unknown critical extension, …).
     pub(crate) defect: Option<String>,
@@ -92,7 +85,7 @@ impl Certificate {
             basic_constraints,
             key_usage,
             tbs: cert.tbs_certificate.as_ref().to_vec(),
-            scheme: scheme_of(&cert.signature_algorithm),
+            signature_algorithm: signature_algorithm_id(der).unwrap_or_default(),
             signature: cert.signature_value.data.to_vec(),
             defect,
         })
@@ -101,14 +94,6 @@ impl Certificate {
     /// Whether the issuer name equals the subject name.
     pub(crate) fn self_issued(&self) -> bool {
         self.issuer_raw == self.subject_raw
-    }
-
-    /// Whether `issuer`'s key made this certificate's signature.
-    pub(crate) fn signed_by(&self, issuer: &Certificate) -> bool {
-        match (&self.scheme, &issuer.key) {
-            (Ok(scheme), Ok(key)) => key.verify(*scheme, &self.tbs, &self.signature),
-            _ => false,
-        }
     }
 
     /// Whether basicConstraints marks the certificate as a CA.
@@ -140,45 +125,12 @@ fn rfc3339(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0).map_or_else(|| seconds.to_string(), |t| t.to_rfc3339())
 }
 
-/// The scheme of a certificate signature algorithm; SHA-1 and others are unsupported.
-fn scheme_of(algorithm: &AlgorithmIdentifier<'_>) -> Result<Scheme, String> {
-    use DigestAlgorithm::{Sha256, Sha384, Sha512};
-    let oid = &algorithm.algorithm;
-    let scheme = if *oid == OID_PKCS1_SHA256WITHRSA {
-        Scheme::RsaPkcs1(Sha256)
-    } else if *oid == OID_PKCS1_SHA384WITHRSA {
-        Scheme::RsaPkcs1(Sha384)
-    } else if *oid == OID_PKCS1_SHA512WITHRSA {
-        Scheme::RsaPkcs1(Sha512)
-    } else if *oid == OID_SIG_ECDSA_WITH_SHA256 {
-        Scheme::Ecdsa(Sha256)
-    } else if *oid == OID_SIG_ECDSA_WITH_SHA384 {
-        Scheme::Ecdsa(Sha384)
-    } else if *oid == OID_SIG_ECDSA_WITH_SHA512 {
-        Scheme::Ecdsa(Sha512)
-    } else if *oid == OID_SIG_ED25519 {
-        Scheme::Ed25519
-    } else if *oid == OID_PKCS1_RSASSAPSS {
-        let digest = algorithm
-            .parameters
-            .as_ref()
-            .and_then(|any| RsaSsaPssParams::try_from(any).ok())
-            .and_then(|params| {
-                let hash = params.hash_algorithm_oid();
-                if *hash == OID_NIST_HASH_SHA256 {
-                    Some(Sha256)
-                } else if *hash == OID_NIST_HASH_SHA384 {
-                    Some(Sha384)
-                } else if *hash == OID_NIST_HASH_SHA512 {
-                    Some(Sha512)
-                } else {
-                    None
-                }
-            })
-            .ok_or_else(|| "RSASSA-PSS with a hash other than SHA-2".to_owned())?;
-        Scheme::RsaPss(digest)
-    } else {
-        return Err(format!("certificate signature algorithm {oid}"));
-    };
-    Ok(scheme)
+/// The content of the certificate's signatureAlgorithm (the AlgorithmIdentifier SEQUENCE
+/// without its header).
+fn signature_algorithm_id(der: &[u8]) -> Option<Vec<u8>> {
+    use x509_parser::asn1_rs::{Any, FromDer as _};
+    let (_, certificate) = Any::from_der(der).ok()?;
+    let (rest, _tbs) = Any::from_der(certificate.data).ok()?;
+    let (_, algorithm) = Any::from_der(rest).ok()?;
+    Some(algorithm.data.to_vec())
 }

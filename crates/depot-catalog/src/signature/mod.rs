@@ -6,7 +6,10 @@
 //! - **Envelope**: `SHA256(<file name>)= <hex signature>` (OpenSSL `dgst` style; `SHA384`,
 //!   `SHA512`, OpenSSL 3's `SHA2-256` and key prefixes such as `RSA-SHA2-256` are accepted),
 //!   followed by the PEM signing certificate and any intermediates. The chain must reach a
-//!   trusted CA certificate. The algorithm follows the leaf key: RSA PKCS#1 v1.5 (or PSS with
+//!   trusted CA certificate, or the signing certificate must be trusted itself; it is
+//!   validated with rustls-webpki (see `chain`): the signing certificate is not a CA, at
+//!   most 6 intermediates, no unknown critical extension, and an X.509 v1 signing
+//!   certificate only directly under a trusted CA. The algorithm follows the leaf key: RSA PKCS#1 v1.5 (or PSS with
 //!   salt length = digest length) with the named digest, ECDSA with an ASN.1 DER signature
 //!   and the named digest, or Ed25519, for which the line must name `SHA512` (the hash
 //!   Ed25519 uses internally). The file name on the line is reported, not checked.

@@ -2,9 +2,9 @@
 
 use depot_catalog::signature::{DigestAlgorithm, KeyType, SignatureAlgorithm, SignatureForm};
 use depot_catalog::{CatalogError, TrustStore, sign_catalog, verify_signature};
-use rcgen::KeyUsagePurpose;
+use rcgen::{ExtendedKeyUsagePurpose, KeyUsagePurpose};
 
-use crate::fixtures::{Alg, Ca, Profile, SEED, chain_pem, envelope, now};
+use crate::fixtures::{Alg, Ca, Leaf, Profile, SEED, chain_pem, envelope, now};
 
 fn verify_err(trust: &TrustStore, catalog: &[u8], sig: &str) -> CatalogError {
     verify_signature(trust, catalog, sig.as_bytes(), now()).expect_err("verification must fail")
@@ -395,4 +395,213 @@ fn leading_blank_lines_before_an_envelope_are_ignored() {
     let leaf = root.leaf("Signer", Alg::P256, &Profile::leaf());
     let sig = format!("\r\n\n{}", envelope(SEED, &leaf, &[]).replace('\n', "\r\n"));
     verify_signature(&root.trust(), SEED, sig.as_bytes(), now()).expect("CRLF envelope");
+}
+
+/// An envelope signed by `leaf`'s key carrying `certificates_pem` (signing certificate
+/// first).
+fn envelope_with(leaf: &Leaf, certificates_pem: &str) -> String {
+    sign_catalog(
+        SEED,
+        "productVersionCatalog.json",
+        leaf.key.serialize_pem().as_bytes(),
+        Some(certificates_pem.as_bytes()),
+        None,
+    )
+    .expect("signing succeeds")
+}
+
+#[test]
+fn v1_leaf_issued_by_a_trusted_ca_verifies() {
+    let root = Ca::root("Root", Alg::P256);
+    let leaf = root.leaf("V1 Signer", Alg::Rsa2048, &Profile::leaf());
+    let v1 = root.v1_of(&leaf.cert);
+    let verified = verify_signature(
+        &root.trust(),
+        SEED,
+        envelope_with(&leaf, &v1).as_bytes(),
+        now(),
+    )
+    .expect("v1 leaf under a trusted CA");
+    assert!(matches!(
+        verified.form,
+        SignatureForm::Envelope {
+            chain_length: 2,
+            ..
+        }
+    ));
+
+    // The same v1 leaf signed by another CA of the trusted CA's name.
+    let impostor = Ca::root("Root", Alg::P256);
+    let forged = impostor.v1_of(&leaf.cert);
+    let err = verify_err(&root.trust(), SEED, &envelope_with(&leaf, &forged));
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_SIGNER_UNTRUSTED",
+        "{err}"
+    );
+
+    // Expired, the v1 leaf is refused like a v3 one.
+    let old = Profile {
+        not_before: (2021, 1, 1),
+        not_after: (2022, 1, 1),
+        ..Profile::leaf()
+    };
+    let leaf = root.leaf("Old V1 Signer", Alg::P256, &old);
+    let v1 = root.v1_of(&leaf.cert);
+    let err = verify_err(&root.trust(), SEED, &envelope_with(&leaf, &v1));
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_EXPIRED",
+        "{err}"
+    );
+}
+
+#[test]
+fn v1_leaf_under_an_intermediate_is_refused() {
+    let root = Ca::root("Root", Alg::P256);
+    let intermediate = root.subordinate("Intermediate", Alg::P256, &Profile::ca());
+    let leaf = intermediate.leaf("V1 Signer", Alg::P256, &Profile::leaf());
+    let pem = format!(
+        "{}{}",
+        intermediate.v1_of(&leaf.cert),
+        intermediate.cert.pem()
+    );
+    let err = verify_err(&root.trust(), SEED, &envelope_with(&leaf, &pem));
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_INVALID",
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("directly by a trusted CA"),
+        "{err}"
+    );
+}
+
+#[test]
+fn expired_trust_anchor_fails() {
+    let old = Profile {
+        not_after: (2025, 1, 1),
+        ..Profile::ca()
+    };
+    let root = Ca::root_with("Old Root", Alg::P256, &old);
+    let leaf = root.leaf("Signer", Alg::P256, &Profile::leaf());
+    let err = verify_err(&root.trust(), SEED, &envelope(SEED, &leaf, &[]));
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_EXPIRED",
+        "{err}"
+    );
+    assert!(err.to_string().contains("Old Root"), "{err}");
+}
+
+#[test]
+fn path_length_constraints_are_enforced() {
+    let no_sub_ca = Profile {
+        path_len: Some(0),
+        ..Profile::ca()
+    };
+    // On the trust anchor.
+    let root = Ca::root_with("Constrained Root", Alg::P256, &no_sub_ca);
+    let intermediate = root.subordinate("Intermediate", Alg::P256, &Profile::ca());
+    let leaf = intermediate.leaf("Signer", Alg::P256, &Profile::leaf());
+    let err = verify_err(
+        &root.trust(),
+        SEED,
+        &envelope(SEED, &leaf, &[&intermediate.cert]),
+    );
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_PATH_LENGTH_EXCEEDED",
+        "{err}"
+    );
+    assert!(err.to_string().contains("Constrained Root"), "{err}");
+    let direct = root.leaf("Direct Signer", Alg::P256, &Profile::leaf());
+    verify_signature(
+        &root.trust(),
+        SEED,
+        envelope(SEED, &direct, &[]).as_bytes(),
+        now(),
+    )
+    .expect("no intermediate CA: within pathLenConstraint 0");
+
+    // On an intermediate.
+    let root = Ca::root("Root", Alg::P256);
+    let constrained = root.subordinate("Constrained Intermediate", Alg::P256, &no_sub_ca);
+    let sub = constrained.subordinate("Sub Intermediate", Alg::P256, &Profile::ca());
+    let leaf = sub.leaf("Signer", Alg::P256, &Profile::leaf());
+    let err = verify_err(
+        &root.trust(),
+        SEED,
+        &envelope(SEED, &leaf, &[&sub.cert, &constrained.cert]),
+    );
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_PATH_LENGTH_EXCEEDED",
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("Constrained Intermediate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn intermediates_are_found_in_any_order() {
+    let root = Ca::root("Root", Alg::P384);
+    let upper = root.subordinate("Upper", Alg::P256, &Profile::ca());
+    let lower = upper.subordinate("Lower", Alg::Ed25519, &Profile::ca());
+    let leaf = lower.leaf("Signer", Alg::Rsa2048, &Profile::leaf());
+    let stranger = Ca::root("Stranger", Alg::P256);
+    let sig = envelope(SEED, &leaf, &[&stranger.cert, &upper.cert, &lower.cert]);
+    let verified = verify_signature(&root.trust(), SEED, sig.as_bytes(), now()).expect("verifies");
+    assert!(matches!(
+        verified.form,
+        SignatureForm::Envelope {
+            chain_length: 4,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn extended_key_usage_is_not_checked() {
+    let root = Ca::root("Root", Alg::P256);
+    for usage in [
+        ExtendedKeyUsagePurpose::CodeSigning,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ] {
+        let profile = Profile {
+            extended_key_usages: vec![usage.clone()],
+            ..Profile::leaf()
+        };
+        let leaf = root.leaf("Signer", Alg::P256, &profile);
+        verify_signature(
+            &root.trust(),
+            SEED,
+            envelope(SEED, &leaf, &[]).as_bytes(),
+            now(),
+        )
+        .unwrap_or_else(|err| panic!("{usage:?}: {err}"));
+    }
+}
+
+#[test]
+fn ca_certificate_as_signer_is_refused() {
+    let root = Ca::root("Root", Alg::P256);
+    let profile = Profile {
+        key_usages: vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyCertSign,
+        ],
+        ..Profile::ca()
+    };
+    let leaf = root.leaf("CA Signer", Alg::P256, &profile);
+    let err = verify_err(&root.trust(), SEED, &envelope(SEED, &leaf, &[]));
+    assert_eq!(
+        err.code(),
+        "PRODUCT_VERSION_CATALOG_CERTIFICATE_INVALID",
+        "{err}"
+    );
+    assert!(err.to_string().contains("CA certificate"), "{err}");
 }

@@ -1,11 +1,12 @@
 //! Shared fixtures: the seed catalog and a small PKI built with rcgen.
 
+use base64::Engine as _;
 use chrono::{TimeZone as _, Utc};
 use depot_catalog::{CatalogError, TrustStore};
 use depot_model::Timestamp;
 use rcgen::{
-    BasicConstraints, Certificate, CertificateParams, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SignatureAlgorithm, date_time_ymd,
+    BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SignatureAlgorithm, SigningKey as _, date_time_ymd,
 };
 use serde_json::Value;
 
@@ -104,7 +105,10 @@ pub struct Profile {
     pub not_before: (i32, u8, u8),
     pub not_after: (i32, u8, u8),
     pub key_usages: Vec<KeyUsagePurpose>,
+    pub extended_key_usages: Vec<ExtendedKeyUsagePurpose>,
     pub is_ca: bool,
+    /// pathLenConstraint of a CA.
+    pub path_len: Option<u8>,
 }
 
 impl Profile {
@@ -114,7 +118,9 @@ impl Profile {
             not_before: (2020, 1, 1),
             not_after: (2040, 1, 1),
             key_usages: vec![KeyUsagePurpose::DigitalSignature],
+            extended_key_usages: Vec::new(),
             is_ca: false,
+            path_len: None,
         }
     }
 
@@ -134,10 +140,13 @@ impl Profile {
         params.not_before = date_time_ymd(self.not_before.0, self.not_before.1, self.not_before.2);
         params.not_after = date_time_ymd(self.not_after.0, self.not_after.1, self.not_after.2);
         params.key_usages.clone_from(&self.key_usages);
-        params.is_ca = if self.is_ca {
-            IsCa::Ca(BasicConstraints::Unconstrained)
-        } else {
-            IsCa::NoCa
+        params
+            .extended_key_usages
+            .clone_from(&self.extended_key_usages);
+        params.is_ca = match (self.is_ca, self.path_len) {
+            (false, _) => IsCa::NoCa,
+            (true, None) => IsCa::Ca(BasicConstraints::Unconstrained),
+            (true, Some(limit)) => IsCa::Ca(BasicConstraints::Constrained(limit)),
         };
         params
     }
@@ -146,7 +155,12 @@ impl Profile {
 impl Ca {
     /// A self-signed root.
     pub fn root(name: &str, alg: Alg) -> Self {
-        let params = Profile::ca().params(name);
+        Self::root_with(name, alg, &Profile::ca())
+    }
+
+    /// A self-signed root with `profile` (which should be a CA's).
+    pub fn root_with(name: &str, alg: Alg, profile: &Profile) -> Self {
+        let params = profile.params(name);
         let key = alg.key();
         let cert = params.self_signed(&key).expect("self-signed root");
         Self {
@@ -176,10 +190,63 @@ impl Ca {
         Leaf { cert, key }
     }
 
+    /// `cert` as an X.509 v1 certificate (no version field, no extensions), signed again by
+    /// this CA; PEM. (rcgen only makes v3 certificates.)
+    pub fn v1_of(&self, cert: &Certificate) -> String {
+        use x509_parser::asn1_rs::{Any, FromDer as _};
+        let (_, outer) = Any::from_der(cert.der()).expect("certificate");
+        let (rest, tbs) = Any::from_der(outer.data).expect("tbsCertificate");
+        let (_, algorithm) = Any::from_der(rest).expect("signatureAlgorithm");
+        let mut fields = Vec::new();
+        let mut input = tbs.data;
+        while !input.is_empty() {
+            let (rest, _) = Any::from_der(input).expect("tbsCertificate field");
+            let field = &input[..input.len() - rest.len()];
+            // [0] version and [3] extensions are v3 only.
+            if !matches!(field[0], 0xa0 | 0xa3) {
+                fields.extend_from_slice(field);
+            }
+            input = rest;
+        }
+        let tbs = der(0x30, &fields);
+        let mut bits = vec![0];
+        bits.extend(self.issuer.key().sign(&tbs).expect("sign"));
+        let body = [tbs, der(0x30, algorithm.data), der(0x03, &bits)].concat();
+        let certificate = der(0x30, &body);
+        let (_, parsed) = x509_parser::parse_x509_certificate(&certificate).expect("parses");
+        assert_eq!(parsed.version(), x509_parser::x509::X509Version::V1);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(certificate);
+        let lines: Vec<&str> = encoded
+            .as_bytes()
+            .chunks(64)
+            .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+            .collect();
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        )
+    }
+
     /// A trust store holding this CA's certificate.
     pub fn trust(&self) -> TrustStore {
         TrustStore::from_pem([self.cert.pem().as_bytes()]).expect("CA certificate is trusted")
     }
+}
+
+/// A DER element: `tag`, length, `content`.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match u8::try_from(content.len()) {
+        Ok(len @ 0..0x80) => out.push(len),
+        Ok(len) => out.extend([0x81, len]),
+        Err(_) => {
+            let len = u16::try_from(content.len()).expect("shorter than 64 KiB");
+            out.push(0x82);
+            out.extend(len.to_be_bytes());
+        }
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 /// Concatenated PEM of `certs`.
