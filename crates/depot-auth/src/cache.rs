@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use depot_model::{SessionKind, Timestamp, TokenHash, UserName};
 
@@ -23,7 +23,8 @@ pub(crate) struct Entry {
     pub(crate) last_accessed: Timestamp,
     /// Last use written to the store.
     pub(crate) persisted_access: Timestamp,
-    pub(crate) validated_at: Instant,
+    /// When it was read from the store, by the service's clock.
+    pub(crate) validated_at: Timestamp,
 }
 
 /// Validated sessions by token hash.
@@ -33,11 +34,12 @@ pub(crate) struct SessionCache {
 }
 
 impl SessionCache {
-    /// The entry for `hash` if it was validated less than `ttl` ago.
-    pub(crate) fn fresh(&self, hash: &TokenHash, ttl: Duration) -> Option<Entry> {
+    /// The entry for `hash` if it was validated less than `ttl` before `now`. An entry
+    /// validated "after" `now` (the clock was set back) is not trusted.
+    pub(crate) fn fresh(&self, hash: &TokenHash, ttl: Duration, now: Timestamp) -> Option<Entry> {
         let map = self.lock();
         map.get(hash)
-            .filter(|e| e.validated_at.elapsed() < ttl)
+            .filter(|e| (now - e.validated_at).to_std().is_ok_and(|age| age < ttl))
             .cloned()
     }
 

@@ -1,10 +1,12 @@
 //! The authentication service: logins, sessions, tokens and users.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use depot_metadata::MetadataStore;
-use depot_model::{Role, Session, SessionKind, Timestamp, TokenHash, User, UserName};
+use depot_model::{
+    Clock, Role, Session, SessionKind, SystemClock, Timestamp, TokenHash, User, UserName,
+};
 use tracing::{info, warn};
 
 use crate::cache::{Entry, SessionCache};
@@ -23,6 +25,9 @@ pub struct AuthSettings {
     pub refresh_idle: Duration,
     /// How long a validated session is trusted before the store is asked again.
     pub cache_ttl: Duration,
+    /// Where the service reads the time: session times, idle expiry, the cache TTL and
+    /// the login throttle's window.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for AuthSettings {
@@ -31,6 +36,7 @@ impl Default for AuthSettings {
             session_idle: Duration::from_mins(30),
             refresh_idle: Duration::from_hours(24),
             cache_ttl: Duration::from_secs(5),
+            clock: SystemClock::shared(),
         }
     }
 }
@@ -114,7 +120,7 @@ impl AuthService {
             format!("user:{}", user.to_ascii_lowercase()),
             format!("client:{client}"),
         ];
-        let delay = self.throttle.begin(&keys);
+        let delay = self.throttle.begin(&keys, self.now());
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -162,11 +168,11 @@ impl AuthService {
         client: &str,
     ) -> Result<Principal, AuthError> {
         let key = token::hash(&format!("basic\0{user}\0{}", password.expose()));
-        if let Some(e) = self.cache.fresh(&key, self.settings.cache_ttl) {
+        if let Some(e) = self.cache.fresh(&key, self.settings.cache_ttl, self.now()) {
             return Ok(e.principal);
         }
         let principal = self.check_password(user, password, client).await?;
-        let now = depot_model::now();
+        let now = self.now();
         self.cache.put(
             key,
             Entry {
@@ -175,7 +181,7 @@ impl AuthService {
                 created: now,
                 last_accessed: now,
                 persisted_access: now,
-                validated_at: Instant::now(),
+                validated_at: now,
             },
         );
         Ok(principal)
@@ -222,8 +228,8 @@ impl AuthService {
         kinds: &[SessionKind],
     ) -> Result<Principal, AuthError> {
         let hash = token::hash(secret);
-        let now = depot_model::now();
-        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl) {
+        let now = self.now();
+        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl, now) {
             Some(e) => e,
             None => self.load(&hash).await?,
         };
@@ -248,7 +254,7 @@ impl AuthService {
     pub async fn session_info(&self, secret: &str) -> Result<SessionInfo, AuthError> {
         let principal = self.authenticate(secret, &[SessionKind::Vsphere]).await?;
         let hash = token::hash(secret);
-        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl) {
+        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl, self.now()) {
             Some(e) => e,
             None => self.load(&hash).await?,
         };
@@ -272,7 +278,7 @@ impl AuthService {
 
     /// Deletes sessions and tokens past their idle time; returns how many.
     pub async fn purge_idle(&self) -> Result<u64, AuthError> {
-        let now = depot_model::now();
+        let now = self.now();
         let mut removed = 0;
         for kind in [
             SessionKind::Vsphere,
@@ -301,7 +307,7 @@ impl AuthService {
             password_hash: password::hash(password).await?,
             name,
             role,
-            created: depot_model::now(),
+            created: self.now(),
         };
         self.store.insert_user(&user).await.map_err(|e| match e {
             depot_metadata::MetadataError::AlreadyExists { .. } => {
@@ -370,7 +376,7 @@ impl AuthService {
         kind: SessionKind,
     ) -> Result<Secret, AuthError> {
         let secret = token::mint()?;
-        let now = depot_model::now();
+        let now = self.now();
         let session = Session {
             token_hash: token::hash(secret.expose()),
             kind,
@@ -402,10 +408,15 @@ impl AuthService {
             created: session.created,
             last_accessed: session.last_accessed,
             persisted_access: session.last_accessed,
-            validated_at: Instant::now(),
+            validated_at: self.now(),
         };
         self.cache.put(hash.clone(), entry.clone());
         Ok(entry)
+    }
+
+    /// The current time, from the service's clock.
+    fn now(&self) -> Timestamp {
+        self.settings.clock.now()
     }
 
     fn expired(&self, entry: &Entry, now: Timestamp) -> bool {

@@ -12,7 +12,9 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use depot_model::Timestamp;
 
 /// Failures allowed for one user name before attempts are slowed.
 const FREE_ATTEMPTS_PER_USER: u32 = 3;
@@ -26,7 +28,17 @@ const MAX_TRACKED: usize = 100_000;
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
-    last: Instant,
+    last: Timestamp,
+}
+
+impl Failures {
+    /// Whether the last failure is long enough before `now` to be forgotten. A failure
+    /// "after" `now` (the clock was set back) is remembered.
+    fn faded(&self, now: Timestamp) -> bool {
+        (now - self.last)
+            .to_std()
+            .is_ok_and(|quiet| quiet >= FORGET_AFTER)
+    }
 }
 
 /// Failure counts by key (`user:<name>`, `client:<addr>`).
@@ -36,21 +48,21 @@ pub(crate) struct Throttle {
 }
 
 impl Throttle {
-    /// Begins an attempt for these keys: counts it as a failure and says how long it
-    /// must wait (after the failures and attempts before it) before it is checked.
-    pub(crate) fn begin(&self, keys: &[String]) -> Duration {
+    /// Begins an attempt for these keys at `now`: counts it as a failure and says how
+    /// long it must wait (after the failures and attempts before it) before it is
+    /// checked.
+    pub(crate) fn begin(&self, keys: &[String], now: Timestamp) -> Duration {
         let mut map = self.lock();
         if map.len() >= MAX_TRACKED {
-            map.retain(|_, f| f.last.elapsed() < FORGET_AFTER);
+            map.retain(|_, f| !f.faded(now));
         }
-        let now = Instant::now();
         let mut delay = Duration::ZERO;
         for k in keys {
             let entry = map.entry(k.clone()).or_insert(Failures {
                 count: 0,
                 last: now,
             });
-            if entry.last.elapsed() >= FORGET_AFTER {
+            if entry.faded(now) {
                 entry.count = 0;
             }
             delay = delay.max(delay_for(entry.count, free_attempts(k)));
@@ -118,32 +130,57 @@ fn delay_for(failures: u32, free: u32) -> Duration {
 mod tests {
     use super::*;
 
+    fn now() -> Timestamp {
+        "2026-11-24T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn failures_fade_after_a_quiet_window() {
+        let t = Throttle::default();
+        let keys = vec!["user:d".to_owned()];
+        for _ in 0..=FREE_ATTEMPTS_PER_USER {
+            t.begin(&keys, now());
+        }
+        let almost = now() + chrono::TimeDelta::from_std(FORGET_AFTER).unwrap()
+            - chrono::TimeDelta::seconds(1);
+        assert_eq!(t.begin(&keys, almost), BASE_DELAY, "still remembered");
+        let quiet = almost + chrono::TimeDelta::from_std(FORGET_AFTER).unwrap();
+        assert_eq!(t.begin(&keys, quiet), Duration::ZERO, "forgotten");
+        let back = now() - chrono::TimeDelta::hours(1);
+        assert_eq!(
+            t.begin(&keys, back),
+            Duration::ZERO,
+            "a clock set back forgets nothing more"
+        );
+        assert_eq!(t.lock()[&keys[0]].count, 2);
+    }
+
     #[test]
     fn delays_grow_after_free_attempts_and_reset_on_success() {
         let t = Throttle::default();
         let keys = vec!["user:a".to_owned()];
         for _ in 0..3 {
-            assert_eq!(t.begin(&keys), Duration::ZERO);
+            assert_eq!(t.begin(&keys, now()), Duration::ZERO);
         }
         assert_eq!(
-            t.begin(&keys),
+            t.begin(&keys, now()),
             Duration::ZERO,
             "the fourth is checked at once"
         );
-        assert_eq!(t.begin(&keys), BASE_DELAY, "the fifth waits");
-        assert_eq!(t.begin(&keys), BASE_DELAY * 2);
+        assert_eq!(t.begin(&keys, now()), BASE_DELAY, "the fifth waits");
+        assert_eq!(t.begin(&keys, now()), BASE_DELAY * 2);
         // An address is allowed more failures than one user name.
         let client = vec!["client:10.0.0.1".to_owned()];
         for _ in 0..=FREE_ATTEMPTS_PER_CLIENT {
-            assert_eq!(t.begin(&client), Duration::ZERO);
+            assert_eq!(t.begin(&client, now()), Duration::ZERO);
         }
-        assert_eq!(t.begin(&client), BASE_DELAY);
+        assert_eq!(t.begin(&client, now()), BASE_DELAY);
         for _ in 0..20 {
-            t.begin(&keys);
+            t.begin(&keys, now());
         }
-        assert_eq!(t.begin(&keys), MAX_DELAY);
+        assert_eq!(t.begin(&keys, now()), MAX_DELAY);
         t.succeeded(&keys);
-        assert_eq!(t.begin(&keys), Duration::ZERO);
+        assert_eq!(t.begin(&keys, now()), Duration::ZERO);
     }
 
     #[test]
@@ -151,7 +188,7 @@ mod tests {
         // Ten guesses at once, none answered yet: the later ones already wait.
         let t = Throttle::default();
         let keys = vec!["user:b".to_owned(), "client:10.0.0.2".to_owned()];
-        let delays: Vec<Duration> = (0..10).map(|_| t.begin(&keys)).collect();
+        let delays: Vec<Duration> = (0..10).map(|_| t.begin(&keys, now())).collect();
         assert_eq!(delays[..4], [Duration::ZERO; 4]);
         assert_eq!(delays[4], BASE_DELAY);
         assert_eq!(delays[9], BASE_DELAY * 32);
@@ -164,18 +201,18 @@ mod tests {
         let client = "client:10.0.0.3".to_owned();
         let keys = vec![user.clone(), client.clone()];
         for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
-            t.begin(&keys);
+            t.begin(&keys, now());
             t.abandoned(&keys);
         }
         // Abandoned attempts are no failures.
-        assert_eq!(t.begin(&keys), Duration::ZERO);
+        assert_eq!(t.begin(&keys, now()), Duration::ZERO);
         t.succeeded(&keys);
         assert!(!t.lock().contains_key(&user) && !t.lock().contains_key(&client));
         // A success clears the user's failures but only its own attempt of the client's.
         for _ in 0..FREE_ATTEMPTS_PER_CLIENT {
-            t.begin(std::slice::from_ref(&client));
+            t.begin(std::slice::from_ref(&client), now());
         }
-        t.begin(&keys);
+        t.begin(&keys, now());
         t.succeeded(&keys);
         assert_eq!(t.lock()[&client].count, FREE_ATTEMPTS_PER_CLIENT);
         assert!(!t.lock().contains_key(&user));

@@ -10,7 +10,9 @@ use depot_catalog::{
     CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision, Sha256Checksum,
 };
 use depot_metadata::{MetadataStore, PageRequest, TaskFilter};
-use depot_model::{CatalogChange, CatalogVersion, ErrorKind, Level, Message, TaskStatus};
+use depot_model::{
+    CatalogChange, CatalogVersion, ErrorKind, Level, Message, TaskStatus, Timestamp,
+};
 use depot_tasks::{Job, JobContext, JobError};
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +91,9 @@ impl Job for PvcUpload {
         ctx.finish_stage("read").await?;
 
         ctx.begin_stage("verify-signature").await?;
-        let signer = self.verify(catalog_bytes.clone(), signature).await?;
+        let signer = self
+            .verify(catalog_bytes.clone(), signature, ctx.now())
+            .await?;
         ctx.stage_log(
             "verify-signature",
             Level::Info,
@@ -138,11 +142,17 @@ impl PvcUpload {
         })
     }
 
-    /// Verifies the signature (hashing the whole file: off the async executor).
-    async fn verify(&self, catalog: Bytes, signature: Vec<u8>) -> Result<String, JobError> {
+    /// Verifies the signature as of `now`, the engine's time (hashing the whole file:
+    /// off the async executor).
+    async fn verify(
+        &self,
+        catalog: Bytes,
+        signature: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<String, JobError> {
         let trust = Arc::clone(&self.settings.trust);
         tokio::task::spawn_blocking(move || {
-            depot_catalog::verify_signature(&trust, &catalog, &signature, depot_model::now())
+            depot_catalog::verify_signature(&trust, &catalog, &signature, now)
         })
         .await
         .map_err(|e| internal(&e.to_string()))?
@@ -230,7 +240,7 @@ impl PvcUpload {
                 file_digest: file_digest.to_string(),
                 change,
                 accepted_by: ctx.task().created_by.clone(),
-                accepted_at: depot_model::now(),
+                accepted_at: ctx.now(),
                 task_id: ctx.task().id,
             };
             let previous = current.as_ref().map(|c| c.id);

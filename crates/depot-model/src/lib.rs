@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod catalog;
+pub mod clock;
 pub mod depot;
 pub mod error_kind;
 pub mod message;
@@ -11,6 +12,7 @@ pub mod task;
 pub mod user;
 
 pub use catalog::{CatalogChange, CatalogVersion};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use depot::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord};
 pub use error_kind::{DomainError, ErrorKind};
 pub use message::Message;
@@ -27,7 +29,8 @@ pub use user::{User, UserName};
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
 /// The current time, truncated to whole milliseconds: the precision every store and
-/// wire format keeps, so a stored and re-read instant compares equal.
+/// wire format keeps, so a stored and re-read instant compares equal. For recording
+/// when something happened; what is *decided* by time asks an injected [`Clock`].
 pub fn now() -> Timestamp {
     let t = chrono::Utc::now();
     chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
-use depot_model::Timestamp;
+use depot_model::{Clock, Timestamp};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -63,13 +63,15 @@ impl Schedule {
     }
 }
 
-/// Starts scheduled syncs until `stop` turns true. At start-up a slot missed while no
-/// replica ran fires once. Slots are claimed even when no depot is configured (nothing
-/// to sync then), so configuring one later does not fire a backlog.
+/// Starts scheduled syncs until `stop` turns true; which slot is due is decided by
+/// `clock`. At start-up a slot missed while no replica ran fires once. Slots are
+/// claimed even when no depot is configured (nothing to sync then), so configuring one
+/// later does not fire a backlog.
 pub async fn run_schedule(
     service: Arc<DepotService>,
     store: Arc<dyn depot_metadata::MetadataStore>,
     schedule: Schedule,
+    clock: Arc<dyn Clock>,
     mut stop: watch::Receiver<bool>,
 ) {
     info!(
@@ -77,10 +79,10 @@ pub async fn run_schedule(
         "scheduled depot syncs enabled"
     );
     loop {
-        if let Err(e) = run_due(&service, store.as_ref(), &schedule).await {
+        if let Err(e) = run_due(&service, store.as_ref(), &schedule, clock.now()).await {
             warn!(error = %e, "scheduled depot sync check failed");
         }
-        let now = depot_model::now();
+        let now = clock.now();
         let wait = schedule
             .next_slot(now)
             .and_then(|next| (next - now).to_std().ok())
@@ -98,14 +100,15 @@ pub async fn run_schedule(
     }
 }
 
-/// Fires the latest slot if no replica claimed it yet (however many slots passed since
-/// the last one); true when this call started a sync.
+/// Fires the latest slot at or before `now` if no replica claimed it yet (however many
+/// slots passed since the last one); true when this call started a sync.
 pub async fn run_due(
     service: &DepotService,
     store: &dyn depot_metadata::MetadataStore,
     schedule: &Schedule,
+    now: Timestamp,
 ) -> Result<bool, SyncError> {
-    let Some(slot) = schedule.latest_slot(depot_model::now()) else {
+    let Some(slot) = schedule.latest_slot(now) else {
         return Ok(false);
     };
     let last = store.last_sync_slot().await?;

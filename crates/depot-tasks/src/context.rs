@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use depot_metadata::TaskStore;
-use depot_model::{Level, Message, StageMessage, StageStatus, Task};
+use depot_model::{Clock, Level, Message, StageMessage, StageStatus, Task, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
@@ -23,6 +23,7 @@ pub struct JobContext {
     store: Arc<dyn TaskStore>,
     cancel: Arc<AtomicBool>,
     shutdown: watch::Receiver<bool>,
+    clock: Arc<dyn Clock>,
     last_progress_write: Instant,
     last_cancel_poll: Instant,
 }
@@ -33,6 +34,7 @@ impl JobContext {
         store: Arc<dyn TaskStore>,
         cancel: Arc<AtomicBool>,
         shutdown: watch::Receiver<bool>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let now = Instant::now();
         Self {
@@ -40,6 +42,7 @@ impl JobContext {
             store,
             cancel,
             shutdown,
+            clock,
             last_progress_write: now,
             last_cancel_poll: now,
         }
@@ -48,6 +51,12 @@ impl JobContext {
     /// The task as last saved.
     pub fn task(&self) -> &Task {
         &self.task
+    }
+
+    /// The current time, from the engine's clock: for what the job records or decides
+    /// by time (a certificate's validity, an acceptance time).
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The submitted payload, decoded.
@@ -95,7 +104,7 @@ impl JobContext {
     /// run (after a retry or a restart): the job should skip its work.
     pub async fn begin_stage(&mut self, id: &str) -> Result<bool, JobError> {
         self.checkpoint().await?;
-        let now = depot_model::now();
+        let now = self.now();
         let stage = self.stage_mut(id)?;
         if matches!(stage.status, StageStatus::Succeeded | StageStatus::Skipped) {
             return Ok(false);
@@ -126,7 +135,7 @@ impl JobContext {
         level: Level,
         message: Message,
     ) -> Result<(), JobError> {
-        let now = depot_model::now();
+        let now = self.now();
         let stage = self.stage_mut(id)?;
         stage.messages.push(StageMessage {
             time: now,
@@ -140,7 +149,8 @@ impl JobContext {
 
     /// Adds a line to the task's log.
     pub async fn log(&mut self, level: Level, message: Message) -> Result<(), JobError> {
-        self.task.log(level, message, depot_model::now());
+        let now = self.now();
+        self.task.log(level, message, now);
         self.save().await
     }
 
@@ -149,7 +159,7 @@ impl JobContext {
         if messages.is_empty() {
             return Ok(());
         }
-        let now = depot_model::now();
+        let now = self.now();
         for m in messages {
             self.task.log(level, m, now);
         }
@@ -180,7 +190,7 @@ impl JobContext {
         if message.is_some() {
             self.task.progress.message = message;
         }
-        self.task.update_time = depot_model::now();
+        self.task.update_time = self.now();
         if completed >= total || self.last_progress_write.elapsed() >= PROGRESS_WRITE_INTERVAL {
             self.save().await?;
         }
@@ -228,7 +238,7 @@ impl JobContext {
     }
 
     async fn end_stage(&mut self, id: &str, status: StageStatus) -> Result<(), JobError> {
-        let now = depot_model::now();
+        let now = self.now();
         let stage = self.stage_mut(id)?;
         stage.status = status;
         stage.end_time = Some(now);

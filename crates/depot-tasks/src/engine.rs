@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use depot_metadata::{InsertOutcome, Page, PageRequest, TaskFilter, TaskStore};
-use depot_model::{Task, TaskId, TaskStatus, Timestamp};
+use depot_model::{Clock, SystemClock, Task, TaskId, TaskStatus, Timestamp};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
@@ -35,6 +35,10 @@ pub struct EngineSettings {
     pub retention: Duration,
     /// How often recovery of expired leases and pruning run.
     pub housekeeping_interval: Duration,
+    /// Where the engine reads the time: task and stage times, lease ends, which leases
+    /// expired, which tasks are old enough to prune. Timers that only wake the workers
+    /// (polling, lease renewal, housekeeping) run on the runtime's timer.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for EngineSettings {
@@ -46,6 +50,7 @@ impl Default for EngineSettings {
             lease: Duration::from_secs(30),
             retention: Duration::from_hours(168),
             housekeeping_interval: Duration::from_mins(1),
+            clock: SystemClock::shared(),
         }
     }
 }
@@ -87,7 +92,7 @@ impl TaskEngine {
         let Some(job) = self.jobs.get(new.job) else {
             return Err(EngineError::UnknownJob(new.job.to_owned()));
         };
-        let mut task = new.into_task();
+        let mut task = new.into_task_at(self.now());
         task.cancellable &= job.cancellable();
         match self.store.insert_task(&task).await? {
             InsertOutcome::Inserted => {
@@ -143,7 +148,7 @@ impl TaskEngine {
                 });
             }
             if task.status == TaskStatus::Pending {
-                outcome::cancel_pending(&mut task, by, depot_model::now());
+                outcome::cancel_pending(&mut task, by, self.now());
                 if let Some(v) = self.store.update_task(&task).await? {
                     task.version = v;
                     return Ok(task);
@@ -175,7 +180,7 @@ impl TaskEngine {
                 .jobs
                 .get(task.name.as_str())
                 .is_none_or(|j| j.cancellable());
-            outcome::retry(&mut task, by, cancellable, depot_model::now());
+            outcome::retry(&mut task, by, cancellable, self.now());
             if let Some(v) = self.store.update_task(&task).await? {
                 task.version = v;
                 info!(task_id = %id, user = by, "task retried");
@@ -277,7 +282,7 @@ impl TaskEngine {
         loop {
             tokio::select! {
                 _ = renew.tick() => {
-                    let until = self.lease_until(depot_model::now());
+                    let until = self.lease_until(self.now());
                     if let Err(e) = self.store.renew_leases(&self.settings.node_id, until).await {
                         warn!(error = %e, "renewing task leases failed");
                     }
@@ -290,12 +295,17 @@ impl TaskEngine {
 
     async fn claim(&self) -> Result<Option<Task>, EngineError> {
         let names: Vec<String> = self.jobs.keys().map(|k| (*k).to_owned()).collect();
-        let now = depot_model::now();
+        let now = self.now();
         let until = self.lease_until(now);
         Ok(self
             .store
             .claim_next(&names, &self.settings.node_id, now, until)
             .await?)
+    }
+
+    /// The current time, from the engine's clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.settings.clock.now()
     }
 
     /// When a lease taken or renewed at `now` ends. A lease too long to represent
@@ -320,6 +330,7 @@ impl TaskEngine {
             Arc::clone(&self.store),
             cancel,
             self.shutdown.subscribe(),
+            Arc::clone(&self.settings.clock),
         );
         let span = info_span!("task", task_id = %id, job = job.name());
         let result = match job.run(&mut ctx).instrument(span).await {
@@ -330,7 +341,7 @@ impl TaskEngine {
             }
             other => other,
         };
-        let now = depot_model::now();
+        let now = self.now();
         let write = match result {
             Ok(value) => {
                 outcome::succeeded(&mut ctx.task, value, now);
@@ -373,7 +384,7 @@ impl TaskEngine {
     /// Puts a task claimed during shutdown back to pending, as if never claimed.
     async fn release_unstarted(&self, mut task: Task) {
         let id = task.id;
-        outcome::released(&mut task, depot_model::now());
+        outcome::released(&mut task, self.now());
         match self.store.update_task(&task).await {
             Ok(Some(_)) => info!(task_id = %id, "task handed back at shutdown"),
             Ok(None) => warn!(task_id = %id, "task changed while handing it back at shutdown"),
@@ -405,7 +416,7 @@ impl TaskEngine {
                 "The task stopped on an internal error",
             ),
         );
-        outcome::ended(&mut task, err, false, depot_model::now());
+        outcome::ended(&mut task, err, false, self.now());
         if let Err(e) = self.store.update_task(&task).await {
             warn!(task_id = %id, error = %e, "storing a panicked task failed");
         }

@@ -1,6 +1,6 @@
 //! Describing a task to submit.
 
-use depot_model::{Message, Stage, Task, TaskId};
+use depot_model::{Message, Stage, Task, TaskId, Timestamp};
 
 /// Everything needed to submit a task; the engine fills times, status and id.
 #[derive(Debug, Clone)]
@@ -53,14 +53,15 @@ impl NewTask {
         }
     }
 
-    /// The task as first stored (for tools that write to the store directly).
+    /// The task as first stored (for tools that write to the store directly), created
+    /// now by the system clock.
     pub fn into_task(self) -> Task {
-        let mut t = Task::new(
-            self.job,
-            self.description,
-            self.created_by,
-            depot_model::now(),
-        );
+        self.into_task_at(depot_model::now())
+    }
+
+    /// The task as first stored, created at `created`.
+    pub fn into_task_at(self, created: Timestamp) -> Task {
+        let mut t = Task::new(self.job, self.description, self.created_by, created);
         t.task_type = self.task_type;
         t.payload = self.payload;
         t.stages = self.stages;

@@ -37,7 +37,7 @@ impl TaskEngine {
         owner: &str,
         min_idle: Option<Duration>,
     ) -> Result<RecoveryReport, EngineError> {
-        let now = depot_model::now();
+        let now = self.now();
         let changed_after = min_idle
             .and_then(|idle| now.checked_sub_signed(chrono::TimeDelta::from_std(idle).ok()?));
         let mut report = RecoveryReport::default();
@@ -91,7 +91,7 @@ impl TaskEngine {
         let retention =
             chrono::TimeDelta::from_std(self.settings.retention).unwrap_or(chrono::TimeDelta::MAX);
         // A retention reaching before the calendar's start keeps everything.
-        let Some(cut) = depot_model::now().checked_sub_signed(retention) else {
+        let Some(cut) = self.now().checked_sub_signed(retention) else {
             return Ok(0);
         };
         let removed = self.store.prune_tasks(cut).await?;

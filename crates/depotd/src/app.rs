@@ -11,6 +11,7 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::Services;
 use depot_metadata::MetadataStore;
+use depot_model::{Clock, SystemClock};
 use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
 use tokio::sync::watch;
@@ -36,6 +37,8 @@ pub struct App {
     pub catalogs: Arc<CatalogService>,
     /// Depot settings and metadata syncs.
     pub depot: Arc<DepotService>,
+    /// Where the services read the time.
+    clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
     stopping: Arc<watch::Sender<bool>>,
     /// The lock of a SQLite database file, held while any clone lives.
@@ -51,6 +54,17 @@ impl App {
         config: Config,
         data_dir: &DataDir,
         extra_jobs: Vec<Arc<dyn Job>>,
+    ) -> anyhow::Result<Self> {
+        Self::open_with_clock(config, data_dir, extra_jobs, SystemClock::shared()).await
+    }
+
+    /// [`App::open`] with the services reading the time from `clock` (tests pass a
+    /// manual clock and move it instead of sleeping).
+    pub async fn open_with_clock(
+        config: Config,
+        data_dir: &DataDir,
+        extra_jobs: Vec<Arc<dyn Job>>,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         // Installed before the first request so every request is counted.
         ops::recorder();
@@ -78,6 +92,7 @@ impl App {
                 session_idle: config.auth.session_idle,
                 refresh_idle: config.auth.refresh_idle,
                 cache_ttl: config.auth.session_cache,
+                clock: Arc::clone(&clock),
             },
         ));
         let catalog_settings = catalog_settings(&config)?;
@@ -114,6 +129,7 @@ impl App {
                 workers: config.tasks.workers,
                 lease: config.tasks.lease,
                 retention: config.tasks.retention,
+                clock: Arc::clone(&clock),
                 ..EngineSettings::default()
             },
             job_list,
@@ -133,6 +149,7 @@ impl App {
             services: Services { auth, tasks },
             catalogs,
             depot,
+            clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
             extra_vsphere_operations: Vec::new(),
@@ -174,6 +191,7 @@ impl App {
                 Arc::clone(&self.depot),
                 Arc::clone(&self.store),
                 schedule,
+                Arc::clone(&self.clock),
                 self.stopping.subscribe(),
             ));
         }

@@ -1,31 +1,32 @@
 //! Idle expiry of sessions and tokens, and purging them.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use depot_auth::{ADMIN_USER, AuthSettings};
 use depot_metadata::SessionStore;
 use depot_model::SessionKind;
 
 use crate::fixture::{
-    ADMIN_PASSWORD, CLIENT, TestDb, admin_session, assert_invalid_session, secret, settings,
-    stored_hash,
+    ADMIN_PASSWORD, CLIENT, TestDb, admin_session, assert_invalid_session, on_manual_clock, secret,
+    settings, stored_hash,
 };
 
-const IDLE: Duration = Duration::from_millis(300);
-/// Comfortably past [`IDLE`].
-const PAST_IDLE: Duration = Duration::from_millis(400);
+const IDLE: Duration = Duration::from_mins(30);
+/// Just past [`IDLE`].
+const PAST_IDLE: Duration = Duration::from_millis(30 * 60 * 1000 + 1);
 
 #[tokio::test]
 async fn a_session_unused_past_its_idle_time_is_refused_and_deleted() {
     let db = TestDb::new().await;
     db.with_admin().await;
-    let auth = db.service(settings(IDLE, Duration::ZERO));
+    let (settings, clock) = on_manual_clock(settings(IDLE, Duration::ZERO));
+    let auth = db.service(settings);
     let id = admin_session(&auth).await;
     auth.authenticate(id.expose(), &[SessionKind::Vsphere])
         .await
         .unwrap();
 
-    tokio::time::sleep(PAST_IDLE).await;
+    clock.advance(PAST_IDLE);
     assert_invalid_session(
         auth.authenticate(id.expose(), &[SessionKind::Vsphere])
             .await,
@@ -46,16 +47,17 @@ async fn a_session_in_use_outlives_its_idle_time() {
     db.with_admin().await;
     let idle = Duration::from_secs(1);
     for cache_ttl in [Duration::ZERO, Duration::from_secs(5)] {
-        let auth = db.service(settings(idle, cache_ttl));
+        let (settings, clock) = on_manual_clock(settings(idle, cache_ttl));
+        let auth = db.service(settings);
         let id = admin_session(&auth).await;
-        let opened = Instant::now();
-        while opened.elapsed() < idle + idle / 4 {
+        let step = Duration::from_millis(50);
+        let mut elapsed = Duration::ZERO;
+        while elapsed < idle + idle / 4 {
             auth.authenticate(id.expose(), &[SessionKind::Vsphere])
                 .await
-                .unwrap_or_else(|e| {
-                    panic!("cache TTL {cache_ttl:?}, after {:?}: {e}", opened.elapsed())
-                });
-            tokio::time::sleep(Duration::from_millis(50)).await;
+                .unwrap_or_else(|e| panic!("cache TTL {cache_ttl:?}, after {elapsed:?}: {e}"));
+            clock.advance(step);
+            elapsed += step;
         }
         let info = auth.session_info(id.expose()).await.unwrap();
         assert!(info.last_accessed > info.created, "uses are recorded");
@@ -66,16 +68,18 @@ async fn a_session_in_use_outlives_its_idle_time() {
 async fn refresh_tokens_have_their_own_idle_time() {
     let db = TestDb::new().await;
     db.with_admin().await;
-    let auth = db.service(AuthSettings {
+    let (settings, clock) = on_manual_clock(AuthSettings {
         session_idle: IDLE,
         refresh_idle: Duration::from_hours(1),
         cache_ttl: Duration::ZERO,
+        ..AuthSettings::default()
     });
+    let auth = db.service(settings);
     let tokens = auth
         .issue_tokens(ADMIN_USER, &secret(ADMIN_PASSWORD), CLIENT)
         .await
         .unwrap();
-    tokio::time::sleep(PAST_IDLE).await;
+    clock.advance(PAST_IDLE);
     assert_invalid_session(
         auth.authenticate(tokens.access.expose(), &[SessionKind::Access])
             .await,
@@ -90,11 +94,13 @@ async fn refresh_tokens_have_their_own_idle_time() {
 async fn purge_idle_deletes_only_expired_sessions() {
     let db = TestDb::new().await;
     db.with_admin().await;
-    let auth = db.service(AuthSettings {
+    let (settings, clock) = on_manual_clock(AuthSettings {
         session_idle: IDLE,
         refresh_idle: Duration::from_hours(1),
         cache_ttl: Duration::ZERO,
+        ..AuthSettings::default()
     });
+    let auth = db.service(settings);
     let session = admin_session(&auth).await;
     let tokens = auth
         .issue_tokens(ADMIN_USER, &secret(ADMIN_PASSWORD), CLIENT)
@@ -102,7 +108,7 @@ async fn purge_idle_deletes_only_expired_sessions() {
         .unwrap();
     assert_eq!(auth.purge_idle().await.unwrap(), 0, "nothing is idle yet");
 
-    tokio::time::sleep(PAST_IDLE).await;
+    clock.advance(PAST_IDLE);
     let recent = admin_session(&auth).await;
     assert_eq!(
         auth.purge_idle().await.unwrap(),
@@ -141,6 +147,7 @@ async fn idle_times_too_long_to_represent_never_expire() {
         session_idle: Duration::MAX,
         refresh_idle: Duration::from_secs(u64::MAX / 2),
         cache_ttl: Duration::ZERO,
+        ..AuthSettings::default()
     });
     let session = admin_session(&auth).await;
     let tokens = auth

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use depot_auth::{ADMIN_USER, AuthError, AuthService, AuthSettings, Secret};
 use depot_metadata::{MetadataStore, SqliteStore};
-use depot_model::{ErrorKind, TokenHash};
+use depot_model::{ErrorKind, ManualClock, TokenHash};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
@@ -67,6 +67,14 @@ pub fn settings(session_idle: Duration, cache_ttl: Duration) -> AuthSettings {
         cache_ttl,
         ..AuthSettings::default()
     }
+}
+
+/// `settings` on a manual clock starting now, and that clock: tests move it forward
+/// instead of waiting for the wall clock.
+pub fn on_manual_clock(mut settings: AuthSettings) -> (AuthSettings, Arc<ManualClock>) {
+    let clock = ManualClock::starting_now();
+    settings.clock = clock.clone();
+    (settings, clock)
 }
 
 /// A secret from a literal.

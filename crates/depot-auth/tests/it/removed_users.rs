@@ -7,7 +7,8 @@ use depot_metadata::UserStore;
 use depot_model::{Role, SessionKind, UserName};
 
 use crate::fixture::{
-    CLIENT, TestDb, assert_bad_credentials, assert_invalid_session, secret, settings,
+    CLIENT, TestDb, assert_bad_credentials, assert_invalid_session, on_manual_clock, secret,
+    settings,
 };
 
 const BOB: &str = "bob@corp.example";
@@ -84,8 +85,9 @@ async fn a_user_deleted_by_another_process_is_refused_at_once_without_a_cache() 
 async fn a_user_deleted_by_another_process_is_refused_once_the_cache_ttl_passed() {
     let db = TestDb::new().await;
     db.with_admin().await;
-    let ttl = Duration::from_millis(300);
-    let auth = db.service(settings(Duration::from_mins(30), ttl));
+    let ttl = Duration::from_secs(5);
+    let (settings, clock) = on_manual_clock(settings(Duration::from_mins(30), ttl));
+    let auth = db.service(settings);
     let secrets = bob_logged_in(&auth).await;
 
     let cli = db.reopen().await;
@@ -94,8 +96,10 @@ async fn a_user_deleted_by_another_process_is_refused_once_the_cache_ttl_passed(
             .await
             .unwrap()
     );
-    // Within the TTL this process may still trust what it validated; not after.
-    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    // Within the TTL this process still trusts what it validated; not after.
+    clock.advance(ttl.saturating_sub(Duration::from_millis(1)));
+    auth.authenticate(secrets[0].expose(), &ALL).await.unwrap();
+    clock.advance(Duration::from_millis(1));
     for s in &secrets {
         assert_invalid_session(auth.authenticate(s.expose(), &ALL).await);
     }

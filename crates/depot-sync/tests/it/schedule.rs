@@ -26,11 +26,12 @@ async fn missed_slots_after_downtime_fire_once() {
     let h = Harness::offline().await;
     let hourly = Schedule::parse("0 0 * * * *").unwrap().unwrap();
     // The last slot any replica claimed was three days ago: 72 slots were missed.
-    let long_ago = depot_model::now() - Span::days(3);
+    let now = depot_model::now();
+    let long_ago = now - Span::days(3);
     assert!(h.store.claim_sync_slot(None, long_ago).await.unwrap());
 
     assert!(
-        run_due(&h.service, h.store.as_ref(), &hourly)
+        run_due(&h.service, h.store.as_ref(), &hourly, now)
             .await
             .unwrap()
     );
@@ -38,10 +39,10 @@ async fn missed_slots_after_downtime_fire_once() {
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].created_by, SYSTEM_USER);
     let slot = h.store.last_sync_slot().await.unwrap().unwrap();
-    assert_eq!(Some(slot), hourly.latest_slot(depot_model::now()));
+    assert_eq!(Some(slot), hourly.latest_slot(now));
     // The same slot does not fire again, on this replica or another.
     assert!(
-        !run_due(&h.service, h.store.as_ref(), &hourly)
+        !run_due(&h.service, h.store.as_ref(), &hourly, now)
             .await
             .unwrap()
     );
@@ -66,10 +67,56 @@ async fn slots_without_a_depot_are_claimed_but_start_nothing() {
     let h = Harness::without_settings(quick_config(), Upstream::start(access).await).await;
     let every_minute = Schedule::parse("0 * * * * *").unwrap().unwrap();
     assert!(
-        !run_due(&h.service, h.store.as_ref(), &every_minute)
-            .await
-            .unwrap()
+        !run_due(
+            &h.service,
+            h.store.as_ref(),
+            &every_minute,
+            depot_model::now()
+        )
+        .await
+        .unwrap()
     );
     assert!(h.store.last_sync_slot().await.unwrap().is_some());
     assert!(sync_tasks(&h).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_slot_fires_once_the_clock_reaches_it() {
+    let h = Harness::offline().await;
+    let hourly = Schedule::parse("0 0 * * * *").unwrap().unwrap();
+    let at = |text: &str| text.parse::<depot_model::Timestamp>().unwrap();
+    assert!(
+        run_due(
+            &h.service,
+            h.store.as_ref(),
+            &hourly,
+            at("2031-05-06T07:00:00Z")
+        )
+        .await
+        .unwrap()
+    );
+    h.engine.run_pending().await.unwrap();
+    for not_yet in ["2031-05-06T07:30:00Z", "2031-05-06T07:59:59.999Z"] {
+        assert!(
+            !run_due(&h.service, h.store.as_ref(), &hourly, at(not_yet))
+                .await
+                .unwrap(),
+            "{not_yet}: the 07:00 slot already fired"
+        );
+    }
+    assert!(
+        run_due(
+            &h.service,
+            h.store.as_ref(),
+            &hourly,
+            at("2031-05-06T08:00:00Z")
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        h.store.last_sync_slot().await.unwrap(),
+        Some(at("2031-05-06T08:00:00Z"))
+    );
+    assert_eq!(sync_tasks(&h).await.len(), 2);
 }

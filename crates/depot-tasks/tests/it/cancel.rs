@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use depot_metadata::TaskStore;
-use depot_model::{ErrorKind, StageStatus, TaskId, TaskStatus};
+use depot_model::{Clock, ErrorKind, StageStatus, TaskId, TaskStatus};
 use depot_tasks::{EngineError, RecoveryReport};
 use serde_json::json;
 
 use crate::fixture::{
-    TestDb, engine_on, logged, new_task, settings, stage_status, wait_ended, wait_in_stage,
+    TestDb, engine_on, logged, new_task, on_manual_clock, settings, stage_status, wait_ended,
+    wait_in_stage,
 };
 use crate::jobs::{COUNT_STAGES, Count, CountInput, GATE_STAGES, Gate};
 
@@ -198,12 +199,13 @@ async fn a_cancel_is_not_lost_to_a_shutdown() {
 async fn a_cancel_requested_before_its_node_died_is_honoured_by_recovery() {
     let db = TestDb::new().await;
     let (gate, _) = Gate::new(Gate::NAME);
-    let engine = db.engine("node-a", vec![gate]);
+    let (settings, clock) = on_manual_clock(settings("node-a"));
+    let engine = engine_on(&db.store, settings, vec![gate]);
     let submitted = engine
         .submit(new_task(Gate::NAME, &GATE_STAGES))
         .await
         .unwrap();
-    let now = depot_model::now();
+    let now = clock.now();
     let names = [Gate::NAME.to_owned()];
     let claimed = db
         .store
@@ -213,7 +215,9 @@ async fn a_cancel_requested_before_its_node_died_is_honoured_by_recovery() {
     assert_eq!(claimed.map(|t| t.id), Some(submitted.id));
     // node-b dies before its job sees the cancel.
     engine.cancel(submitted.id, "operator").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    // Its lease ends "now": until the clock moves on, node-b counts as alive.
+    assert_eq!(engine.recover().await.unwrap(), RecoveryReport::default());
+    clock.advance(Duration::from_millis(1));
 
     let report = engine.recover().await.unwrap();
     assert_eq!(

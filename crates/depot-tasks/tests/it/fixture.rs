@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use depot_metadata::{PageRequest, SqliteStore, TaskFilter, TaskStore};
-use depot_model::{Message, Stage, Task, TaskId, TaskStatus};
+use depot_model::{ManualClock, Message, Stage, Task, TaskId, TaskStatus};
 use depot_tasks::{EngineSettings, Job, NewTask, TaskEngine};
 use tempfile::TempDir;
 
@@ -66,6 +66,17 @@ pub fn settings(node: &str) -> EngineSettings {
         housekeeping_interval: Duration::from_hours(1),
         ..EngineSettings::default()
     }
+}
+
+/// `settings` on a manual clock starting now, and that clock: tests move it forward
+/// until a lease or a retention has passed, instead of waiting for the wall clock.
+pub fn on_manual_clock(settings: EngineSettings) -> (EngineSettings, Arc<ManualClock>) {
+    let clock = ManualClock::starting_now();
+    let settings = EngineSettings {
+        clock: clock.clone(),
+        ..settings
+    };
+    (settings, clock)
 }
 
 /// An engine over `store` with `settings`.

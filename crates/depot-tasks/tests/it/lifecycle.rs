@@ -8,7 +8,7 @@ use depot_model::{ErrorKind, StageStatus, TaskId, TaskStatus};
 use depot_tasks::{EngineError, EngineSettings};
 use serde_json::json;
 
-use crate::fixture::{TestDb, engine_on, logged, new_task, settings, wait_ended};
+use crate::fixture::{TestDb, engine_on, logged, new_task, on_manual_clock, settings, wait_ended};
 use crate::jobs::{COUNT_STAGES, Count, CountInput, Panics};
 
 fn count_task(steps: u64) -> depot_tasks::NewTask {
@@ -141,7 +141,8 @@ async fn a_panicking_job_fails_its_task_and_the_worker_goes_on() {
 async fn prune_removes_only_finished_tasks_past_retention() {
     let db = TestDb::new().await;
     let (job, _) = Count::new();
-    let keep_a_week = db.engine("node-a", vec![job.clone()]);
+    let (keep_a_week_settings, clock) = on_manual_clock(settings("node-a"));
+    let keep_a_week = engine_on(&db.store, keep_a_week_settings.clone(), vec![job.clone()]);
 
     let succeeded = keep_a_week.submit(count_task(1)).await.unwrap();
     let mut bad = count_task(1);
@@ -166,12 +167,13 @@ async fn prune_removes_only_finished_tasks_past_retention() {
         &db.store,
         EngineSettings {
             retention: Duration::ZERO,
-            ..settings("node-a")
+            ..keep_a_week_settings
         },
         vec![job],
     );
-    // Let the end times fall strictly before "now minus zero".
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    // The end times are exactly "now minus zero": not yet past it.
+    assert_eq!(keep_nothing.prune().await.unwrap(), 0);
+    clock.advance(Duration::from_millis(1));
     assert_eq!(keep_nothing.prune().await.unwrap(), 3);
     for gone in [succeeded.id, failed.id, canceled.id] {
         assert!(matches!(

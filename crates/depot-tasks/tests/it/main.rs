@@ -3,6 +3,7 @@
 //! temporary database file.
 
 mod cancel;
+mod clock;
 mod concurrency_key;
 mod faults;
 mod fixture;

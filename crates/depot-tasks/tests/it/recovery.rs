@@ -5,23 +5,25 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use depot_metadata::TaskStore;
-use depot_model::{Message, Stage, StageStatus, Task, TaskStatus};
+use depot_model::{Clock, Message, Stage, StageStatus, Task, TaskStatus, Timestamp};
 use depot_tasks::{EngineSettings, RecoveryReport, TaskEngine};
 
 use crate::faults::FaultyStore;
-use crate::fixture::{TestDb, engine_on, logged, new_task, settings, stage_status, wait_ended};
+use crate::fixture::{
+    TestDb, engine_on, logged, new_task, on_manual_clock, settings, stage_status, wait_ended,
+};
 use crate::jobs::{GATE_STAGES, Gate};
 
-/// Claims the oldest pending task of job `name` for `owner` with a lease ending
-/// `lease` from now (negative: already expired), and marks its first stage running,
-/// as a worker that then died would have left it.
+/// Claims the oldest pending task of job `name` for `owner` at `now` with a lease
+/// ending `lease` after it (negative: already expired), and marks its first stage
+/// running, as a worker that then died would have left it.
 async fn claim_and_abandon(
     store: &dyn TaskStore,
     name: &str,
     owner: &str,
+    now: Timestamp,
     lease: TimeDelta,
 ) -> Task {
-    let now = depot_model::now();
     let mut task = store
         .claim_next(&[name.to_owned()], owner, now, now + lease)
         .await
@@ -52,8 +54,9 @@ async fn a_restarted_node_resumes_or_fails_its_own_running_tasks() {
         .await
         .unwrap();
     let live = TimeDelta::hours(1);
-    claim_and_abandon(db.store.as_ref(), Gate::NAME, "node-a", live).await;
-    claim_and_abandon(db.store.as_ref(), Gate::ONCE, "node-a", live).await;
+    let now = depot_model::now();
+    claim_and_abandon(db.store.as_ref(), Gate::NAME, "node-a", now, live).await;
+    claim_and_abandon(db.store.as_ref(), Gate::ONCE, "node-a", now, live).await;
     drop(before);
 
     let after = engine_on(&db.reopen().await, settings("node-a"), vec![gate, once]);
@@ -99,20 +102,23 @@ async fn a_restarted_node_resumes_or_fails_its_own_running_tasks() {
 async fn only_tasks_of_dead_nodes_are_taken_over() {
     let db = TestDb::new().await;
     let (gate, _) = Gate::new(Gate::NAME);
-    let engine = db.engine("node-a", vec![gate]);
+    let (settings, clock) = on_manual_clock(settings("node-a"));
+    let engine = engine_on(&db.store, settings, vec![gate]);
     let expired = engine
         .submit(new_task(Gate::NAME, &GATE_STAGES))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(2)).await;
+    // Submitted later, so claimed second.
+    clock.advance(Duration::from_millis(1));
     let alive = engine
         .submit(new_task(Gate::NAME, &GATE_STAGES))
         .await
         .unwrap();
     let store = db.store.as_ref();
-    let claimed = claim_and_abandon(store, Gate::NAME, "node-b", TimeDelta::seconds(-1)).await;
+    let now = clock.now();
+    let claimed = claim_and_abandon(store, Gate::NAME, "node-b", now, TimeDelta::seconds(-1)).await;
     assert_eq!(claimed.id, expired.id);
-    let claimed = claim_and_abandon(store, Gate::NAME, "node-c", TimeDelta::hours(1)).await;
+    let claimed = claim_and_abandon(store, Gate::NAME, "node-c", now, TimeDelta::hours(1)).await;
     assert_eq!(claimed.id, alive.id);
 
     assert_eq!(
@@ -157,6 +163,7 @@ async fn a_running_engine_takes_over_expired_leases_in_housekeeping() {
         db.store.as_ref(),
         Gate::NAME,
         "node-b",
+        depot_model::now(),
         TimeDelta::seconds(-1),
     )
     .await;
@@ -183,6 +190,7 @@ async fn a_running_task_of_an_unknown_job_is_failed_cleanly() {
         db.store.as_ref(),
         "retired_job",
         "node-a",
+        depot_model::now(),
         TimeDelta::hours(1),
     )
     .await;
@@ -269,6 +277,7 @@ async fn zero_lease_and_housekeeping_periods_do_not_stop_housekeeping() {
         db.store.as_ref(),
         Gate::NAME,
         "node-b",
+        depot_model::now(),
         TimeDelta::seconds(-1),
     )
     .await;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use depot_model::Role;
+use depot_model::{ManualClock, Role};
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp, basic};
 
@@ -276,12 +276,14 @@ async fn tokens_of_a_deleted_user_stop_working() {
 
 #[tokio::test]
 async fn sessions_expire_when_idle() {
-    let t = TestApp::with(
+    let clock = ManualClock::starting_now();
+    let t = TestApp::with_clock(
         |c| {
-            c.auth.session_idle = Duration::from_millis(300);
+            c.auth.session_idle = Duration::from_mins(30);
             c.auth.session_cache = Duration::ZERO;
         },
         Vec::new(),
+        clock.clone(),
     )
     .await;
     let id = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
@@ -294,7 +296,7 @@ async fn sessions_expire_when_idle() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    clock.advance(Duration::from_mins(30));
     let r = t
         .send(
             Method::GET,

@@ -41,6 +41,15 @@ impl TestApp {
         tweak: impl FnOnce(&mut Config),
         jobs: Vec<Arc<dyn depot_tasks::Job>>,
     ) -> Self {
+        Self::with_clock(tweak, jobs, depot_model::SystemClock::shared()).await
+    }
+
+    /// An app whose services read the time from `clock`.
+    pub async fn with_clock(
+        tweak: impl FnOnce(&mut Config),
+        jobs: Vec<Arc<dyn depot_tasks::Job>>,
+        clock: Arc<dyn depot_model::Clock>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             data_dir: dir.path().to_path_buf(),
@@ -48,7 +57,9 @@ impl TestApp {
         };
         tweak(&mut config);
         let data_dir = DataDir::open(dir.path()).unwrap();
-        let app = App::open(config, &data_dir, jobs).await.unwrap();
+        let app = App::open_with_clock(config, &data_dir, jobs, clock)
+            .await
+            .unwrap();
         app.bootstrap_admin(Some(ADMIN_PASSWORD.to_owned()))
             .await
             .unwrap();
