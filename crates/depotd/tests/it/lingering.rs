@@ -3,6 +3,7 @@
 //! family's error answer with `Connection: close`, and the server spends no more than
 //! its budget on the rest of the body.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -80,7 +81,7 @@ fn head(method: &str, path: &str, extra: &[(&str, &str)], length: usize) -> Stri
          Content-Length: {length}\r\n"
     );
     for (name, value) in extra {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        write!(head, "{name}: {value}\r\n").unwrap();
     }
     head.push_str("\r\n");
     head
