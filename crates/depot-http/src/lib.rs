@@ -5,6 +5,7 @@ pub mod content_coding;
 pub mod credentials;
 mod family;
 pub mod json;
+pub mod linger;
 pub mod metrics;
 mod problem;
 mod query;

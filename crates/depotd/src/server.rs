@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::Router;
 use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+use depot_http::linger;
 use tracing::info;
 
 use crate::app::App;
@@ -13,9 +16,7 @@ use crate::tls;
 pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let config = app.config.clone();
     let handle: Handle<SocketAddr> = Handle::new();
-    let service = app
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let router = router(&app, linger::Budget::DEFAULT);
     let grace = config.shutdown_grace;
     let signal_handle = handle.clone();
     let engine = app.services.tasks.clone();
@@ -32,13 +33,9 @@ pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
     });
     let listener = std::net::TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    listener.set_nonblocking(true)?;
-    if config.plain_http {
+    let tls = if config.plain_http {
         info!(address = %config.listen, scheme = "http", "depotd listening");
-        axum_server::from_tcp(listener)?
-            .handle(handle)
-            .serve(service)
-            .await?;
+        None
     } else {
         let files = tls::resolve(
             data_dir,
@@ -52,14 +49,46 @@ pub async fn run(app: App, data_dir: &std::path::Path) -> anyhow::Result<()> {
         );
         let rustls = tls::server_config(&files).await?;
         info!(address = %config.listen, scheme = "https", "depotd listening");
-        axum_server::from_tcp_rustls(listener, rustls)?
-            .handle(handle)
-            .serve(service)
-            .await?;
-    }
+        Some(rustls)
+    };
+    serve(listener, tls, router, handle).await?;
     // Let the engine finish checkpointing before the process exits.
     app.services.tasks.shutdown(grace).await;
     info!("depotd stopped");
+    Ok(())
+}
+
+/// The app's router as served to connections: behind the layer that answers a request
+/// refused before its body was read, and discards the rest within `linger`.
+pub fn router(app: &App, linger: linger::Budget) -> Router {
+    app.router()
+        .layer(axum::middleware::from_fn_with_state(linger, linger::layer))
+}
+
+/// Serves `router` on `listener`, over TLS when `tls` is given, until `handle` shuts
+/// it down.
+pub async fn serve(
+    listener: std::net::TcpListener,
+    tls: Option<RustlsConfig>,
+    router: Router,
+    handle: Handle<SocketAddr>,
+) -> anyhow::Result<()> {
+    listener.set_nonblocking(true)?;
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+        Some(rustls) => {
+            axum_server::from_tcp_rustls(listener, rustls)?
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+    }
     Ok(())
 }
 

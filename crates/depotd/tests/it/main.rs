@@ -9,6 +9,7 @@ mod database_lock;
 mod depot_sync;
 mod downstream;
 mod jsonrpc;
+mod lingering;
 mod ops;
 mod pki;
 mod process;
