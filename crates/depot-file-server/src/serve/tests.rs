@@ -240,7 +240,9 @@ async fn blob(content: &[u8]) -> (FsBlobStore, Sha256Digest, tempfile::TempDir) 
 
 #[tokio::test]
 async fn blobs_are_streamed_in_chunks_and_ranged() {
-    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let content: Vec<u8> = (0..300_000u32)
+        .map(|i| u8::try_from(i % 251).unwrap())
+        .collect();
     let (store, digest, _dir) = blob(&content).await;
     let meta = FileMeta::new(content.len() as u64, &digest.to_string(), "x/y").unwrap();
     let source = || FileSource::Blob {
