@@ -36,6 +36,12 @@ pub async fn render_errors<F: Family>(request: Request, next: Next) -> Response 
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
+    // A 416 says what the file's length is (RFC 9110 §15.5.17), whoever renders it.
+    let content_range = response
+        .headers()
+        .get(header::CONTENT_RANGE)
+        .filter(|_| status == StatusCode::RANGE_NOT_SATISFIABLE)
+        .cloned();
     let problem = match response.extensions().get::<Problem>() {
         Some(p) => p.clone(),
         None if is_json(&response) => return response,
@@ -46,7 +52,11 @@ pub async fn render_errors<F: Family>(request: Request, next: Next) -> Response 
             Problem::from_status(status, &String::from_utf8_lossy(&bytes))
         }
     };
-    render::<F>(&problem)
+    let mut rendered = render::<F>(&problem);
+    if let Some(value) = content_range {
+        rendered.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
+    rendered
 }
 
 /// Renders a problem in family `F`'s form.

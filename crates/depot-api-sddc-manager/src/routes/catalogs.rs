@@ -1,12 +1,12 @@
 //! `vmware.sddc_manager.v1.product_version_catalogs` (+ `.upload_tasks`).
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
 use depot_catalog_service::{Encoding, UploadMode};
+use depot_file_server::{FileMeta, FileSource, serve};
 use depot_http::content_coding::negotiate;
-use depot_http::{BearerCaller, Json, Problem};
+use depot_http::{BearerCaller, Json, Problem, file_problem};
 use depot_model::{Privilege, Task, TaskStatus};
 
 use crate::SddcState;
@@ -17,10 +17,11 @@ use crate::wire::catalog::{
 
 /// `GET /v1/product-version-catalogs` — get_product_version_catalog_content. Served
 /// compressed when the client accepts it (the catalog is large and compresses well):
-/// zstd, else gzip.
+/// zstd, else gzip; each coding is its own representation, with its own strong ETag.
 pub async fn get(
     State(state): State<SddcState>,
     BearerCaller(caller): BearerCaller,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Privilege::SystemRead)?;
@@ -30,35 +31,26 @@ pub async fn get(
         None => (Encoding::Identity, None),
     };
     let (bytes, digest) = state.catalogs.current(encoding).await?;
-    // The content digest is a strong validator: unchanged catalogs answer 304.
-    let etag = match token {
-        Some(token) => format!("\"{digest}-{token}\""),
-        None => format!("\"{digest}\""),
+    let meta = catalog_meta(bytes.len() as u64, &digest, token)?;
+    Ok(serve(&method, &headers, &meta, FileSource::Bytes(bytes))
+        .await
+        .unwrap_or_else(file_problem))
+}
+
+/// The catalog in one coding: the content digest plus the coding is a strong
+/// validator, so unchanged catalogs answer 304 and ranges resume safely.
+fn catalog_meta(length: u64, digest: &str, coding: Option<&str>) -> Result<FileMeta, Problem> {
+    let tag = match coding {
+        Some(coding) => format!("{digest}-{coding}"),
+        None => digest.to_owned(),
     };
-    let matches = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim() == etag || tag.trim() == "*");
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (
-            [(header::CONTENT_TYPE, "application/json")],
-            Body::from(bytes),
-        )
-            .into_response()
-    };
-    let h = response.headers_mut();
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
+    let mut meta = FileMeta::new(length, &tag, "application/json")
+        .map_err(|e| Problem::internal(&e))?
+        .header(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(coding) = coding.and_then(|c| HeaderValue::from_str(c).ok()) {
+        meta = meta.content_header(header::CONTENT_ENCODING, coding);
     }
-    if let Some(token) = token.filter(|_| !matches) {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
-    }
-    Ok(response)
+    Ok(meta)
 }
 
 /// `POST /v1/product-version-catalogs` — upload_product_version_catalog_with_signature.

@@ -1,11 +1,11 @@
 //! Why a depot request got no file, and the one place that turns it into a response.
 
 use axum::Json;
-use axum::http::header::{ALLOW, CONTENT_RANGE, WWW_AUTHENTICATE};
+use axum::http::header::{ALLOW, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use depot_auth::AuthError;
-use depot_blobs::{BlobError, ErrorKind as BlobErrorKind};
+use depot_file_server::FileError;
 use depot_metadata::MetadataError;
 use depot_model::ErrorKind;
 use tracing::{error, warn};
@@ -26,23 +26,18 @@ pub enum DownstreamError {
     NotFound,
     /// A method other than GET or HEAD.
     MethodNotAllowed,
-    /// The range does not overlap a file of `size` bytes.
-    RangeNotSatisfiable {
-        /// The file size.
-        size: u64,
-    },
     /// Checking the credentials failed for another reason than the credentials.
     Auth(AuthError),
     /// The metadata store failed.
     Store(MetadataError),
-    /// The blob store failed, or lacks the content of `path`.
-    Blob {
+    /// The file server refused (412, 416) or could not read the content of `path`.
+    File {
         /// The requested file.
         path: String,
-        /// What failed.
-        source: BlobError,
+        /// Why.
+        source: FileError,
     },
-    /// The stored row of `path` does not describe its content (bad digest, wrong size).
+    /// The stored row of `path` does not describe its content (bad digest).
     Corrupt {
         /// The requested file.
         path: String,
@@ -59,17 +54,12 @@ impl DownstreamError {
             Self::BadPath => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Auth(e) if matches!(e.kind(), ErrorKind::Unavailable) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Blob { source, .. } if source.kind() == BlobErrorKind::Unavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::Auth(_) | Self::Blob { .. } | Self::Corrupt { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::File { source, .. } => source.status(),
+            Self::Auth(_) | Self::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -81,10 +71,15 @@ impl DownstreamError {
             Self::BadPath => "invalid path",
             Self::NotFound => "no such file in the depot",
             Self::MethodNotAllowed => "only GET and HEAD are allowed",
-            Self::RangeNotSatisfiable { .. } => "the range is not satisfiable",
-            Self::Store(_) | Self::Auth(_) | Self::Blob { .. } => {
-                "the depot is unavailable, try again later"
-            }
+            Self::File { source, .. } => match source {
+                FileError::PreconditionFailed => "a precondition of the request does not hold",
+                FileError::RangeNotSatisfiable { .. } => "the range is not satisfiable",
+                FileError::Blob { .. } => "the depot is unavailable, try again later",
+                FileError::SizeMismatch { .. } | FileError::InvalidEntityTag { .. } => {
+                    "the depot file is damaged"
+                }
+            },
+            Self::Store(_) | Self::Auth(_) => "the depot is unavailable, try again later",
             Self::Corrupt { .. } => "the depot file is damaged",
         }
     }
@@ -93,7 +88,7 @@ impl DownstreamError {
         match self {
             Self::Auth(e) => warn!(error = %e, "depot: checking credentials failed"),
             Self::Store(e) => warn!(error = %e, "depot: metadata store failed"),
-            Self::Blob { path, source } => {
+            Self::File { path, source } if !source.is_client_error() => {
                 error!(path, error = %source, "depot: reading file content failed");
             }
             Self::Corrupt { path, reason } => error!(path, reason, "depot: damaged file"),
@@ -116,11 +111,7 @@ impl IntoResponse for DownstreamError {
             Self::MethodNotAllowed => {
                 headers.insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
             }
-            Self::RangeNotSatisfiable { size } => {
-                if let Ok(value) = HeaderValue::try_from(format!("bytes */{size}")) {
-                    headers.insert(CONTENT_RANGE, value);
-                }
-            }
+            Self::File { source, .. } => headers.extend(source.headers()),
             _ => {}
         }
         response

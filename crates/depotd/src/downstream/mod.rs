@@ -1,41 +1,30 @@
 //! The downstream offline depot: the synced metadata files under `/depot/<path>`, in
 //! the upstream layout, for SDDC Manager and VCF Installer in a dark site.
 //!
-//! Plain static-file semantics that download clients rely on: strong `ETag`s (the
+//! Plain static-file semantics that download clients rely on — strong `ETag`s (the
 //! content digest), `Last-Modified`, conditional requests, single byte ranges for
-//! resuming, and bodies streamed from the blob store.
+//! resuming, bodies streamed from the blob store — come from `depot-file-server`; this
+//! module authorizes, looks the file up and renders refusals.
 
 mod auth;
-mod conditional;
 mod error;
-mod range;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED,
-    RANGE,
-};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use depot_blobs::{BlobStore, Sha256Digest};
+use depot_file_server::{FileMeta, FileSource};
 use depot_http::{ClientAddr, RouteDoc};
 use depot_metadata::MetadataStore;
-use depot_model::DepotFile;
-use tokio_util::io::ReaderStream;
 use tracing::debug;
 
-use self::conditional::Validators;
 use self::error::DownstreamError;
-use self::range::Selection;
-
-/// Bytes read from the blob store per body chunk.
-const CHUNK: usize = 64 * 1024;
 
 /// Who may read the depot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +99,7 @@ async fn get_file(
     response
 }
 
-/// Authorizes, looks the file up, evaluates the conditions, answers.
+/// Authorizes, looks the file up, lets the file server answer.
 async fn serve(
     state: &DownstreamState,
     method: &Method,
@@ -127,69 +116,29 @@ async fn serve(
         .await
         .map_err(DownstreamError::Store)?
         .ok_or(DownstreamError::NotFound)?;
-    let digest: Sha256Digest = file.digest.parse().map_err(|_| DownstreamError::Corrupt {
+    let corrupt = |reason: String| DownstreamError::Corrupt {
         path: file.path.clone(),
-        reason: format!("invalid digest {:?}", file.digest),
-    })?;
-    let validators = Validators::new(&digest, file.modified_at);
-    if validators.not_modified(headers) {
-        return Ok((StatusCode::NOT_MODIFIED, representation(&validators)).into_response());
-    }
-    let selection = requested_range(headers, &validators, file.size);
-    let (status, start, end) = match selection {
-        Selection::Full => (StatusCode::OK, 0, file.size),
-        Selection::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end + 1),
-        Selection::Unsatisfiable => {
-            return Err(DownstreamError::RangeNotSatisfiable { size: file.size });
-        }
+        reason,
     };
-    let body = if method == Method::HEAD {
-        Body::empty()
-    } else {
-        content(state.blobs.as_ref(), &file, &digest, start, end).await?
-    };
-    let content_range = matches!(selection, Selection::Part { .. }).then(|| {
-        [(
-            CONTENT_RANGE,
-            format!("bytes {start}-{}/{}", end - 1, file.size),
-        )]
-    });
-    let headers = [
-        (CONTENT_TYPE, content_type(&file.path).to_owned()),
-        (CONTENT_LENGTH, (end - start).to_string()),
-        (ACCEPT_RANGES, "bytes".to_owned()),
-    ];
-    Ok((
-        status,
-        representation(&validators),
-        headers,
-        content_range,
-        body,
-    )
-        .into_response())
-}
-
-/// The range to send: none (the whole file) without a usable `Range`, or when
-/// `If-Range` names other content.
-fn requested_range(headers: &HeaderMap, validators: &Validators, size: u64) -> Selection {
-    let mut values = headers.get_all(RANGE).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return Selection::Full;
-    };
-    match value.to_str().ok().and_then(range::parse) {
-        Some(range) if validators.range_allowed(headers) => range.select(size),
-        _ => Selection::Full,
-    }
-}
-
-/// The headers a 304 repeats from the 200 it stands for.
-fn representation(validators: &Validators) -> [(axum::http::HeaderName, String); 3] {
-    [
-        (ETAG, validators.etag()),
-        (LAST_MODIFIED, validators.last_modified()),
+    let digest: Sha256Digest = file
+        .digest
+        .parse()
+        .map_err(|_| corrupt(format!("invalid digest {:?}", file.digest)))?;
+    let meta = FileMeta::new(file.size, &digest.to_string(), content_type(&file.path))
+        .map_err(|e| corrupt(e.to_string()))?
+        .last_modified(file.modified_at.into())
         // Paths keep their names across syncs while content changes: revalidate.
-        (CACHE_CONTROL, "no-cache".to_owned()),
-    ]
+        .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let source = FileSource::Blob {
+        store: state.blobs.as_ref(),
+        digest,
+    };
+    depot_file_server::serve(method, headers, &meta, source)
+        .await
+        .map_err(|source| DownstreamError::File {
+            path: file.path.clone(),
+            source,
+        })
 }
 
 /// `application/json` for JSON files, bytes for everything else.
@@ -200,36 +149,4 @@ fn content_type(path: &str) -> &'static str {
     } else {
         "application/octet-stream"
     }
-}
-
-/// Streams bytes `start..end` of the file's blob, once its size is known to match the
-/// stored row (a `Content-Length` already promised must hold).
-async fn content(
-    blobs: &dyn BlobStore,
-    file: &DepotFile,
-    digest: &Sha256Digest,
-    start: u64,
-    end: u64,
-) -> Result<Body, DownstreamError> {
-    let blob_error = |source| DownstreamError::Blob {
-        path: file.path.clone(),
-        source,
-    };
-    let (reader, size) = if start == 0 && end == file.size {
-        blobs.open(digest).await.map_err(blob_error)?
-    } else {
-        blobs
-            .open_range(digest, start, Some(end))
-            .await
-            .map_err(blob_error)?
-    };
-    if size != file.size {
-        return Err(DownstreamError::Corrupt {
-            path: file.path.clone(),
-            reason: format!("blob has {size} bytes, the file {}", file.size),
-        });
-    }
-    Ok(Body::from_stream(ReaderStream::with_capacity(
-        reader, CHUNK,
-    )))
 }

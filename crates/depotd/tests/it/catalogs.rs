@@ -247,6 +247,81 @@ async fn served_in_the_coding_the_client_prefers_with_one_etag_each() {
 }
 
 #[tokio::test]
+async fn a_weak_tag_of_the_catalog_validates_it_and_ranges_resume() {
+    let f = fixture().await;
+    let base = f.baseline().await;
+    let get = |extra: Vec<(&'static str, String)>| {
+        let f = &f;
+        async move {
+            let mut headers = vec![
+                ("authorization", f.bearer.clone()),
+                ("accept-encoding", "identity".to_owned()),
+            ];
+            headers.extend(extra);
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            f.t.send(Method::GET, "/v1/product-version-catalogs", &headers, None)
+                .await
+        }
+    };
+    let full = get(Vec::new()).await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.raw, base);
+    assert_eq!(full.headers["accept-ranges"], "bytes");
+    let etag = full.headers["etag"].to_str().unwrap().to_owned();
+
+    // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"<etag>" is a match.
+    let weak = format!("W/{etag}");
+    let again = get(vec![("if-none-match", weak.clone())]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.raw.is_empty());
+    assert_eq!(again.headers["etag"], etag.as_str());
+    assert_eq!(again.headers["vary"], "accept-encoding");
+    let listed = get(vec![("if-none-match", format!("\"other\", {weak}"))]).await;
+    assert_eq!(listed.status, StatusCode::NOT_MODIFIED);
+
+    // A range resumes the same representation; If-Range compares strongly.
+    let part = get(vec![
+        ("range", "bytes=10-19".to_owned()),
+        ("if-range", etag.clone()),
+    ])
+    .await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.raw, &base[10..20]);
+    assert_eq!(
+        part.headers["content-range"],
+        format!("bytes 10-19/{}", base.len()).as_str()
+    );
+    let whole = get(vec![
+        ("range", "bytes=10-19".to_owned()),
+        ("if-range", weak),
+    ])
+    .await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.raw, base);
+
+    // Refusals come in the SDDC Manager error body, with what RFC 9110 requires.
+    let beyond_end = get(vec![("range", format!("bytes={}-", base.len()))]).await;
+    assert_eq!(beyond_end.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond_end.body["errorCode"], "RANGE_NOT_SATISFIABLE",
+        "{}",
+        beyond_end.text
+    );
+    assert_eq!(
+        beyond_end.headers["content-range"],
+        format!("bytes */{}", base.len()).as_str()
+    );
+    let stale = get(vec![("if-match", "\"other\"".to_owned())]).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        stale.body["errorCode"], "PRECONDITION_FAILED",
+        "{}",
+        stale.text
+    );
+}
+
+#[tokio::test]
 async fn bad_files_fail_the_task_and_keep_the_catalog() {
     let f = fixture().await;
     let base = f.baseline().await;

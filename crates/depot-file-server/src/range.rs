@@ -2,6 +2,8 @@
 //!
 //! A header this server does not take — another unit, bad syntax, several ranges — is
 //! ignored and the whole file is sent, which RFC 9110 allows.
+//! Parsed by hand rather than with `headers::Range`: numbers past `u64::MAX` saturate
+//! (they lie past any end) and list syntax follows RFC 9110 §5.6.1 exactly.
 
 /// One byte range as requested, before it is checked against the file size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
