@@ -1,22 +1,17 @@
 //! The PostgreSQL backend: a connection pool, migrations in the first schema of the
 //! `search_path`.
 
-mod blob_refs;
-mod catalogs;
-mod depot;
-mod sessions;
-mod tasks;
-mod users;
-
 use std::str::FromStr;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres, Transaction};
 
-use crate::sql::{connect_error, migrate_error, query_error};
-use crate::{MetadataError, MetadataStore, Result};
+use crate::sql::{
+    Backend, Conn, Dialect, On, Record, SqlStore, Statement, WriteLock, connect_error, execute_on,
+    fetch_all_on, fetch_optional_on, migrate_error, query_error,
+};
+use crate::{MetadataError, Result};
 
 /// The forward-only PostgreSQL migrations.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,9 +19,15 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// Pooled connections.
 const MAX_CONNECTIONS: u32 = 16;
 
+/// Advisory lock key of catalog changes ("depotcat" in ASCII).
+const CATALOG_LOCK: i64 = 0x6465_706f_7463_6174;
+
 /// Metadata in a PostgreSQL database.
+pub type PostgresStore = SqlStore<PgPools>;
+
+/// The connections to a PostgreSQL database.
 #[derive(Debug, Clone)]
-pub struct PostgresStore {
+pub struct PgPools {
     pool: PgPool,
 }
 
@@ -69,7 +70,9 @@ impl PostgresStore {
             .await
             .map_err(connect_error)?;
         MIGRATOR.run(&pool).await.map_err(migrate_error)?;
-        Ok(Self { pool })
+        Ok(Self {
+            db: PgPools { pool },
+        })
     }
 }
 
@@ -93,18 +96,70 @@ fn is_plain_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-#[async_trait]
-impl MetadataStore for PostgresStore {
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(query_error("ping"))?;
-        Ok(())
+impl PgPools {
+    /// The connection for `on`: readers and writers share the pool.
+    async fn connection<'a>(&self, on: On<'a, Postgres>) -> sqlx::Result<Conn<'a, Postgres>> {
+        Ok(match on {
+            On::Read | On::Write => Conn::Pooled(self.pool.acquire().await?),
+            On::Tx(tx) => Conn::Tx(&mut **tx),
+        })
+    }
+}
+
+impl Backend for PgPools {
+    type Db = Postgres;
+
+    const NAME: &'static str = "postgres";
+
+    /// Concurrent writers: a read that guards a write locks its row, and claims skip
+    /// rows another claimer holds.
+    const DIALECT: Dialect = Dialect {
+        greatest: "GREATEST",
+        lock_row: " FOR UPDATE",
+        skip_locked: "FOR UPDATE SKIP LOCKED",
+    };
+
+    async fn execute(&self, on: On<'_, Postgres>, stmt: Statement) -> sqlx::Result<u64> {
+        let mut conn = self.connection(on).await?;
+        Ok(execute_on::<Postgres>(&mut conn, stmt)
+            .await?
+            .rows_affected())
     }
 
-    fn backend(&self) -> &'static str {
-        "postgres"
+    async fn fetch_optional<R: Record>(
+        &self,
+        on: On<'_, Postgres>,
+        stmt: Statement,
+    ) -> sqlx::Result<Option<R>> {
+        fetch_optional_on::<Postgres, R>(&mut *self.connection(on).await?, stmt).await
+    }
+
+    async fn fetch_all<R: Record>(
+        &self,
+        on: On<'_, Postgres>,
+        stmt: Statement,
+    ) -> sqlx::Result<Vec<R>> {
+        fetch_all_on::<Postgres, R>(&mut *self.connection(on).await?, stmt).await
+    }
+
+    /// A read-committed transaction; with [`WriteLock::Catalog`] it first takes the
+    /// transaction-scoped advisory lock that serializes every change of the current
+    /// catalog (catalog accepts and depot syncs): without it, two transactions that both
+    /// saw no current catalog could both insert (the second with the next id) and win.
+    async fn begin_write(&self, lock: WriteLock) -> sqlx::Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        if lock == WriteLock::Catalog {
+            let stmt = Statement::new("SELECT pg_advisory_xact_lock(?)").bind(CATALOG_LOCK);
+            execute_on::<Postgres>(&mut tx, stmt).await?;
+        }
+        Ok(tx)
+    }
+
+    /// A read-only repeatable-read transaction: every statement sees one snapshot.
+    async fn begin_read(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
     }
 }
 

@@ -6,24 +6,20 @@
 //! of one connection, which queues writers fairly; `busy_timeout` still covers other
 //! processes. Readers use their own pool and never block the writer.
 
-mod blob_refs;
-mod catalogs;
-mod depot;
-mod sessions;
-mod tasks;
-mod users;
-
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{connect_error, migrate_error, query_error};
-use crate::{MetadataError, MetadataStore, Result};
+use crate::sql::{
+    Backend, Conn, Dialect, On, Record, SqlStore, Statement, WriteLock, connect_error, execute_on,
+    fetch_all_on, fetch_optional_on, migrate_error,
+};
+use crate::{MetadataError, Result};
 
 /// The forward-only SQLite migrations.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -35,8 +31,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 8;
 
 /// Metadata in a SQLite database.
+pub type SqliteStore = SqlStore<SqlitePools>;
+
+/// The connections to a SQLite database.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
+pub struct SqlitePools {
     /// Reads (a few connections; the writer's pool for an in-memory database).
     read: SqlitePool,
     /// Every write, through a single connection.
@@ -61,15 +60,27 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let store = if is_in_memory(url) {
-            Self::open_in_memory(options).await?
+        let db = if is_in_memory(url) {
+            SqlitePools::open_in_memory(options).await?
         } else {
-            Self::open_file(options).await?
+            SqlitePools::open_file(options).await?
         };
-        MIGRATOR.run(&store.write).await.map_err(migrate_error)?;
-        Ok(store)
+        MIGRATOR.run(&db.write).await.map_err(migrate_error)?;
+        Ok(Self { db })
     }
 
+    /// The database file `url` names, or `None` for an in-memory database (or a URL
+    /// that is not SQLite's).
+    #[must_use]
+    pub fn file_path(url: &str) -> Option<std::path::PathBuf> {
+        if !url.starts_with("sqlite:") || is_in_memory(url) {
+            return None;
+        }
+        Some(std::path::PathBuf::from(path_and_params(url).0))
+    }
+}
+
+impl SqlitePools {
     /// One connection, kept open for the life of the store: the database lives in it.
     async fn open_in_memory(options: SqliteConnectOptions) -> Result<Self> {
         let pool = SqlitePoolOptions::new()
@@ -102,18 +113,6 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// The database file `url` names, or `None` for an in-memory database (or a URL
-    /// that is not SQLite's).
-    #[must_use]
-    pub fn file_path(url: &str) -> Option<std::path::PathBuf> {
-        if !url.starts_with("sqlite:") || is_in_memory(url) {
-            return None;
-        }
-        Some(std::path::PathBuf::from(path_and_params(url).0))
-    }
-}
-
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
     let (path, params) = path_and_params(url);
@@ -128,18 +127,61 @@ fn path_and_params(url: &str) -> (&str, &str) {
     rest.split_once('?').unwrap_or((rest, ""))
 }
 
-#[async_trait]
-impl MetadataStore for SqliteStore {
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
-            .await
-            .map_err(query_error("ping"))?;
-        Ok(())
+impl SqlitePools {
+    /// The connection for `on`.
+    async fn connection<'a>(&self, on: On<'a, Sqlite>) -> sqlx::Result<Conn<'a, Sqlite>> {
+        Ok(match on {
+            On::Read => Conn::Pooled(self.read.acquire().await?),
+            On::Write => Conn::Pooled(self.write.acquire().await?),
+            On::Tx(tx) => Conn::Tx(&mut **tx),
+        })
+    }
+}
+
+impl Backend for SqlitePools {
+    type Db = Sqlite;
+
+    const NAME: &'static str = "sqlite";
+
+    /// Writes are serialized (one writer connection, `BEGIN IMMEDIATE`), so nothing
+    /// needs a row lock.
+    const DIALECT: Dialect = Dialect {
+        greatest: "MAX",
+        lock_row: "",
+        skip_locked: "",
+    };
+
+    async fn execute(&self, on: On<'_, Sqlite>, stmt: Statement) -> sqlx::Result<u64> {
+        let mut conn = self.connection(on).await?;
+        Ok(execute_on::<Sqlite>(&mut conn, stmt).await?.rows_affected())
     }
 
-    fn backend(&self) -> &'static str {
-        "sqlite"
+    async fn fetch_optional<R: Record>(
+        &self,
+        on: On<'_, Sqlite>,
+        stmt: Statement,
+    ) -> sqlx::Result<Option<R>> {
+        fetch_optional_on::<Sqlite, R>(&mut *self.connection(on).await?, stmt).await
+    }
+
+    async fn fetch_all<R: Record>(
+        &self,
+        on: On<'_, Sqlite>,
+        stmt: Statement,
+    ) -> sqlx::Result<Vec<R>> {
+        fetch_all_on::<Sqlite, R>(&mut *self.connection(on).await?, stmt).await
+    }
+
+    /// `BEGIN IMMEDIATE` on the writer: it holds SQLite's write lock from the start, so
+    /// it excludes every other writer (whatever `lock` asks) and cannot fail to upgrade
+    /// a read lock half-way.
+    async fn begin_write(&self, _lock: WriteLock) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// A deferred transaction on a reader: in WAL mode its reads share one snapshot.
+    async fn begin_read(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.read.begin().await
     }
 }
 

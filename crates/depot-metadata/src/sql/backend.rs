@@ -1,0 +1,190 @@
+//! What a SQL backend provides to the stores: its pools, transactions and the few
+//! clauses that differ. The stores ([`super::store`]) are written once over [`Backend`].
+
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Executor, FromRow, IntoArguments, Transaction};
+
+use super::{BindValues, Statement};
+
+/// Where a statement runs.
+pub(crate) enum On<'a, DB: Database> {
+    /// A reader connection, outside any transaction.
+    Read,
+    /// The writer, outside any transaction (a single statement is atomic).
+    Write,
+    /// Inside `tx`.
+    Tx(&'a mut Transaction<'static, DB>),
+}
+
+/// What a write transaction must exclude besides conflicting row changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteLock {
+    /// Nothing more.
+    Rows,
+    /// Every other change of the current catalog or of the synced depot files.
+    Catalog,
+}
+
+/// The SQL that differs between backends, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dialect {
+    /// The function giving the larger of two values (`MAX` or `GREATEST`).
+    pub greatest: &'static str,
+    /// Appended to a read in a write transaction whose row must stay as read until
+    /// commit: `" FOR UPDATE"`, or `""` where write transactions exclude each other.
+    pub lock_row: &'static str,
+    /// Ends the subquery picking a row to claim: `FOR UPDATE SKIP LOCKED`, or `""`
+    /// where writes are serialized.
+    pub skip_locked: &'static str,
+}
+
+/// A row type the stores decode, on every enabled backend (the derived
+/// [`sqlx::FromRow`] of the records and tuples of plain values are).
+pub(crate) trait Record: FromSqliteRow + FromPgRow + Send + Unpin {}
+
+impl<T: FromSqliteRow + FromPgRow + Send + Unpin> Record for T {}
+
+/// Decodes from a SQLite row (nothing to ask without the `sqlite` feature).
+#[cfg(feature = "sqlite")]
+pub(crate) trait FromSqliteRow: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> {}
+#[cfg(feature = "sqlite")]
+impl<T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>> FromSqliteRow for T {}
+/// Decodes from a SQLite row (nothing to ask without the `sqlite` feature).
+#[cfg(not(feature = "sqlite"))]
+pub(crate) trait FromSqliteRow {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> FromSqliteRow for T {}
+
+/// Decodes from a PostgreSQL row (nothing to ask without the `postgres` feature).
+#[cfg(feature = "postgres")]
+pub(crate) trait FromPgRow: for<'r> FromRow<'r, sqlx::postgres::PgRow> {}
+#[cfg(feature = "postgres")]
+impl<T: for<'r> FromRow<'r, sqlx::postgres::PgRow>> FromPgRow for T {}
+/// Decodes from a PostgreSQL row (nothing to ask without the `postgres` feature).
+#[cfg(not(feature = "postgres"))]
+pub(crate) trait FromPgRow {}
+#[cfg(not(feature = "postgres"))]
+impl<T> FromPgRow for T {}
+
+/// A database driver: its connections and transactions, and the statements run on them.
+///
+/// Implemented by the SQLite pools (a single writer, `BEGIN IMMEDIATE`) and the
+/// PostgreSQL pool (advisory lock for catalog changes, snapshot reads). The methods
+/// return the driver's error so that stores can recognize unique violations.
+pub(crate) trait Backend: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// The sqlx database.
+    type Db: BindValues;
+
+    /// `sqlite` or `postgres`.
+    const NAME: &'static str;
+
+    /// The clauses that differ.
+    const DIALECT: Dialect;
+
+    /// Runs `stmt`; how many rows it changed.
+    fn execute(
+        &self,
+        on: On<'_, Self::Db>,
+        stmt: Statement,
+    ) -> impl Future<Output = sqlx::Result<u64>> + Send;
+
+    /// Runs `stmt`; its first row, if any.
+    fn fetch_optional<R: Record>(
+        &self,
+        on: On<'_, Self::Db>,
+        stmt: Statement,
+    ) -> impl Future<Output = sqlx::Result<Option<R>>> + Send;
+
+    /// Runs `stmt`; all its rows.
+    fn fetch_all<R: Record>(
+        &self,
+        on: On<'_, Self::Db>,
+        stmt: Statement,
+    ) -> impl Future<Output = sqlx::Result<Vec<R>>> + Send;
+
+    /// A transaction for a multi-statement change that excludes `lock`.
+    fn begin_write(
+        &self,
+        lock: WriteLock,
+    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+
+    /// A read-only transaction whose statements all see one snapshot.
+    fn begin_read(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+}
+
+/// The connection a statement runs on: one taken from a pool, or a transaction's.
+pub(crate) enum Conn<'a, DB: Database> {
+    /// Taken from a pool for this statement.
+    Pooled(PoolConnection<DB>),
+    /// The connection of a transaction.
+    Tx(&'a mut DB::Connection),
+}
+
+impl<DB: Database> Deref for Conn<'_, DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &DB::Connection {
+        match self {
+            Conn::Pooled(conn) => conn,
+            Conn::Tx(conn) => conn,
+        }
+    }
+}
+
+impl<DB: Database> DerefMut for Conn<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match self {
+            Conn::Pooled(conn) => &mut *conn,
+            Conn::Tx(conn) => conn,
+        }
+    }
+}
+
+/// Runs `stmt` on `conn`; the driver's result.
+pub(crate) async fn execute_on<DB>(
+    conn: &mut DB::Connection,
+    stmt: Statement,
+) -> sqlx::Result<DB::QueryResult>
+where
+    DB: BindValues,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut qb = stmt.render::<DB>()?;
+    qb.build().execute(conn).await
+}
+
+/// Runs `stmt` on `conn`; its first row, if any.
+pub(crate) async fn fetch_optional_on<DB, R>(
+    conn: &mut DB::Connection,
+    stmt: Statement,
+) -> sqlx::Result<Option<R>>
+where
+    DB: BindValues,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    let mut qb = stmt.render::<DB>()?;
+    qb.build_query_as().fetch_optional(conn).await
+}
+
+/// Runs `stmt` on `conn`; all its rows.
+pub(crate) async fn fetch_all_on<DB, R>(
+    conn: &mut DB::Connection,
+    stmt: Statement,
+) -> sqlx::Result<Vec<R>>
+where
+    DB: BindValues,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    let mut qb = stmt.render::<DB>()?;
+    qb.build_query_as().fetch_all(conn).await
+}
