@@ -8,8 +8,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres, Transaction};
 
 use crate::sql::{
-    Backend, Conn, Dialect, On, Record, SqlStore, Statement, WriteLock, connect_error, execute_on,
-    fetch_all_on, fetch_optional_on, migrate_error, query_error,
+    Backend, Conn, Dialect, On, SqlStore, Statement, WriteLock, connect_error, migrate_error,
+    query_error, statement_methods,
 };
 use crate::{MetadataError, Result};
 
@@ -119,28 +119,7 @@ impl Backend for PgPools {
         skip_locked: "FOR UPDATE SKIP LOCKED",
     };
 
-    async fn execute(&self, on: On<'_, Postgres>, stmt: Statement) -> sqlx::Result<u64> {
-        let mut conn = self.connection(on).await?;
-        Ok(execute_on::<Postgres>(&mut conn, stmt)
-            .await?
-            .rows_affected())
-    }
-
-    async fn fetch_optional<R: Record>(
-        &self,
-        on: On<'_, Postgres>,
-        stmt: Statement,
-    ) -> sqlx::Result<Option<R>> {
-        fetch_optional_on::<Postgres, R>(&mut *self.connection(on).await?, stmt).await
-    }
-
-    async fn fetch_all<R: Record>(
-        &self,
-        on: On<'_, Postgres>,
-        stmt: Statement,
-    ) -> sqlx::Result<Vec<R>> {
-        fetch_all_on::<Postgres, R>(&mut *self.connection(on).await?, stmt).await
-    }
+    statement_methods!(Postgres);
 
     /// A read-committed transaction; with [`WriteLock::Catalog`] it first takes the
     /// transaction-scoped advisory lock that serializes every change of the current
@@ -150,7 +129,7 @@ impl Backend for PgPools {
         let mut tx = self.pool.begin().await?;
         if lock == WriteLock::Catalog {
             let stmt = Statement::new("SELECT pg_advisory_xact_lock(?)").bind(CATALOG_LOCK);
-            execute_on::<Postgres>(&mut tx, stmt).await?;
+            stmt.render::<Postgres>()?.build().execute(&mut *tx).await?;
         }
         Ok(tx)
     }

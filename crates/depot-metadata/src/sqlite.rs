@@ -16,8 +16,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::sql::{
-    Backend, Conn, Dialect, On, Record, SqlStore, Statement, WriteLock, connect_error, execute_on,
-    fetch_all_on, fetch_optional_on, migrate_error,
+    Backend, Conn, Dialect, On, SqlStore, WriteLock, connect_error, migrate_error,
+    statement_methods,
 };
 use crate::{MetadataError, Result};
 
@@ -151,26 +151,7 @@ impl Backend for SqlitePools {
         skip_locked: "",
     };
 
-    async fn execute(&self, on: On<'_, Sqlite>, stmt: Statement) -> sqlx::Result<u64> {
-        let mut conn = self.connection(on).await?;
-        Ok(execute_on::<Sqlite>(&mut conn, stmt).await?.rows_affected())
-    }
-
-    async fn fetch_optional<R: Record>(
-        &self,
-        on: On<'_, Sqlite>,
-        stmt: Statement,
-    ) -> sqlx::Result<Option<R>> {
-        fetch_optional_on::<Sqlite, R>(&mut *self.connection(on).await?, stmt).await
-    }
-
-    async fn fetch_all<R: Record>(
-        &self,
-        on: On<'_, Sqlite>,
-        stmt: Statement,
-    ) -> sqlx::Result<Vec<R>> {
-        fetch_all_on::<Sqlite, R>(&mut *self.connection(on).await?, stmt).await
-    }
+    statement_methods!(Sqlite);
 
     /// `BEGIN IMMEDIATE` on the writer: it holds SQLite's write lock from the start, so
     /// it excludes every other writer (whatever `lock` asks) and cannot fail to upgrade

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Database, Executor, FromRow, IntoArguments, Transaction};
+use sqlx::{Database, FromRow, Transaction};
 
 use super::{BindValues, Statement};
 
@@ -145,46 +145,42 @@ impl<DB: Database> DerefMut for Conn<'_, DB> {
     }
 }
 
-/// Runs `stmt` on `conn`; the driver's result.
-pub(crate) async fn execute_on<DB>(
-    conn: &mut DB::Connection,
-    stmt: Statement,
-) -> sqlx::Result<DB::QueryResult>
-where
-    DB: BindValues,
-    DB::Arguments: IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    let mut qb = stmt.render::<DB>()?;
-    qb.build().execute(conn).await
-}
+/// The statement methods of [`Backend`] for the driver `$db`, in an `impl Backend`
+/// whose type has `async fn connection(&self, on: On<'a, $db>) -> sqlx::Result<Conn<'a,
+/// $db>>`. Written once, expanded per driver: they name the driver's concrete types,
+/// for which sqlx's executor and row bounds hold (for a generic database they would
+/// have to be restated at every use).
+macro_rules! statement_methods {
+    ($db:ty) => {
+        async fn execute(
+            &self,
+            on: $crate::sql::On<'_, $db>,
+            stmt: $crate::sql::Statement,
+        ) -> sqlx::Result<u64> {
+            let mut qb = stmt.render::<$db>()?;
+            let mut conn = self.connection(on).await?;
+            Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+        }
 
-/// Runs `stmt` on `conn`; its first row, if any.
-pub(crate) async fn fetch_optional_on<DB, R>(
-    conn: &mut DB::Connection,
-    stmt: Statement,
-) -> sqlx::Result<Option<R>>
-where
-    DB: BindValues,
-    DB::Arguments: IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
-{
-    let mut qb = stmt.render::<DB>()?;
-    qb.build_query_as().fetch_optional(conn).await
-}
+        async fn fetch_optional<R: $crate::sql::Record>(
+            &self,
+            on: $crate::sql::On<'_, $db>,
+            stmt: $crate::sql::Statement,
+        ) -> sqlx::Result<Option<R>> {
+            let mut qb = stmt.render::<$db>()?;
+            let mut conn = self.connection(on).await?;
+            qb.build_query_as().fetch_optional(&mut *conn).await
+        }
 
-/// Runs `stmt` on `conn`; all its rows.
-pub(crate) async fn fetch_all_on<DB, R>(
-    conn: &mut DB::Connection,
-    stmt: Statement,
-) -> sqlx::Result<Vec<R>>
-where
-    DB: BindValues,
-    DB::Arguments: IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
-{
-    let mut qb = stmt.render::<DB>()?;
-    qb.build_query_as().fetch_all(conn).await
+        async fn fetch_all<R: $crate::sql::Record>(
+            &self,
+            on: $crate::sql::On<'_, $db>,
+            stmt: $crate::sql::Statement,
+        ) -> sqlx::Result<Vec<R>> {
+            let mut qb = stmt.render::<$db>()?;
+            let mut conn = self.connection(on).await?;
+            qb.build_query_as().fetch_all(&mut *conn).await
+        }
+    };
 }
+pub(crate) use statement_methods;

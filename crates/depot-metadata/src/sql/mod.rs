@@ -34,9 +34,7 @@ pub(crate) use task_record::{
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
 
-pub(crate) use backend::{
-    Backend, Conn, Dialect, On, Record, WriteLock, execute_on, fetch_all_on, fetch_optional_on,
-};
+pub(crate) use backend::{Backend, Conn, Dialect, On, Record, WriteLock, statement_methods};
 pub(crate) use statement::Statement;
 pub use store::SqlStore;
 

@@ -149,3 +149,15 @@ async fn sqlite_corrupt_rows_are_reported() {
     assert_eq!(err.kind(), ErrorKind::Internal);
     raw.close().await;
 }
+
+/// Without the `postgres` feature, a PostgreSQL URL names no backend (and no driver
+/// was compiled for it).
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+#[tokio::test]
+async fn connect_without_postgres_rejects_its_urls() {
+    let err = depot_metadata::connect("postgres://depot@localhost/depot")
+        .await
+        .err()
+        .expect("unsupported");
+    assert!(matches!(err, MetadataError::UnsupportedUrl { .. }), "{err}");
+}
