@@ -5,11 +5,10 @@ use std::str::FromStr;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres};
 
 use crate::sql::{
-    Backend, Conn, Dialect, On, SqlStore, Statement, WriteLock, connect_error, migrate_error,
-    query_error, statement_methods,
+    Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error, query_error,
 };
 use crate::{MetadataError, Result};
 
@@ -18,9 +17,6 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Pooled connections.
 const MAX_CONNECTIONS: u32 = 16;
-
-/// Advisory lock key of catalog changes ("depotcat" in ASCII).
-const CATALOG_LOCK: i64 = 0x6465_706f_7463_6174;
 
 /// Metadata in a PostgreSQL database.
 pub type PostgresStore = SqlStore<PgPools>;
@@ -96,50 +92,35 @@ fn is_plain_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-impl PgPools {
-    /// The connection for `on`: readers and writers share the pool.
-    async fn connection<'a>(&self, on: On<'a, Postgres>) -> sqlx::Result<Conn<'a, Postgres>> {
-        Ok(match on {
-            On::Read | On::Write => Conn::Pooled(self.pool.acquire().await?),
-            On::Tx(tx) => Conn::Tx(&mut **tx),
-        })
-    }
-}
-
 impl Backend for PgPools {
     type Db = Postgres;
 
-    const NAME: &'static str = "postgres";
-
-    /// Concurrent writers: a read that guards a write locks its row, and claims skip
-    /// rows another claimer holds.
+    /// Concurrent writers, in read-committed transactions: a read that guards a write
+    /// locks its row, claims skip rows another claimer holds, and changes of the
+    /// current catalog (catalog accepts and depot syncs) first take a transaction-scoped
+    /// advisory lock ("depotcat" in ASCII: 0x6465_706f_7463_6174) — without it, two
+    /// transactions that both saw no current catalog could both insert (the second with
+    /// the next id) and win. Snapshot reads are repeatable-read and read-only.
     const DIALECT: Dialect = Dialect {
+        name: "postgres",
+        begin_write: "BEGIN",
+        begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        catalog_lock: Some("SELECT pg_advisory_xact_lock(7234312000436920692)"),
         greatest: "GREATEST",
         lock_row: " FOR UPDATE",
         skip_locked: "FOR UPDATE SKIP LOCKED",
     };
 
-    statement_methods!(Postgres);
-
-    /// A read-committed transaction; with [`WriteLock::Catalog`] it first takes the
-    /// transaction-scoped advisory lock that serializes every change of the current
-    /// catalog (catalog accepts and depot syncs): without it, two transactions that both
-    /// saw no current catalog could both insert (the second with the next id) and win.
-    async fn begin_write(&self, lock: WriteLock) -> sqlx::Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        if lock == WriteLock::Catalog {
-            let stmt = Statement::new("SELECT pg_advisory_xact_lock(?)").bind(CATALOG_LOCK);
-            stmt.render::<Postgres>()?.build().execute(&mut *tx).await?;
-        }
-        Ok(tx)
+    /// Readers and writers share the pool.
+    fn read_pool(&self) -> &PgPool {
+        &self.pool
     }
 
-    /// A read-only repeatable-read transaction: every statement sees one snapshot.
-    async fn begin_read(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
+    fn write_pool(&self) -> &PgPool {
+        &self.pool
     }
+
+    backend_methods!(Postgres);
 }
 
 #[cfg(test)]
@@ -155,6 +136,13 @@ mod tests {
         assert!(!is_plain_identifier("a\"; DROP SCHEMA public; --"));
         assert!(!is_plain_identifier("Upper"));
         assert!(!is_plain_identifier(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn catalog_lock_key_spells_depotcat() {
+        let key = i64::from_be_bytes(*b"depotcat");
+        let sql = PgPools::DIALECT.catalog_lock.unwrap();
+        assert_eq!(sql, format!("SELECT pg_advisory_xact_lock({key})"));
     }
 
     #[test]

@@ -9,16 +9,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Sqlite;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{
-    Backend, Conn, Dialect, On, SqlStore, WriteLock, connect_error, migrate_error,
-    statement_methods,
-};
+use crate::sql::{Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error};
 use crate::{MetadataError, Result};
 
 /// The forward-only SQLite migrations.
@@ -127,43 +124,33 @@ fn path_and_params(url: &str) -> (&str, &str) {
     rest.split_once('?').unwrap_or((rest, ""))
 }
 
-impl SqlitePools {
-    /// The connection for `on`.
-    async fn connection<'a>(&self, on: On<'a, Sqlite>) -> sqlx::Result<Conn<'a, Sqlite>> {
-        Ok(match on {
-            On::Read => Conn::Pooled(self.read.acquire().await?),
-            On::Write => Conn::Pooled(self.write.acquire().await?),
-            On::Tx(tx) => Conn::Tx(&mut **tx),
-        })
-    }
-}
-
 impl Backend for SqlitePools {
     type Db = Sqlite;
 
-    const NAME: &'static str = "sqlite";
-
-    /// Writes are serialized (one writer connection, `BEGIN IMMEDIATE`), so nothing
-    /// needs a row lock.
+    /// Writes are serialized: one writer connection, and `BEGIN IMMEDIATE` takes
+    /// SQLite's write lock from the start (so a transaction excludes every other writer,
+    /// whatever lock it asks for, and never fails to upgrade a read lock half-way).
+    /// Nothing needs a row lock. A deferred transaction on a reader reads one WAL
+    /// snapshot.
     const DIALECT: Dialect = Dialect {
+        name: "sqlite",
+        begin_write: "BEGIN IMMEDIATE",
+        begin_read: "BEGIN",
+        catalog_lock: None,
         greatest: "MAX",
         lock_row: "",
         skip_locked: "",
     };
 
-    statement_methods!(Sqlite);
-
-    /// `BEGIN IMMEDIATE` on the writer: it holds SQLite's write lock from the start, so
-    /// it excludes every other writer (whatever `lock` asks) and cannot fail to upgrade
-    /// a read lock half-way.
-    async fn begin_write(&self, _lock: WriteLock) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    fn read_pool(&self) -> &SqlitePool {
+        &self.read
     }
 
-    /// A deferred transaction on a reader: in WAL mode its reads share one snapshot.
-    async fn begin_read(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.read.begin().await
+    fn write_pool(&self) -> &SqlitePool {
+        &self.write
     }
+
+    backend_methods!(Sqlite);
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Database, FromRow, Transaction};
+use sqlx::{Database, FromRow, Pool, Transaction};
 
 use super::{BindValues, Statement};
 
@@ -31,6 +31,15 @@ pub(crate) enum WriteLock {
 /// The SQL that differs between backends, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dialect {
+    /// `sqlite` or `postgres`.
+    pub name: &'static str,
+    /// Begins a write transaction (on the writer).
+    pub begin_write: &'static str,
+    /// Begins a read-only transaction whose statements all see one snapshot.
+    pub begin_read: &'static str,
+    /// Run first in a write transaction that must exclude every other change of the
+    /// current catalog; `None` where write transactions exclude each other anyway.
+    pub catalog_lock: Option<&'static str>,
     /// The function giving the larger of two values (`MAX` or `GREATEST`).
     pub greatest: &'static str,
     /// Appended to a read in a write transaction whose row must stay as read until
@@ -69,20 +78,23 @@ pub(crate) trait FromPgRow {}
 #[cfg(not(feature = "postgres"))]
 impl<T> FromPgRow for T {}
 
-/// A database driver: its connections and transactions, and the statements run on them.
+/// A database driver: its pools, and the statements and transactions run on them.
 ///
-/// Implemented by the SQLite pools (a single writer, `BEGIN IMMEDIATE`) and the
-/// PostgreSQL pool (advisory lock for catalog changes, snapshot reads). The methods
-/// return the driver's error so that stores can recognize unique violations.
+/// An implementation gives its pools and [`Dialect`] and expands
+/// [`backend_methods!`] for the rest. The methods return the driver's error so that
+/// stores can recognize unique violations.
 pub(crate) trait Backend: std::fmt::Debug + Clone + Send + Sync + 'static {
     /// The sqlx database.
     type Db: BindValues;
 
-    /// `sqlite` or `postgres`.
-    const NAME: &'static str;
-
-    /// The clauses that differ.
+    /// The SQL that differs.
     const DIALECT: Dialect;
+
+    /// The pool of reader connections.
+    fn read_pool(&self) -> &Pool<Self::Db>;
+
+    /// The pool every write outside a transaction, and every write transaction, uses.
+    fn write_pool(&self) -> &Pool<Self::Db>;
 
     /// Runs `stmt`; how many rows it changed.
     fn execute(
@@ -145,12 +157,24 @@ impl<DB: Database> DerefMut for Conn<'_, DB> {
     }
 }
 
-/// The statement methods of [`Backend`] for the driver `$db`, in an `impl Backend`
-/// whose type has `async fn connection(&self, on: On<'a, $db>) -> sqlx::Result<Conn<'a,
-/// $db>>`. Written once, expanded per driver: they name the driver's concrete types,
-/// for which sqlx's executor and row bounds hold (for a generic database they would
-/// have to be restated at every use).
-macro_rules! statement_methods {
+/// The connection for `on`: one from `read` or `write`, or the transaction's.
+pub(crate) async fn connection<'a, DB: Database>(
+    read: &Pool<DB>,
+    write: &Pool<DB>,
+    on: On<'a, DB>,
+) -> sqlx::Result<Conn<'a, DB>> {
+    Ok(match on {
+        On::Read => Conn::Pooled(read.acquire().await?),
+        On::Write => Conn::Pooled(write.acquire().await?),
+        On::Tx(tx) => Conn::Tx(&mut **tx),
+    })
+}
+
+/// The statement and transaction methods of [`Backend`] for the driver `$db`, in its
+/// `impl Backend`. Written once, expanded per driver: they name the driver's concrete
+/// types, for which sqlx's executor and row bounds hold (for a generic database they
+/// would have to be restated at every use).
+macro_rules! backend_methods {
     ($db:ty) => {
         async fn execute(
             &self,
@@ -158,7 +182,7 @@ macro_rules! statement_methods {
             stmt: $crate::sql::Statement,
         ) -> sqlx::Result<u64> {
             let mut qb = stmt.render::<$db>()?;
-            let mut conn = self.connection(on).await?;
+            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
             Ok(qb.build().execute(&mut *conn).await?.rows_affected())
         }
 
@@ -168,7 +192,7 @@ macro_rules! statement_methods {
             stmt: $crate::sql::Statement,
         ) -> sqlx::Result<Option<R>> {
             let mut qb = stmt.render::<$db>()?;
-            let mut conn = self.connection(on).await?;
+            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
             qb.build_query_as().fetch_optional(&mut *conn).await
         }
 
@@ -178,9 +202,27 @@ macro_rules! statement_methods {
             stmt: $crate::sql::Statement,
         ) -> sqlx::Result<Vec<R>> {
             let mut qb = stmt.render::<$db>()?;
-            let mut conn = self.connection(on).await?;
+            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
             qb.build_query_as().fetch_all(&mut *conn).await
+        }
+
+        async fn begin_write(
+            &self,
+            lock: $crate::sql::WriteLock,
+        ) -> sqlx::Result<sqlx::Transaction<'static, $db>> {
+            let dialect = <Self as $crate::sql::Backend>::DIALECT;
+            let mut tx = self.write_pool().begin_with(dialect.begin_write).await?;
+            if let (Some(sql), $crate::sql::WriteLock::Catalog) = (dialect.catalog_lock, lock) {
+                let mut qb = $crate::sql::Statement::new(sql).render::<$db>()?;
+                qb.build().execute(&mut *tx).await?;
+            }
+            Ok(tx)
+        }
+
+        async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, $db>> {
+            let dialect = <Self as $crate::sql::Backend>::DIALECT;
+            self.read_pool().begin_with(dialect.begin_read).await
         }
     };
 }
-pub(crate) use statement_methods;
+pub(crate) use backend_methods;

@@ -34,7 +34,7 @@ pub(crate) use task_record::{
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
 
-pub(crate) use backend::{Backend, Conn, Dialect, On, Record, WriteLock, statement_methods};
+pub(crate) use backend::{Backend, Dialect, On, Record, WriteLock, backend_methods, connection};
 pub(crate) use statement::Statement;
 pub use store::SqlStore;
 
