@@ -19,6 +19,8 @@ pub use store::{
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::SqlStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -26,15 +28,18 @@ pub use sqlite::SqliteStore;
 ///
 /// `sqlite://PATH` (or `sqlite:PATH`) selects SQLite, `postgres://…` or
 /// `postgresql://…` PostgreSQL. `sqlite::memory:` gives a private in-memory database.
-#[cfg(all(feature = "sqlite", feature = "postgres"))]
+/// A URL of a backend whose feature is off is [`MetadataError::UnsupportedUrl`].
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn MetadataStore>> {
+    #[cfg(feature = "postgres")]
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
-    } else {
-        Err(MetadataError::UnsupportedUrl {
-            scheme: url.split(':').next().unwrap_or_default().to_owned(),
-        })
+        return Ok(std::sync::Arc::new(PostgresStore::connect(url).await?));
     }
+    #[cfg(feature = "sqlite")]
+    if url.starts_with("sqlite:") {
+        return Ok(std::sync::Arc::new(SqliteStore::connect(url).await?));
+    }
+    Err(MetadataError::UnsupportedUrl {
+        scheme: url.split(':').next().unwrap_or_default().to_owned(),
+    })
 }

@@ -1,9 +1,8 @@
 //! The stored form of accepted catalog versions.
 
 use depot_model::{CatalogChange, CatalogVersion, TaskId};
-use sqlx::QueryBuilder;
 
-use super::{BindValues, bind, from_millis, to_millis};
+use super::{Statement, from_millis, to_millis};
 use crate::{MetadataError, Result};
 
 /// The columns of `catalog_versions`, in the order of [`CatalogRecord`].
@@ -67,8 +66,8 @@ impl CatalogRecord {
 /// The writes that make `r` current, in order: its history row, the current pointer,
 /// and the reference that keeps its content blob alive. The same SQL on both backends;
 /// the caller runs them in one transaction after checking the previous version.
-pub(crate) fn accept_writes<DB: BindValues>(r: CatalogRecord) -> Vec<QueryBuilder<DB>> {
-    let mut insert = QueryBuilder::new(format!(
+pub(crate) fn accept_writes(r: CatalogRecord) -> Vec<Statement> {
+    let mut insert = Statement::new(format!(
         "INSERT INTO catalog_versions ({CATALOG_COLUMNS}) VALUES ("
     ));
     let id = r.id;
@@ -88,17 +87,17 @@ pub(crate) fn accept_writes<DB: BindValues>(r: CatalogRecord) -> Vec<QueryBuilde
         if i > 0 {
             insert.push(", ");
         }
-        bind(&mut insert, v);
+        insert.push_bind(v);
     }
     insert.push(")");
     let mut current =
-        QueryBuilder::new("INSERT INTO catalog_current (singleton, version_id) VALUES (1, ");
-    bind(&mut current, id);
+        Statement::new("INSERT INTO catalog_current (singleton, version_id) VALUES (1, ");
+    current.push_bind(id);
     current.push(") ON CONFLICT (singleton) DO UPDATE SET version_id = excluded.version_id");
-    let mut reference = QueryBuilder::new("INSERT INTO blob_refs (digest, owner) VALUES (");
-    bind(&mut reference, digest);
+    let mut reference = Statement::new("INSERT INTO blob_refs (digest, owner) VALUES (");
+    reference.push_bind(digest);
     reference.push(", ");
-    bind(&mut reference, format!("catalog:{id}"));
+    reference.push_bind(format!("catalog:{id}"));
     reference.push(") ON CONFLICT DO NOTHING");
     vec![insert, current, reference]
 }

@@ -4,9 +4,8 @@
 use std::collections::BTreeSet;
 
 use depot_model::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord, TaskId, Timestamp};
-use sqlx::QueryBuilder;
 
-use super::{BindValues, SqlValue, bind, from_millis, from_millis_opt, to_millis};
+use super::{SqlValue, Statement, from_millis, from_millis_opt, to_millis};
 use crate::{MetadataError, Result};
 
 /// The blob reference owner of every synced depot file.
@@ -123,23 +122,18 @@ impl SyncRow {
 }
 
 /// Stores `settings` in the singleton row, or deletes it for `None`.
-pub(crate) fn settings_write<DB: BindValues>(
-    settings: Option<&StoredDepotSettings>,
-) -> QueryBuilder<DB> {
+pub(crate) fn settings_write(settings: Option<&StoredDepotSettings>) -> Statement {
     let Some(s) = settings else {
-        return QueryBuilder::new("DELETE FROM depot_settings");
+        return Statement::new("DELETE FROM depot_settings");
     };
-    let mut qb = QueryBuilder::new(format!(
+    let mut qb = Statement::new(format!(
         "INSERT INTO depot_settings (singleton, {SETTINGS_COLUMNS}) VALUES (1, "
     ));
-    push_values(
-        &mut qb,
-        [
-            s.document.clone().into(),
-            to_millis(s.updated_at).into(),
-            s.updated_by.clone().into(),
-        ],
-    );
+    qb.push_values([
+        s.document.clone().into(),
+        to_millis(s.updated_at).into(),
+        s.updated_by.clone().into(),
+    ]);
     qb.push(
         ") ON CONFLICT (singleton) DO UPDATE SET document = excluded.document, \
          updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -149,32 +143,26 @@ pub(crate) fn settings_write<DB: BindValues>(
 
 /// Replaces the document of the settings written at `version` (their `updated_at`),
 /// if they still are; the version stays.
-pub(crate) fn settings_document_write<DB: BindValues>(
-    version: Timestamp,
-    document: &str,
-) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new("UPDATE depot_settings SET document = ");
-    bind(&mut qb, document.to_owned());
+pub(crate) fn settings_document_write(version: Timestamp, document: &str) -> Statement {
+    let mut qb = Statement::new("UPDATE depot_settings SET document = ");
+    qb.push_bind(document.to_owned());
     qb.push(" WHERE singleton = 1 AND updated_at = ");
-    bind(&mut qb, to_millis(version));
+    qb.push_bind(to_millis(version));
     qb
 }
 
 /// Stores `record` in the singleton `depot_sync` row.
-pub(crate) fn sync_record_write<DB: BindValues>(record: &SyncRecord) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!(
+pub(crate) fn sync_record_write(record: &SyncRecord) -> Statement {
+    let mut qb = Statement::new(format!(
         "INSERT INTO depot_sync (singleton, {SYNC_COLUMNS}) VALUES (1, "
     ));
-    push_values(
-        &mut qb,
-        [
-            record.task_id.to_string().into(),
-            record.outcome.as_str().into(),
-            record.error_message.clone().into(),
-            to_millis(record.completed_at).into(),
-            record.last_success_at.map(to_millis).into(),
-        ],
-    );
+    qb.push_values([
+        record.task_id.to_string().into(),
+        record.outcome.as_str().into(),
+        record.error_message.clone().into(),
+        to_millis(record.completed_at).into(),
+        record.last_success_at.map(to_millis).into(),
+    ]);
     qb.push(
         ") ON CONFLICT (singleton) DO UPDATE SET task_id = excluded.task_id, \
          outcome = excluded.outcome, error_message = excluded.error_message, \
@@ -186,20 +174,17 @@ pub(crate) fn sync_record_write<DB: BindValues>(record: &SyncRecord) -> QueryBui
 /// The writes of a depot sync after its catalog (if any) was accepted, in order: the
 /// file set replaced by `files`, the `depot-files` blob references replaced by their
 /// distinct digests, and `record`. The caller runs them in one transaction.
-pub(crate) fn sync_writes<DB: BindValues>(
-    files: &[DepotFile],
-    record: &SyncRecord,
-) -> Vec<QueryBuilder<DB>> {
-    let mut writes = vec![QueryBuilder::new("DELETE FROM depot_files")];
+pub(crate) fn sync_writes(files: &[DepotFile], record: &SyncRecord) -> Vec<Statement> {
+    let mut writes = vec![Statement::new("DELETE FROM depot_files")];
     for chunk in files.chunks(ROWS_PER_INSERT) {
-        let mut insert = QueryBuilder::new(format!(
+        let mut insert = Statement::new(format!(
             "INSERT INTO depot_files ({DEPOT_FILE_COLUMNS}) VALUES "
         ));
         push_rows(&mut insert, chunk.iter().map(DepotFileRecord::values));
         writes.push(insert);
     }
-    let mut delete_refs = QueryBuilder::new("DELETE FROM blob_refs WHERE owner = ");
-    bind(&mut delete_refs, DEPOT_FILES_OWNER);
+    let mut delete_refs = Statement::new("DELETE FROM blob_refs WHERE owner = ");
+    delete_refs.push_bind(DEPOT_FILES_OWNER);
     writes.push(delete_refs);
     let digests: Vec<&str> = files
         .iter()
@@ -208,7 +193,7 @@ pub(crate) fn sync_writes<DB: BindValues>(
         .into_iter()
         .collect();
     for chunk in digests.chunks(ROWS_PER_INSERT) {
-        let mut insert = QueryBuilder::new("INSERT INTO blob_refs (digest, owner) VALUES ");
+        let mut insert = Statement::new("INSERT INTO blob_refs (digest, owner) VALUES ");
         push_rows(
             &mut insert,
             chunk
@@ -227,49 +212,30 @@ pub(crate) fn sync_writes<DB: BindValues>(
 /// win: with no previous slot the insert of the singleton row succeeds once, otherwise
 /// the guarded update matches once (PostgreSQL re-checks the guard after waiting for a
 /// concurrent update of the row).
-pub(crate) fn claim_slot<DB: BindValues>(
-    previous: Option<Timestamp>,
-    slot: Timestamp,
-) -> QueryBuilder<DB> {
+pub(crate) fn claim_slot(previous: Option<Timestamp>, slot: Timestamp) -> Statement {
     match previous {
         None => {
             let mut qb =
-                QueryBuilder::new("INSERT INTO depot_sync_slot (singleton, slot) VALUES (1, ");
-            bind(&mut qb, to_millis(slot));
+                Statement::new("INSERT INTO depot_sync_slot (singleton, slot) VALUES (1, ");
+            qb.push_bind(to_millis(slot));
             qb.push(") ON CONFLICT (singleton) DO NOTHING");
             qb
         }
         Some(previous) => {
-            let mut qb = QueryBuilder::new("UPDATE depot_sync_slot SET slot = ");
-            bind(&mut qb, to_millis(slot));
+            let mut qb = Statement::new("UPDATE depot_sync_slot SET slot = ");
+            qb.push_bind(to_millis(slot));
             qb.push(" WHERE singleton = 1 AND slot = ");
-            bind(&mut qb, to_millis(previous));
+            qb.push_bind(to_millis(previous));
             qb
         }
     }
 }
 
-/// Appends `v1, v2, …` as bound parameters.
-fn push_values<DB: BindValues>(
-    qb: &mut QueryBuilder<DB>,
-    values: impl IntoIterator<Item = SqlValue>,
-) {
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            qb.push(", ");
-        }
-        bind(qb, v);
-    }
-}
-
 /// Appends `(…), (…), …`, one parenthesized list of bound parameters per row.
-fn push_rows<DB: BindValues, const N: usize>(
-    qb: &mut QueryBuilder<DB>,
-    rows: impl Iterator<Item = [SqlValue; N]>,
-) {
+fn push_rows<const N: usize>(qb: &mut Statement, rows: impl Iterator<Item = [SqlValue; N]>) {
     for (i, row) in rows.enumerate() {
         qb.push(if i > 0 { ", (" } else { "(" });
-        push_values(qb, row);
+        qb.push_values(row);
         qb.push(")");
     }
 }
@@ -277,7 +243,6 @@ fn push_rows<DB: BindValues, const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::Sqlite;
 
     fn file(path: &str, digest: &str) -> DepotFile {
         DepotFile {
@@ -305,9 +270,9 @@ mod tests {
         let files: Vec<DepotFile> = (0..=ROWS_PER_INSERT)
             .map(|i| file(&format!("p{i}"), if i % 2 == 0 { "a" } else { "b" }))
             .collect();
-        let sqls: Vec<String> = sync_writes::<Sqlite>(&files, &record())
+        let sqls: Vec<String> = sync_writes(&files, &record())
             .iter()
-            .map(|qb| qb.sql().as_str().to_owned())
+            .map(|qb| qb.sql().to_owned())
             .collect();
         // Delete, two file inserts, delete refs, one insert of the two digests, record.
         assert_eq!(sqls.len(), 6);
@@ -318,9 +283,9 @@ mod tests {
 
     #[test]
     fn no_files_still_clears_the_set() {
-        let sqls: Vec<String> = sync_writes::<Sqlite>(&[], &record())
+        let sqls: Vec<String> = sync_writes(&[], &record())
             .iter()
-            .map(|qb| qb.sql().as_str().to_owned())
+            .map(|qb| qb.sql().to_owned())
             .collect();
         assert_eq!(sqls.len(), 3);
         assert_eq!(sqls[0], "DELETE FROM depot_files");

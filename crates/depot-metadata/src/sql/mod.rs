@@ -1,13 +1,17 @@
-//! What both SQL backends share: the stored form of records, the statements whose
-//! shape does not depend on the backend (built with [`QueryBuilder`] and bound
-//! parameters only), and the mapping of driver errors.
+//! The SQL stores, written once for both backends: the stored form of records, the
+//! statements (a [`Statement`] with bound parameters only), the store implementations
+//! ([`SqlStore`]) and the mapping of driver errors.
 //!
-//! The backends differ in connection setup, placeholders (handled by the builder) and a
-//! few clauses (row locking, `GREATEST` vs `MAX`); everything else is written once here.
+//! The backends differ in connection setup, pools and transactions, placeholders
+//! (rendered by [`Statement`]) and a few clauses (row locking, `GREATEST` vs `MAX`: a
+//! [`Dialect`]); they provide them through [`Backend`].
 
+mod backend;
 mod catalog_record;
 mod db_error;
 mod depot_record;
+mod statement;
+mod store;
 mod task_filter;
 mod task_record;
 mod user_record;
@@ -29,6 +33,10 @@ pub(crate) use task_record::{
     update_error,
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
+
+pub(crate) use backend::{Backend, Dialect, On, Record, WriteLock, backend_methods, connection};
+pub(crate) use statement::Statement;
+pub use store::SqlStore;
 
 /// One bound parameter, in the few column types the stores use.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,35 +115,6 @@ where
     }
 }
 
-/// Appends a placeholder for `value` and binds it.
-pub(crate) fn bind<DB: BindValues>(qb: &mut QueryBuilder<DB>, value: impl Into<SqlValue>) {
-    DB::push_value(qb, value.into());
-}
-
-/// Appends ` AND column IN (…)` for `values`; nothing when `values` is empty, which
-/// means "no constraint" everywhere this is used.
-pub(crate) fn push_and_in<DB, V>(qb: &mut QueryBuilder<DB>, column: &'static str, values: V)
-where
-    DB: BindValues,
-    V: IntoIterator,
-    V::Item: Into<SqlValue>,
-{
-    let mut values = values.into_iter().peekable();
-    if values.peek().is_none() {
-        return;
-    }
-    qb.push(" AND ").push(column).push(" IN (");
-    let mut first = true;
-    for value in values {
-        if !first {
-            qb.push(", ");
-        }
-        first = false;
-        bind(qb, value);
-    }
-    qb.push(")");
-}
-
 /// An instant as stored: Unix milliseconds.
 pub(crate) fn to_millis(t: Timestamp) -> i64 {
     t.timestamp_millis()
@@ -168,27 +147,5 @@ mod tests {
         assert_eq!(from_millis(to_millis(t), "task", "x").unwrap(), t);
         assert!(from_millis(i64::MAX, "task", "x").is_err());
         assert_eq!(from_millis_opt(None, "task", "x").unwrap(), None);
-    }
-
-    #[test]
-    fn empty_in_list_adds_nothing() {
-        let mut qb = QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE TRUE");
-        push_and_in(&mut qb, "status", Vec::<String>::new());
-        assert_eq!(qb.sql().as_str(), "SELECT 1 WHERE TRUE");
-        push_and_in(&mut qb, "status", ["A", "B"]);
-        assert_eq!(
-            qb.sql().as_str(),
-            "SELECT 1 WHERE TRUE AND status IN (?, ?)"
-        );
-    }
-
-    #[test]
-    fn postgres_placeholders_are_numbered() {
-        let mut qb = QueryBuilder::<sqlx::Postgres>::new("SELECT 1 WHERE TRUE");
-        push_and_in(&mut qb, "name", ["a", "b"]);
-        assert_eq!(
-            qb.sql().as_str(),
-            "SELECT 1 WHERE TRUE AND name IN ($1, $2)"
-        );
     }
 }

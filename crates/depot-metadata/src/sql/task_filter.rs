@@ -2,52 +2,47 @@
 //! parameters only.
 
 use depot_model::Timestamp;
-use sqlx::QueryBuilder;
 
-use super::{BindValues, bind, push_and_in, task_columns, to_millis};
+use super::{Statement, task_columns, to_millis};
 use crate::{PageRequest, TaskFilter};
 
 /// Appends the page of tasks matching `filter`, newest first.
-pub(crate) fn push_list<DB: BindValues>(
-    qb: &mut QueryBuilder<DB>,
-    filter: &TaskFilter,
-    page: PageRequest,
-) {
+pub(crate) fn push_list(qb: &mut Statement, filter: &TaskFilter, page: PageRequest) {
     qb.push(concat!("SELECT ", task_columns!(), " FROM tasks"));
     push_where(qb, filter);
     qb.push(" ORDER BY create_time DESC, id DESC LIMIT ");
-    bind(qb, i64::from(page.size.max(1)));
+    qb.push_bind(i64::from(page.size.max(1)));
     qb.push(" OFFSET ");
-    bind(qb, i64::try_from(page.offset()).unwrap_or(i64::MAX));
+    qb.push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
 }
 
 /// Appends the count of tasks matching `filter`.
-pub(crate) fn push_count<DB: BindValues>(qb: &mut QueryBuilder<DB>, filter: &TaskFilter) {
+pub(crate) fn push_count(qb: &mut Statement, filter: &TaskFilter) {
     qb.push("SELECT COUNT(*) FROM tasks");
     push_where(qb, filter);
 }
 
 /// Appends ` WHERE …` for `filter`; empty lists and `None` add no constraint.
-fn push_where<DB: BindValues>(qb: &mut QueryBuilder<DB>, f: &TaskFilter) {
+fn push_where(qb: &mut Statement, f: &TaskFilter) {
     qb.push(" WHERE TRUE");
     if !f.include_system {
         qb.push(" AND NOT is_system");
     }
-    push_and_in(qb, "id", f.ids.iter().map(ToString::to_string));
-    push_and_in(qb, "status", f.statuses.iter().map(|s| s.as_str()));
-    push_and_in(qb, "name", f.names.iter().map(String::as_str));
-    push_and_in(qb, "created_by", f.created_by.iter().map(String::as_str));
-    push_and_in(qb, "service", f.services.iter().map(String::as_str));
-    push_and_in(qb, "operation", f.operations.iter().map(String::as_str));
+    qb.push_and_in("id", f.ids.iter().map(ToString::to_string));
+    qb.push_and_in("status", f.statuses.iter().map(|s| s.as_str()));
+    qb.push_and_in("name", f.names.iter().map(String::as_str));
+    qb.push_and_in("created_by", f.created_by.iter().map(String::as_str));
+    qb.push_and_in("service", f.services.iter().map(String::as_str));
+    qb.push_and_in("operation", f.operations.iter().map(String::as_str));
     push_eq(qb, "task_type", f.task_type.as_deref());
     push_eq(qb, "resource_id", f.resource_id.as_deref());
     push_eq(qb, "resource_type", f.resource_type.as_deref());
     push_targets(qb, &f.targets);
     if let Some(description) = &f.description {
         qb.push(" AND (description_default = ");
-        bind(qb, description.as_str());
+        qb.push_bind(description.as_str());
         qb.push(" OR description_id = ");
-        bind(qb, description.as_str());
+        qb.push_bind(description.as_str());
         qb.push(")");
     }
     push_cmp(qb, "start_time", ">", f.start_time_gt);
@@ -60,7 +55,7 @@ fn push_where<DB: BindValues>(qb: &mut QueryBuilder<DB>, f: &TaskFilter) {
 
 /// Appends ` AND ((resource_type = … AND resource_id = …) OR …)`; nothing for no
 /// targets.
-fn push_targets<DB: BindValues>(qb: &mut QueryBuilder<DB>, targets: &[crate::TaskTarget]) {
+fn push_targets(qb: &mut Statement, targets: &[crate::TaskTarget]) {
     if targets.is_empty() {
         return;
     }
@@ -70,30 +65,25 @@ fn push_targets<DB: BindValues>(qb: &mut QueryBuilder<DB>, targets: &[crate::Tas
             qb.push(" OR ");
         }
         qb.push("(resource_type = ");
-        bind(qb, t.resource_type.as_str());
+        qb.push_bind(t.resource_type.as_str());
         qb.push(" AND resource_id = ");
-        bind(qb, t.resource_id.as_str());
+        qb.push_bind(t.resource_id.as_str());
         qb.push(")");
     }
     qb.push(")");
 }
 
-fn push_eq<DB: BindValues>(qb: &mut QueryBuilder<DB>, column: &'static str, value: Option<&str>) {
+fn push_eq(qb: &mut Statement, column: &'static str, value: Option<&str>) {
     if let Some(value) = value {
         qb.push(" AND ").push(column).push(" = ");
-        bind(qb, value);
+        qb.push_bind(value);
     }
 }
 
-fn push_cmp<DB: BindValues>(
-    qb: &mut QueryBuilder<DB>,
-    column: &'static str,
-    op: &'static str,
-    value: Option<Timestamp>,
-) {
+fn push_cmp(qb: &mut Statement, column: &'static str, op: &'static str, value: Option<Timestamp>) {
     if let Some(value) = value {
         qb.push(" AND ").push(column).push(" ").push(op).push(" ");
-        bind(qb, to_millis(value));
+        qb.push_bind(to_millis(value));
     }
 }
 
@@ -103,10 +93,10 @@ mod tests {
 
     #[test]
     fn empty_filter_only_hides_system_tasks() {
-        let mut qb = QueryBuilder::<sqlx::Sqlite>::default();
+        let mut qb = Statement::default();
         push_count(&mut qb, &TaskFilter::default());
         assert_eq!(
-            qb.sql().as_str(),
+            qb.sql(),
             "SELECT COUNT(*) FROM tasks WHERE TRUE AND NOT is_system"
         );
     }
@@ -119,12 +109,12 @@ mod tests {
             include_system: true,
             ..TaskFilter::default()
         };
-        let mut qb = QueryBuilder::<sqlx::Postgres>::default();
+        let mut qb = Statement::default();
         push_count(&mut qb, &filter);
         assert_eq!(
-            qb.sql().as_str(),
-            "SELECT COUNT(*) FROM tasks WHERE TRUE AND name IN ($1) \
-             AND (description_default = $2 OR description_id = $3)"
+            qb.sql(),
+            "SELECT COUNT(*) FROM tasks WHERE TRUE AND name IN (?) \
+             AND (description_default = ? OR description_id = ?)"
         );
     }
 }

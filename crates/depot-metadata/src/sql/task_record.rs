@@ -3,11 +3,10 @@
 use depot_model::{Message, Task, TaskId, TaskStatus, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::QueryBuilder;
 
 use super::{
-    BindValues, SqlValue, Unique, bind, from_millis, from_millis_opt, push_and_in, query_error,
-    to_millis, unique_violation,
+    SqlValue, Statement, Unique, from_millis, from_millis_opt, query_error, to_millis,
+    unique_violation,
 };
 use crate::{MetadataError, Result};
 
@@ -150,7 +149,7 @@ impl TaskRecord {
 
     /// Appends `INSERT INTO tasks (…) VALUES (…)` for this task. The store-only columns
     /// (owner, lease, cancel flag) take their defaults.
-    pub(crate) fn push_insert<DB: BindValues>(self, qb: &mut QueryBuilder<DB>) {
+    pub(crate) fn push_insert(self, qb: &mut Statement) {
         let columns = self.into_columns();
         qb.push("INSERT INTO tasks (");
         qb.push(
@@ -165,14 +164,14 @@ impl TaskRecord {
             if i > 0 {
                 qb.push(", ");
             }
-            bind(qb, value);
+            qb.push_bind(value);
         }
         qb.push(")");
     }
 
     /// Appends the guarded update of every domain column, returning the new version:
     /// `UPDATE tasks SET … , version = version + 1 WHERE id = ? AND version = ?`.
-    pub(crate) fn push_update<DB: BindValues>(self, qb: &mut QueryBuilder<DB>) {
+    pub(crate) fn push_update(self, qb: &mut Statement) {
         let (id, version) = (self.id.clone(), self.version);
         qb.push("UPDATE tasks SET ");
         for (column, value) in self.into_columns() {
@@ -180,13 +179,13 @@ impl TaskRecord {
                 continue;
             }
             qb.push(column).push(" = ");
-            bind(qb, value);
+            qb.push_bind(value);
             qb.push(", ");
         }
         qb.push("version = version + 1 WHERE id = ");
-        bind(qb, id);
+        qb.push_bind(id);
         qb.push(" AND version = ");
-        bind(qb, version);
+        qb.push_bind(version);
         qb.push(" RETURNING version");
     }
 
@@ -315,8 +314,8 @@ pub(crate) fn status_counts(rows: Vec<(String, i64)>) -> Result<Vec<(TaskStatus,
 /// Appends the claim of the oldest `PENDING` task named in `names` (which must not be
 /// empty), returning the claimed row. `lock` ends the selecting subquery: PostgreSQL
 /// passes `FOR UPDATE SKIP LOCKED`; SQLite, whose writers are serialized, passes "".
-pub(crate) fn push_claim<DB: BindValues>(
-    qb: &mut QueryBuilder<DB>,
+pub(crate) fn push_claim(
+    qb: &mut Statement,
     names: &[String],
     owner: &str,
     now: Timestamp,
@@ -324,16 +323,16 @@ pub(crate) fn push_claim<DB: BindValues>(
     lock: &str,
 ) {
     qb.push("UPDATE tasks SET status = 'RUNNING', owner = ");
-    bind(qb, owner);
+    qb.push_bind(owner);
     qb.push(", lease_until = ");
-    bind(qb, to_millis(lease_until));
+    qb.push_bind(to_millis(lease_until));
     qb.push(", attempts = attempts + 1, start_time = COALESCE(start_time, ");
-    bind(qb, to_millis(now));
+    qb.push_bind(to_millis(now));
     qb.push("), update_time = ");
-    bind(qb, to_millis(now));
+    qb.push_bind(to_millis(now));
     qb.push(", cancel_requested = FALSE, version = version + 1");
     qb.push(" WHERE status = 'PENDING' AND id = (SELECT id FROM tasks WHERE status = 'PENDING'");
-    push_and_in(qb, "name", names.iter().map(String::as_str));
+    qb.push_and_in("name", names.iter().map(String::as_str));
     qb.push(" ORDER BY create_time, id LIMIT 1 ")
         .push(lock)
         .push(")");

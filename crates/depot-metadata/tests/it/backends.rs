@@ -3,22 +3,30 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use depot_metadata::{MetadataStore, PostgresStore, SqliteStore};
+use depot_metadata::MetadataStore;
+#[cfg(feature = "postgres")]
+use depot_metadata::PostgresStore;
+#[cfg(feature = "sqlite")]
+use depot_metadata::SqliteStore;
+#[cfg(feature = "postgres")]
 use sqlx::{AssertSqlSafe, Connection};
 
 /// What every conformance test receives.
 pub type Store = Arc<dyn MetadataStore>;
 
 /// Generates, for each `test => sqlite_name, postgres_name;`, a test running
-/// `test(store)` on a fresh SQLite file and one running it in a fresh PostgreSQL schema.
+/// `test(store)` on a fresh SQLite file and one running it in a fresh PostgreSQL schema
+/// (each only when its backend's feature is on).
 macro_rules! conformance {
     ($($test:ident => $sqlite:ident, $postgres:ident;)+) => {
         $(
+            #[cfg(feature = "sqlite")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $sqlite() {
                 crate::backends::run_sqlite($test).await;
             }
 
+            #[cfg(feature = "postgres")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $postgres() {
                 crate::backends::run_postgres($test).await;
@@ -28,6 +36,7 @@ macro_rules! conformance {
 }
 pub(crate) use conformance;
 
+#[cfg(feature = "sqlite")]
 /// Runs `test` on a SQLite database in a new temporary directory.
 pub async fn run_sqlite<F, Fut>(test: F)
 where
@@ -40,6 +49,7 @@ where
     test(Arc::new(store)).await;
 }
 
+#[cfg(feature = "postgres")]
 /// Runs `test` in a new schema of the test PostgreSQL database, if there is one.
 pub async fn run_postgres<F, Fut>(test: F)
 where
@@ -55,6 +65,7 @@ where
     drop_schema(&url, &schema).await;
 }
 
+#[cfg(feature = "postgres")]
 /// The test database URL; `None` (after saying so) when PostgreSQL tests are skipped.
 ///
 /// # Panics
@@ -75,11 +86,13 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
+#[cfg(feature = "postgres")]
 /// A new random schema name.
 pub fn fresh_schema() -> String {
     format!("depot_test_{}", uuid::Uuid::new_v4().simple())
 }
 
+#[cfg(feature = "postgres")]
 /// Drops a test schema and everything in it.
 pub async fn drop_schema(url: &str, schema: &str) {
     let mut conn = sqlx::PgConnection::connect(url)

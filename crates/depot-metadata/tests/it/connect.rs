@@ -3,12 +3,16 @@
 
 use std::sync::Arc;
 
-use depot_metadata::{
-    MetadataError, MetadataStore, PostgresStore, SqliteStore, TaskStore, UserStore,
-};
+#[cfg(feature = "postgres")]
+use depot_metadata::PostgresStore;
+#[cfg(feature = "sqlite")]
+use depot_metadata::SqliteStore;
+use depot_metadata::{MetadataError, MetadataStore, TaskStore, UserStore};
 use depot_model::{ErrorKind, Role, UserName};
 
-use crate::backends::{Store, conformance, drop_schema, fresh_schema, postgres_url};
+use crate::backends::{Store, conformance};
+#[cfg(feature = "postgres")]
+use crate::backends::{drop_schema, fresh_schema, postgres_url};
 use crate::fixtures::{task, user};
 
 conformance! {
@@ -32,6 +36,7 @@ async fn survives_reopen(first: &dyn MetadataStore, second: &dyn MetadataStore) 
     assert_eq!(second.get_user(&alice.name).await.unwrap(), Some(alice));
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn sqlite_migrations_run_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,6 +52,7 @@ async fn sqlite_migrations_run_twice() {
     second.ping().await.unwrap();
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn postgres_migrations_run_twice() {
     let Some(url) = postgres_url() else { return };
@@ -68,6 +74,7 @@ async fn postgres_migrations_run_twice() {
     drop_schema(&url, &schema).await;
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn sqlite_memory_is_one_private_database() {
     let store: Store = Arc::new(SqliteStore::connect("sqlite::memory:").await.unwrap());
@@ -93,6 +100,7 @@ async fn sqlite_memory_is_one_private_database() {
     assert_eq!(store.count_tasks_by_status().await.unwrap().len(), 1);
 }
 
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
 #[tokio::test]
 async fn connect_picks_backend_by_url() {
     let dir = tempfile::tempdir().unwrap();
@@ -119,6 +127,7 @@ async fn connect_picks_backend_by_url() {
     );
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn sqlite_corrupt_rows_are_reported() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,4 +148,16 @@ async fn sqlite_corrupt_rows_are_reported() {
     );
     assert_eq!(err.kind(), ErrorKind::Internal);
     raw.close().await;
+}
+
+/// Without the `postgres` feature, a PostgreSQL URL names no backend (and no driver
+/// was compiled for it).
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+#[tokio::test]
+async fn connect_without_postgres_rejects_its_urls() {
+    let err = depot_metadata::connect("postgres://depot@localhost/depot")
+        .await
+        .err()
+        .expect("unsupported");
+    assert!(matches!(err, MetadataError::UnsupportedUrl { .. }), "{err}");
 }

@@ -6,24 +6,17 @@
 //! of one connection, which queues writers fairly; `busy_timeout` still covers other
 //! processes. Readers use their own pool and never block the writer.
 
-mod blob_refs;
-mod catalogs;
-mod depot;
-mod sessions;
-mod tasks;
-mod users;
-
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use sqlx::Sqlite;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::sql::{connect_error, migrate_error, query_error};
-use crate::{MetadataError, MetadataStore, Result};
+use crate::sql::{Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error};
+use crate::{MetadataError, Result};
 
 /// The forward-only SQLite migrations.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -35,8 +28,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 8;
 
 /// Metadata in a SQLite database.
+pub type SqliteStore = SqlStore<SqlitePools>;
+
+/// The connections to a SQLite database.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
+pub struct SqlitePools {
     /// Reads (a few connections; the writer's pool for an in-memory database).
     read: SqlitePool,
     /// Every write, through a single connection.
@@ -61,15 +57,27 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let store = if is_in_memory(url) {
-            Self::open_in_memory(options).await?
+        let db = if is_in_memory(url) {
+            SqlitePools::open_in_memory(options).await?
         } else {
-            Self::open_file(options).await?
+            SqlitePools::open_file(options).await?
         };
-        MIGRATOR.run(&store.write).await.map_err(migrate_error)?;
-        Ok(store)
+        MIGRATOR.run(&db.write).await.map_err(migrate_error)?;
+        Ok(Self { db })
     }
 
+    /// The database file `url` names, or `None` for an in-memory database (or a URL
+    /// that is not SQLite's).
+    #[must_use]
+    pub fn file_path(url: &str) -> Option<std::path::PathBuf> {
+        if !url.starts_with("sqlite:") || is_in_memory(url) {
+            return None;
+        }
+        Some(std::path::PathBuf::from(path_and_params(url).0))
+    }
+}
+
+impl SqlitePools {
     /// One connection, kept open for the life of the store: the database lives in it.
     async fn open_in_memory(options: SqliteConnectOptions) -> Result<Self> {
         let pool = SqlitePoolOptions::new()
@@ -102,18 +110,6 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// The database file `url` names, or `None` for an in-memory database (or a URL
-    /// that is not SQLite's).
-    #[must_use]
-    pub fn file_path(url: &str) -> Option<std::path::PathBuf> {
-        if !url.starts_with("sqlite:") || is_in_memory(url) {
-            return None;
-        }
-        Some(std::path::PathBuf::from(path_and_params(url).0))
-    }
-}
-
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
     let (path, params) = path_and_params(url);
@@ -128,19 +124,33 @@ fn path_and_params(url: &str) -> (&str, &str) {
     rest.split_once('?').unwrap_or((rest, ""))
 }
 
-#[async_trait]
-impl MetadataStore for SqliteStore {
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
-            .await
-            .map_err(query_error("ping"))?;
-        Ok(())
+impl Backend for SqlitePools {
+    type Db = Sqlite;
+
+    /// Writes are serialized: one writer connection, and `BEGIN IMMEDIATE` takes
+    /// SQLite's write lock from the start (so a transaction excludes every other writer,
+    /// whatever lock it asks for, and never fails to upgrade a read lock half-way).
+    /// Nothing needs a row lock. A deferred transaction on a reader reads one WAL
+    /// snapshot.
+    const DIALECT: Dialect = Dialect {
+        name: "sqlite",
+        begin_write: "BEGIN IMMEDIATE",
+        begin_read: "BEGIN",
+        catalog_lock: None,
+        greatest: "MAX",
+        lock_row: "",
+        skip_locked: "",
+    };
+
+    fn read_pool(&self) -> &SqlitePool {
+        &self.read
     }
 
-    fn backend(&self) -> &'static str {
-        "sqlite"
+    fn write_pool(&self) -> &SqlitePool {
+        &self.write
     }
+
+    backend_methods!(Sqlite);
 }
 
 #[cfg(test)]

@@ -1,17 +1,17 @@
-//! [`SessionStore`] on SQLite.
+//! [`SessionStore`] on SQL.
 
 use async_trait::async_trait;
 use depot_model::{Session, SessionKind, Timestamp, TokenHash, UserName};
 
-use super::SqliteStore;
-use crate::sql::{SessionRecord, query_error, to_millis, unique_violation};
+use super::SqlStore;
+use crate::sql::{Backend, On, SessionRecord, Statement, query_error, to_millis, unique_violation};
 use crate::{MetadataError, Result, SessionStore};
 
 #[async_trait]
-impl SessionStore for SqliteStore {
+impl<B: Backend> SessionStore for SqlStore<B> {
     async fn insert_session(&self, session: &Session) -> Result<()> {
         let r = SessionRecord::from_session(session);
-        let outcome = sqlx::query(
+        let stmt = Statement::new(
             "INSERT INTO sessions (token_hash, kind, user_name, created, last_accessed) \
              VALUES (?, ?, ?, ?, ?)",
         )
@@ -19,10 +19,8 @@ impl SessionStore for SqliteStore {
         .bind(r.kind)
         .bind(r.user_name)
         .bind(r.created)
-        .bind(r.last_accessed)
-        .execute(&self.write)
-        .await;
-        match outcome {
+        .bind(r.last_accessed);
+        match self.db.execute(On::Write, stmt).await {
             Ok(_) => Ok(()),
             Err(e) if unique_violation(&e).is_some() => Err(MetadataError::AlreadyExists {
                 what: format!("session {:?}", session.token_hash),
@@ -32,55 +30,60 @@ impl SessionStore for SqliteStore {
     }
 
     async fn get_session(&self, hash: &TokenHash) -> Result<Option<Session>> {
-        let record: Option<SessionRecord> = sqlx::query_as(
+        let stmt = Statement::new(
             "SELECT token_hash, kind, user_name, created, last_accessed \
              FROM sessions WHERE token_hash = ?",
         )
-        .bind(hash.0.as_str())
-        .fetch_optional(&self.read)
-        .await
-        .map_err(query_error("get_session"))?;
+        .bind(hash.0.as_str());
+        let record: Option<SessionRecord> = self
+            .db
+            .fetch_optional(On::Read, stmt)
+            .await
+            .map_err(query_error("get_session"))?;
         record.map(SessionRecord::into_session).transpose()
     }
 
     async fn touch_session(&self, hash: &TokenHash, at: Timestamp) -> Result<()> {
         // Never moves backwards when two requests touch it out of order.
-        sqlx::query(
-            "UPDATE sessions SET last_accessed = MAX(last_accessed, ?) WHERE token_hash = ?",
-        )
-        .bind(to_millis(at))
-        .bind(hash.0.as_str())
-        .execute(&self.write)
-        .await
-        .map_err(query_error("touch_session"))?;
+        let mut stmt = Statement::new("UPDATE sessions SET last_accessed = ");
+        stmt.push(B::DIALECT.greatest)
+            .push("(last_accessed, ")
+            .push_bind(to_millis(at))
+            .push(") WHERE token_hash = ")
+            .push_bind(hash.0.as_str());
+        self.db
+            .execute(On::Write, stmt)
+            .await
+            .map_err(query_error("touch_session"))?;
         Ok(())
     }
 
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(hash.0.as_str())
-            .execute(&self.write)
+        let stmt =
+            Statement::new("DELETE FROM sessions WHERE token_hash = ?").bind(hash.0.as_str());
+        let deleted = self
+            .db
+            .execute(On::Write, stmt)
             .await
             .map_err(query_error("delete_session"))?;
-        Ok(done.rows_affected() > 0)
+        Ok(deleted > 0)
     }
 
     async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE kind = ? AND last_accessed < ?")
+        let stmt = Statement::new("DELETE FROM sessions WHERE kind = ? AND last_accessed < ?")
             .bind(kind.as_str())
-            .bind(to_millis(idle_before))
-            .execute(&self.write)
+            .bind(to_millis(idle_before));
+        self.db
+            .execute(On::Write, stmt)
             .await
-            .map_err(query_error("delete_idle_sessions"))?;
-        Ok(done.rows_affected())
+            .map_err(query_error("delete_idle_sessions"))
     }
 
     async fn delete_user_sessions(&self, user: &UserName) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_name = ?")
-            .bind(user.as_str())
-            .execute(&self.write)
+        let stmt = Statement::new("DELETE FROM sessions WHERE user_name = ?").bind(user.as_str());
+        self.db
+            .execute(On::Write, stmt)
             .await
-            .map_err(query_error("delete_user_sessions"))?;
-        Ok(done.rows_affected())
+            .map_err(query_error("delete_user_sessions"))
     }
 }

@@ -1,33 +1,34 @@
-//! [`DepotStore`] on SQLite.
+//! [`DepotStore`] on SQL.
 
 use async_trait::async_trait;
 use depot_model::{DepotFile, StoredDepotSettings, SyncRecord, Timestamp};
-use sqlx::AssertSqlSafe;
 
-use super::SqliteStore;
+use super::SqlStore;
 use super::catalogs::accept_in;
 use crate::sql::{
-    DEPOT_FILE_COLUMNS, DepotFileRecord, SETTINGS_COLUMNS, SYNC_COLUMNS, SettingsRecord, SyncRow,
-    claim_slot, from_millis_opt, query_error, settings_document_write, settings_write,
-    sync_record_write, sync_writes,
+    Backend, DEPOT_FILE_COLUMNS, DepotFileRecord, On, SETTINGS_COLUMNS, SYNC_COLUMNS,
+    SettingsRecord, Statement, SyncRow, WriteLock, claim_slot, from_millis_opt, query_error,
+    settings_document_write, settings_write, sync_record_write, sync_writes,
 };
 use crate::{DepotStore, DepotSyncApplied, DepotSyncApply, Result};
 
 #[async_trait]
-impl DepotStore for SqliteStore {
+impl<B: Backend> DepotStore for SqlStore<B> {
     async fn depot_settings(&self) -> Result<Option<StoredDepotSettings>> {
-        let sql = format!("SELECT {SETTINGS_COLUMNS} FROM depot_settings WHERE singleton = 1");
-        let record: Option<SettingsRecord> = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_optional(&self.read)
+        let stmt = Statement::new(format!(
+            "SELECT {SETTINGS_COLUMNS} FROM depot_settings WHERE singleton = 1"
+        ));
+        let record: Option<SettingsRecord> = self
+            .db
+            .fetch_optional(On::Read, stmt)
             .await
             .map_err(query_error("depot_settings"))?;
         record.map(SettingsRecord::into_settings).transpose()
     }
 
     async fn put_depot_settings(&self, settings: Option<&StoredDepotSettings>) -> Result<()> {
-        settings_write(settings)
-            .build()
-            .execute(&self.write)
+        self.db
+            .execute(On::Write, settings_write(settings))
             .await
             .map_err(query_error("put_depot_settings"))?;
         Ok(())
@@ -38,18 +39,21 @@ impl DepotStore for SqliteStore {
         version: Timestamp,
         document: &str,
     ) -> Result<bool> {
-        let done = settings_document_write(version, document)
-            .build()
-            .execute(&self.write)
+        let updated = self
+            .db
+            .execute(On::Write, settings_document_write(version, document))
             .await
             .map_err(query_error("update_depot_settings_document"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(updated == 1)
     }
 
     async fn depot_files(&self) -> Result<Vec<DepotFile>> {
-        let sql = format!("SELECT {DEPOT_FILE_COLUMNS} FROM depot_files ORDER BY path");
-        let records: Vec<DepotFileRecord> = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_all(&self.read)
+        let stmt = Statement::new(format!(
+            "SELECT {DEPOT_FILE_COLUMNS} FROM depot_files ORDER BY path"
+        ));
+        let records: Vec<DepotFileRecord> = self
+            .db
+            .fetch_all(On::Read, stmt)
             .await
             .map_err(query_error("depot_files"))?;
         records
@@ -59,10 +63,13 @@ impl DepotStore for SqliteStore {
     }
 
     async fn depot_file(&self, path: &str) -> Result<Option<DepotFile>> {
-        let sql = format!("SELECT {DEPOT_FILE_COLUMNS} FROM depot_files WHERE path = ?");
-        let record: Option<DepotFileRecord> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(path)
-            .fetch_optional(&self.read)
+        let stmt = Statement::new(format!(
+            "SELECT {DEPOT_FILE_COLUMNS} FROM depot_files WHERE path = ?"
+        ))
+        .bind(path);
+        let record: Option<DepotFileRecord> = self
+            .db
+            .fetch_optional(On::Read, stmt)
             .await
             .map_err(query_error("depot_file"))?;
         record.map(DepotFileRecord::into_file).transpose()
@@ -70,24 +77,27 @@ impl DepotStore for SqliteStore {
 
     async fn apply_depot_sync(&self, apply: &DepotSyncApply) -> Result<DepotSyncApplied> {
         let op = "apply_depot_sync";
+        // Always the catalog lock, catalog or not: syncs serialize with catalog accepts
+        // and with each other (two file-set replacements would otherwise collide on
+        // paths).
         let mut tx = self
-            .write
-            .begin_with("BEGIN IMMEDIATE")
+            .db
+            .begin_write(WriteLock::Catalog)
             .await
             .map_err(query_error(op))?;
         let accepted = match &apply.catalog {
             None => None,
             Some((version, previous)) => {
-                let Some(accepted) = accept_in(&mut tx, version, *previous, op).await? else {
+                let Some(accepted) = accept_in(&self.db, &mut tx, version, *previous, op).await?
+                else {
                     return Ok(DepotSyncApplied::CatalogChanged);
                 };
                 Some(accepted)
             }
         };
-        for mut write in sync_writes(&apply.files, &apply.record) {
-            write
-                .build()
-                .execute(&mut *tx)
+        for write in sync_writes(&apply.files, &apply.record) {
+            self.db
+                .execute(On::Tx(&mut tx), write)
                 .await
                 .map_err(query_error(op))?;
         }
@@ -96,38 +106,41 @@ impl DepotStore for SqliteStore {
     }
 
     async fn sync_record(&self) -> Result<Option<SyncRecord>> {
-        let sql = format!("SELECT {SYNC_COLUMNS} FROM depot_sync WHERE singleton = 1");
-        let row: Option<SyncRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_optional(&self.read)
+        let stmt = Statement::new(format!(
+            "SELECT {SYNC_COLUMNS} FROM depot_sync WHERE singleton = 1"
+        ));
+        let row: Option<SyncRow> = self
+            .db
+            .fetch_optional(On::Read, stmt)
             .await
             .map_err(query_error("sync_record"))?;
         row.map(SyncRow::into_record).transpose()
     }
 
     async fn put_sync_record(&self, record: &SyncRecord) -> Result<()> {
-        sync_record_write(record)
-            .build()
-            .execute(&self.write)
+        self.db
+            .execute(On::Write, sync_record_write(record))
             .await
             .map_err(query_error("put_sync_record"))?;
         Ok(())
     }
 
     async fn last_sync_slot(&self) -> Result<Option<Timestamp>> {
-        let slot: Option<i64> =
-            sqlx::query_scalar("SELECT slot FROM depot_sync_slot WHERE singleton = 1")
-                .fetch_optional(&self.read)
-                .await
-                .map_err(query_error("last_sync_slot"))?;
-        from_millis_opt(slot, "sync slot", "slot")
+        let stmt = Statement::new("SELECT slot FROM depot_sync_slot WHERE singleton = 1");
+        let slot: Option<(i64,)> = self
+            .db
+            .fetch_optional(On::Read, stmt)
+            .await
+            .map_err(query_error("last_sync_slot"))?;
+        from_millis_opt(slot.map(|(ms,)| ms), "sync slot", "slot")
     }
 
     async fn claim_sync_slot(&self, previous: Option<Timestamp>, slot: Timestamp) -> Result<bool> {
-        let done = claim_slot(previous, slot)
-            .build()
-            .execute(&self.write)
+        let claimed = self
+            .db
+            .execute(On::Write, claim_slot(previous, slot))
             .await
             .map_err(query_error("claim_sync_slot"))?;
-        Ok(done.rows_affected() == 1)
+        Ok(claimed == 1)
     }
 }

@@ -1,22 +1,16 @@
 //! The PostgreSQL backend: a connection pool, migrations in the first schema of the
 //! `search_path`.
 
-mod blob_refs;
-mod catalogs;
-mod depot;
-mod sessions;
-mod tasks;
-mod users;
-
 use std::str::FromStr;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres};
 
-use crate::sql::{connect_error, migrate_error, query_error};
-use crate::{MetadataError, MetadataStore, Result};
+use crate::sql::{
+    Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error, query_error,
+};
+use crate::{MetadataError, Result};
 
 /// The forward-only PostgreSQL migrations.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -25,8 +19,11 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const MAX_CONNECTIONS: u32 = 16;
 
 /// Metadata in a PostgreSQL database.
+pub type PostgresStore = SqlStore<PgPools>;
+
+/// The connections to a PostgreSQL database.
 #[derive(Debug, Clone)]
-pub struct PostgresStore {
+pub struct PgPools {
     pool: PgPool,
 }
 
@@ -69,7 +66,9 @@ impl PostgresStore {
             .await
             .map_err(connect_error)?;
         MIGRATOR.run(&pool).await.map_err(migrate_error)?;
-        Ok(Self { pool })
+        Ok(Self {
+            db: PgPools { pool },
+        })
     }
 }
 
@@ -93,19 +92,35 @@ fn is_plain_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-#[async_trait]
-impl MetadataStore for PostgresStore {
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(query_error("ping"))?;
-        Ok(())
+impl Backend for PgPools {
+    type Db = Postgres;
+
+    /// Concurrent writers, in read-committed transactions: a read that guards a write
+    /// locks its row, claims skip rows another claimer holds, and changes of the
+    /// current catalog (catalog accepts and depot syncs) first take a transaction-scoped
+    /// advisory lock ("depotcat" in ASCII: 0x6465_706f_7463_6174) — without it, two
+    /// transactions that both saw no current catalog could both insert (the second with
+    /// the next id) and win. Snapshot reads are repeatable-read and read-only.
+    const DIALECT: Dialect = Dialect {
+        name: "postgres",
+        begin_write: "BEGIN",
+        begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        catalog_lock: Some("SELECT pg_advisory_xact_lock(7234312000436920692)"),
+        greatest: "GREATEST",
+        lock_row: " FOR UPDATE",
+        skip_locked: "FOR UPDATE SKIP LOCKED",
+    };
+
+    /// Readers and writers share the pool.
+    fn read_pool(&self) -> &PgPool {
+        &self.pool
     }
 
-    fn backend(&self) -> &'static str {
-        "postgres"
+    fn write_pool(&self) -> &PgPool {
+        &self.pool
     }
+
+    backend_methods!(Postgres);
 }
 
 #[cfg(test)]
@@ -121,6 +136,13 @@ mod tests {
         assert!(!is_plain_identifier("a\"; DROP SCHEMA public; --"));
         assert!(!is_plain_identifier("Upper"));
         assert!(!is_plain_identifier(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn catalog_lock_key_spells_depotcat() {
+        let key = i64::from_be_bytes(*b"depotcat");
+        let sql = PgPools::DIALECT.catalog_lock.unwrap();
+        assert_eq!(sql, format!("SELECT pg_advisory_xact_lock({key})"));
     }
 
     #[test]
