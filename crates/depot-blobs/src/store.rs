@@ -79,6 +79,20 @@ pub trait BlobStore: Send + Sync {
         end: Option<u64>,
     ) -> Result<(BlobReader, u64), BlobError>;
 
+    /// A whole blob in memory, for blobs the caller parses (catalogs, manifests). A
+    /// blob over `max` bytes is [`BlobError::TooLarge`] before anything is read.
+    async fn read_all(&self, digest: &Sha256Digest, max: u64) -> Result<Vec<u8>, BlobError> {
+        let (mut reader, size) = self.open(digest).await?;
+        if size > max {
+            return Err(BlobError::TooLarge { limit: max });
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut buf)
+            .await
+            .map_err(|e| BlobError::Source { source: e })?;
+        Ok(buf)
+    }
+
     /// The blob's size, or `None` if it is not stored.
     async fn stat(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError>;
 

@@ -8,7 +8,6 @@ use depot_blobs::{BlobStore, Sha256Digest};
 use depot_catalog::ProductVersionCatalog;
 use depot_metadata::MetadataStore;
 use depot_model::CatalogVersion;
-use tokio::io::AsyncReadExt;
 
 use crate::CatalogServiceError;
 
@@ -190,13 +189,10 @@ pub async fn load(
     version: &CatalogVersion,
 ) -> Result<Bytes, CatalogServiceError> {
     let digest: Sha256Digest = version.content_digest.parse()?;
-    let (mut reader, size) = blobs.open(&digest).await?;
-    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    reader
-        .read_to_end(&mut buf)
-        .await
-        .map_err(|e| depot_blobs::BlobError::Source { source: e })?;
-    Ok(Bytes::from(buf))
+    // The record says how large the content is: more would be a damaged store.
+    Ok(Bytes::from(
+        blobs.read_all(&digest, version.content_size).await?,
+    ))
 }
 
 /// Shared handle.

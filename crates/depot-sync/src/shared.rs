@@ -9,7 +9,6 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::CurrentCache;
 use depot_metadata::MetadataStore;
 use depot_model::{StoredDepotSettings, Timestamp};
-use tokio::io::AsyncReadExt;
 
 use crate::SyncError;
 use crate::config::SyncConfig;
@@ -86,15 +85,13 @@ impl SyncParts {
         Ok(())
     }
 
-    /// A blob's bytes.
+    /// A synced file's bytes (files are fetched under the configured size cap).
     pub(crate) async fn read_blob(&self, digest: &str) -> Result<Bytes, SyncError> {
         let digest: Sha256Digest = digest.parse()?;
-        let (mut reader, size) = self.blobs.open(&digest).await?;
-        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        reader
-            .read_to_end(&mut buf)
-            .await
-            .map_err(|e| depot_blobs::BlobError::Source { source: e })?;
-        Ok(Bytes::from(buf))
+        let bytes = self
+            .blobs
+            .read_all(&digest, self.config.max_file_bytes)
+            .await?;
+        Ok(Bytes::from(bytes))
     }
 }

@@ -34,6 +34,29 @@ async fn round_trip(store: &dyn BlobStore) {
     assert!(matches!(err, BlobError::NotFound { digest: d } if d == digest));
 }
 
+async fn whole_blobs_are_read_within_a_limit(store: &dyn BlobStore) {
+    let bytes = data(300_000, 9);
+    let info = put_bytes(store, &bytes, Expected::default())
+        .await
+        .expect("put");
+    let read = store
+        .read_all(&info.digest, 300_000)
+        .await
+        .expect("read_all");
+    assert_eq!(read, bytes);
+    let err = store
+        .read_all(&info.digest, 299_999)
+        .await
+        .expect_err("over the limit");
+    assert!(
+        matches!(err, BlobError::TooLarge { limit: 299_999 }),
+        "{err}"
+    );
+    let missing = Sha256Digest::compute(b"never stored");
+    let err = store.read_all(&missing, 10).await.expect_err("missing");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
 async fn digest_is_computed_when_not_given(store: &dyn BlobStore) {
     // Crosses several 256 KiB chunks with reads of an odd size.
     let bytes = data(3 * 256 * 1024 + 12_345, 2);
@@ -244,6 +267,7 @@ conformance!(
     crate::fixture::new_store(),
     [
         round_trip,
+        whole_blobs_are_read_within_a_limit,
         digest_is_computed_when_not_given,
         empty_blob,
         identical_content_is_stored_once,
