@@ -95,6 +95,16 @@ impl Run<'_> {
             sequence_number: parsed.sequence_number(),
             sha256,
         };
+        let (_, stored) = self.current_catalog().await?;
+        depot_catalog::decide_replace(stored.as_ref(), &incoming)
+            .map(|_| ())
+            .map_err(|e| catalog_failure(&e))
+    }
+
+    /// The current catalog version and its revision, for the replace rules.
+    async fn current_catalog(
+        &self,
+    ) -> Result<(Option<CatalogVersion>, Option<CatalogRevision>), JobError> {
         let current = self
             .parts
             .store
@@ -102,9 +112,7 @@ impl Run<'_> {
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
         let stored = stored_revision(current.as_ref())?;
-        depot_catalog::decide_replace(stored.as_ref(), &incoming)
-            .map(|_| ())
-            .map_err(|e| catalog_failure(&e))
+        Ok((current, stored))
     }
 
     /// The catalog version to accept with this sync: `None` when the identical file is
@@ -139,13 +147,7 @@ impl Run<'_> {
             self.parsed_catalog = Some(Arc::clone(&parsed));
             parsed
         };
-        let current = self
-            .parts
-            .store
-            .current_catalog()
-            .await
-            .map_err(|e| unavailable(&e.to_string()))?;
-        let stored = stored_revision(current.as_ref())?;
+        let (current, stored) = self.current_catalog().await?;
         let incoming = CatalogRevision::of(&parsed, &bytes);
         match depot_catalog::decide_replace(stored.as_ref(), &incoming) {
             Ok(ReplaceDecision::Apply) => {}
@@ -179,7 +181,7 @@ impl Run<'_> {
 }
 
 /// The revision of the current catalog, for the replace rules.
-pub(super) fn stored_revision(
+fn stored_revision(
     current: Option<&CatalogVersion>,
 ) -> Result<Option<CatalogRevision>, JobError> {
     current
