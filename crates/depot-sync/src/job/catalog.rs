@@ -181,9 +181,7 @@ impl Run<'_> {
 }
 
 /// The revision of the current catalog, for the replace rules.
-fn stored_revision(
-    current: Option<&CatalogVersion>,
-) -> Result<Option<CatalogRevision>, JobError> {
+fn stored_revision(current: Option<&CatalogVersion>) -> Result<Option<CatalogRevision>, JobError> {
     current
         .map(|c| {
             c.file_digest
