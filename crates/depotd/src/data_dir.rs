@@ -1,11 +1,17 @@
 //! The data directory: created on first start, locked against a second server,
-//! checked writable, and home of the node id and the key of sealed secrets.
+//! checked writable, kept private to its owner, and home of the node id and the key of
+//! sealed secrets.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+
+mod permissions;
+
+use permissions::create_private_dir;
+pub use permissions::{restrict_new_files, tighten};
 
 /// An open, locked data directory. The lock is held until this is dropped.
 #[derive(Debug)]
@@ -16,10 +22,12 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// Creates (if needed), locks and checks the data directory.
+    /// Creates (if needed), locks and checks the data directory, and tightens modes
+    /// that let other users in (see [`tighten`]).
     pub fn open(root: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)
+        create_private_dir(root)
             .with_context(|| format!("cannot create the data directory {}", root.display()))?;
+        tighten(root);
         let lock_path = root.join("depotd.lock");
         let lock = lock(
             &lock_path,

@@ -6,6 +6,8 @@ use depotd::config::LogFormat;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Everything depotd writes (database, keys, blobs) is for its owner only.
+    depotd::data_dir::restrict_new_files();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

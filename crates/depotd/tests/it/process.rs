@@ -165,6 +165,7 @@ async fn first_start_serves_https_prints_a_password_and_stops_on_sigterm() {
     assert_eq!(s.session("wrong-password").await.status(), 401);
     assert!(s.stderr().contains("sha256_thumbprint"), "{}", s.stderr());
     assert!(data.join("tls/server.crt").is_file());
+    assert_private(&data);
     let status = s.terminate();
     assert!(status.success(), "{status}: {}", s.stderr());
     assert!(s.stderr().contains("depotd stopped"), "{}", s.stderr());
@@ -176,6 +177,62 @@ async fn first_start_serves_https_prints_a_password_and_stops_on_sigterm() {
     again.wait_healthy().await;
     assert!(!again.stdout().contains("Generated password"));
     assert_eq!(again.session(&password).await.status(), 201);
+}
+
+/// The database (with its `-wal`/`-shm`), keys and every directory of a running
+/// server's data dir are for the owner only.
+#[cfg(unix)]
+fn assert_private(data: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for file in [
+        "depotd.db",
+        "depotd.db-wal",
+        "depotd.db-shm",
+        "secrets.key",
+        "tls/server.key",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let mut dirs = vec![data.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                dirs.push(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn assert_private(_: &Path) {}
+
+/// A data dir left readable by others (an older depotd, a restore, a careless copy)
+/// is tightened at start, and the server says so.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_data_dir_readable_by_others_is_tightened_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut s = Server::start(&data, |_| {});
+    s.wait_healthy().await;
+    assert!(s.terminate().success());
+    let open =
+        |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    open(&data, 0o755);
+    open(&data.join("depotd.db"), 0o644);
+    open(&data.join("tls"), 0o755);
+
+    let mut again = Server::start(&data, |_| {});
+    again.wait_healthy().await;
+    assert_private(&data);
+    assert!(
+        again.stderr().contains("group and other access removed"),
+        "{}",
+        again.stderr()
+    );
 }
 
 #[tokio::test]
