@@ -42,10 +42,23 @@ fn refuses_escapes_and_non_files() {
         assert!(e.contains("outside the import directory"), "{given}: {e}");
         assert!(e.contains(given), "{e}");
     }
+    // Past the text, a link that leads outside and a missing file get one answer.
     symlink(&outside, import.join("link.json")).unwrap();
-    assert!(refusal(&import, "link.json", 1024).contains("outside"));
+    symlink(d.path().join("nothing.json"), import.join("dangling.json")).unwrap();
+    for given in [
+        "link.json",
+        "dangling.json",
+        "missing.json",
+        "sub/missing.json",
+    ] {
+        let e = refusal(&import, given, 1024);
+        assert_eq!(
+            e,
+            format!("{given:?}: no such file in the import directory"),
+            "{given}"
+        );
+    }
     assert!(refusal(&import, "sub", 1024).contains("not a regular file"));
-    assert!(refusal(&import, "missing.json", 1024).contains("no such file"));
     assert!(refusal(&import, "", 1024).contains("empty"));
     let status = std::process::Command::new("mkfifo")
         .arg(import.join("fifo"))
@@ -54,4 +67,51 @@ fn refuses_escapes_and_non_files() {
     assert!(status.success());
     assert!(refusal(&import, "fifo", 1024).contains("not a regular file"));
     assert!(refusal(&import, "pvc.json", 1).contains("over the limit"));
+}
+
+#[test]
+fn the_text_alone_decides_what_is_outside() {
+    let root = Path::new("/srv/import");
+    for inside in [
+        "a.json",
+        "./a.json",
+        "sub/../a.json",
+        "/srv/import/a.json",
+        "/srv/import/x/../a.json",
+    ] {
+        assert_eq!(
+            within(root, root, Path::new(inside)).as_deref(),
+            Some(Path::new("a.json")),
+            "{inside}"
+        );
+    }
+    for outside in [
+        "../a.json",
+        "sub/../../a.json",
+        "/srv/imported/a.json",
+        "/srv/a.json",
+        "/srv/import/../a.json",
+        "/../srv/import/a.json/../../../x",
+        "/etc/passwd",
+    ] {
+        assert_eq!(within(root, root, Path::new(outside)), None, "{outside}");
+    }
+    // Either spelling of the directory, as configured or as resolved, is accepted.
+    let resolved = Path::new("/data/srv/import");
+    assert!(within(root, resolved, Path::new("/data/srv/import/a.json")).is_some());
+    assert!(within(root, resolved, Path::new("/srv/import/a.json")).is_some());
+}
+
+#[test]
+fn refusals_do_not_name_server_paths_and_cut_long_input() {
+    let (d, import) = setup();
+    let outside = d.path().join("secret.json");
+    let e = refusal(&import, outside.to_str().unwrap(), 1024);
+    assert!(!e.contains(import.to_str().unwrap()), "{e}");
+    let long = "x/".repeat(10_000);
+    let e = refusal(&import, &long, 1024);
+    assert!(e.len() < 400, "{}", e.len());
+    let gone = d.path().join("gone");
+    let e = refusal(&gone, "a.json", 1024);
+    assert!(!e.contains(gone.to_str().unwrap()), "{e}");
 }
