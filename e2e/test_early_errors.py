@@ -61,12 +61,12 @@ def test_a_large_unauthenticated_post_gets_its_401(depotd, http):
 
 
 def test_a_vsphere_rest_call_with_a_large_body_gets_its_vapi_error(depotd, http):
-    """The vSphere REST binding reads the body before it checks the session; vAPI has no
-    413, so a body over the limit is an invalid request (400)."""
+    """The vSphere REST binding reads the body before it checks the session: a body over
+    the limit is a 413 whose body is a vAPI `INVALID_REQUEST`."""
     body = padded(b'{"x": "', 20 * MIB, b'"}')
     r = http.post(f"{depotd.url}/api/session", data=body,
                   headers={**JSON, "vmware-api-session-id": "0" * 64}, timeout=120)
-    assert r.status_code == 400, f"{r.status_code} {r.text}"
+    assert r.status_code == 413, f"{r.status_code} {r.text}"
     assert r.headers.get("Connection") == "close"
     assert r.json()["error_type"] == "INVALID_REQUEST", r.text
     still_serving(depotd, http)

@@ -15,12 +15,11 @@ pub struct VsphereFamily;
 
 impl Family for VsphereFamily {
     fn status(problem: &Problem) -> StatusCode {
-        match (problem.status, problem.kind) {
-            // vAPI has no 405/413/415: those are invalid requests.
-            (Some(s), ErrorKind::Invalid) if s.is_client_error() => StatusCode::BAD_REQUEST,
-            (Some(s), _) => s,
-            (None, kind) => depot_http::default_status(kind),
-        }
+        // A transport refusal keeps its status (405, 413, 415, as vCenter's reverse
+        // proxy answers them); its body is an `INVALID_REQUEST`.
+        problem
+            .status
+            .unwrap_or_else(|| depot_http::default_status(problem.kind))
     }
 
     fn body(problem: &Problem, _status: StatusCode, _reference: &str) -> serde_json::Value {

@@ -36,12 +36,14 @@ pub async fn render_errors<F: Family>(request: Request, next: Next) -> Response 
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    // A 416 says what the file's length is (RFC 9110 §15.5.17), whoever renders it.
-    let content_range = response
-        .headers()
-        .get(header::CONTENT_RANGE)
-        .filter(|_| status == StatusCode::RANGE_NOT_SATISFIABLE)
-        .cloned();
+    // A 416 says what the file's length is (RFC 9110 §15.5.17), a 405 which methods
+    // the resource has (§15.5.6), whoever renders them.
+    let kept = match status {
+        StatusCode::RANGE_NOT_SATISFIABLE => Some(header::CONTENT_RANGE),
+        StatusCode::METHOD_NOT_ALLOWED => Some(header::ALLOW),
+        _ => None,
+    }
+    .and_then(|name| Some((name.clone(), response.headers().get(name)?.clone())));
     let problem = match response.extensions().get::<Problem>() {
         Some(p) => p.clone(),
         None if is_json(&response) => return response,
@@ -53,8 +55,8 @@ pub async fn render_errors<F: Family>(request: Request, next: Next) -> Response 
         }
     };
     let mut rendered = render::<F>(&problem);
-    if let Some(value) = content_range {
-        rendered.headers_mut().insert(header::CONTENT_RANGE, value);
+    if let Some((name, value)) = kept {
+        rendered.headers_mut().insert(name, value);
     }
     rendered
 }

@@ -20,7 +20,7 @@ pub use caller::{BearerCaller, SessionCaller};
 pub use credentials::{ClientAddr, Credentials};
 pub use family::{Family, render, render_errors};
 pub use file_error::file_problem;
-pub use json::Json;
+pub use json::{Json, JsonBody};
 pub use problem::{Problem, default_status};
 pub use query::QueryPairs;
 pub use routes::{ApiRoutes, RouteDoc};

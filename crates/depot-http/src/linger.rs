@@ -13,8 +13,10 @@
 //! finish writing and then read the answer. Past the budget the body is dropped and
 //! hyper closes the connection.
 //!
-//! HTTP/2 needs none of this: an unread stream is reset on its own, the connection and
-//! its other streams go on.
+//! HTTP/2 closes no connection for it, but an unread stream would be reset
+//! (`RST_STREAM`), and clients that are still sending when the reset arrives drop the
+//! answer with the stream (curl reports error 92). So an HTTP/2 body is discarded
+//! within the same budget, without `Connection: close`; the stream then ends cleanly.
 
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -71,13 +73,14 @@ impl Default for Budget {
     }
 }
 
-/// Middleware (outermost, `from_fn_with_state`): answers `Connection: close` to an
-/// HTTP/1 request whose body was not read to its end, and discards the rest of that
-/// body within `budget` once the answer is on its way.
+/// Middleware (outermost, `from_fn_with_state`): discards the rest of a request body
+/// that was not read to its end within `budget` once the answer is on its way, and
+/// answers such an HTTP/1 request with `Connection: close`.
 pub async fn layer(State(budget): State<Budget>, request: Request, next: Next) -> Response {
-    if request.version() >= Version::HTTP_2 || request.body().is_end_stream() {
+    if request.body().is_end_stream() {
         return next.run(request).await;
     }
+    let http1 = request.version() < Version::HTTP_2;
     let tracker = Arc::new(Mutex::new(Tracker::default()));
     let request = request.map(|body| {
         Body::new(Tracked {
@@ -92,7 +95,7 @@ pub async fn layer(State(budget): State<Budget>, request: Request, next: Next) -
         t.answered = true;
         (t.state != ReadState::Ended, t.abandoned.take())
     };
-    if unread {
+    if unread && http1 {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -21,12 +21,18 @@ impl QueryPairs {
         )
     }
 
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    /// The value of the single-valued parameter `name`. Given twice it is refused,
+    /// never silently read as its first value (`?action=a&action=b` must not pick one).
+    pub fn get(&self, name: &str) -> Result<Option<&str>, Problem> {
+        let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(Problem::invalid(
+                "INVALID_QUERY_PARAMETER",
+                format!("Query parameter {name:?} is given more than once"),
+            ));
+        }
+        Ok(first.map(String::as_str))
     }
 
     /// Every value of `name`.
@@ -38,12 +44,13 @@ impl QueryPairs {
             .collect()
     }
 
-    /// The first value of `name`, parsed; a bad value is an error naming the parameter.
+    /// The value of `name` (see [`get`](Self::get)), parsed; a bad value is an error
+    /// naming the parameter.
     pub fn parsed<T: FromStr>(&self, name: &str) -> Result<Option<T>, Problem>
     where
         T::Err: std::fmt::Display,
     {
-        self.get(name)
+        self.get(name)?
             .map(|v| {
                 v.parse::<T>().map_err(|e| {
                     Problem::invalid(
@@ -85,7 +92,15 @@ mod tests {
             QueryPairs::parse("status=RUNNING&status=FAILED&pageSize=5&t=2025-01-01T00:00:00.000Z");
         assert_eq!(q.all("status"), vec!["RUNNING", "FAILED"]);
         assert_eq!(q.parsed::<u32>("pageSize").unwrap(), Some(5));
-        assert_eq!(q.get("t"), Some("2025-01-01T00:00:00.000Z"));
+        assert_eq!(q.get("t").unwrap(), Some("2025-01-01T00:00:00.000Z"));
+        assert_eq!(q.get("absent").unwrap(), None);
+        let e = q.get("status").unwrap_err();
+        assert!(e.message.default.contains("more than once"), "{e}");
+        assert!(
+            QueryPairs::parse("pageSize=1&pageSize=2")
+                .parsed::<u32>("pageSize")
+                .is_err()
+        );
         assert!(
             QueryPairs::parse("pageSize=x")
                 .parsed::<u32>("pageSize")

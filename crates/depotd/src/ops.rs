@@ -13,9 +13,28 @@ use serde_json::json;
 use crate::app::App;
 use crate::openapi;
 
-/// The routes, with the app as state.
+/// The routes, with the app as state. Errors (a wrong method) answer in JSON too.
 pub fn router(app: App) -> Router {
-    routes().into_parts().0.with_state(app)
+    routes()
+        .into_parts()
+        .0
+        .with_state(app)
+        .layer(axum::middleware::from_fn(
+            depot_http::render_errors::<OpsFamily>,
+        ))
+}
+
+/// The error body of the operations endpoints: `{"code": …, "message": …}`.
+struct OpsFamily;
+
+impl depot_http::Family for OpsFamily {
+    fn body(problem: &depot_http::Problem, _: StatusCode, reference: &str) -> serde_json::Value {
+        json!({
+            "code": problem.code,
+            "message": problem.message.default,
+            "referenceId": reference,
+        })
+    }
 }
 
 /// The documentation of the routes.

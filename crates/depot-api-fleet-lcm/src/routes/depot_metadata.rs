@@ -17,7 +17,8 @@ pub async fn action(
     query: QueryPairs,
 ) -> Result<(StatusCode, Json<Task>), Problem> {
     caller.require(Privilege::DepotSync)?;
-    match query.get("action") {
+    query.only(&["action"])?;
+    match query.get("action")? {
         Some("sync") => {}
         other => {
             return Err(Problem::invalid(

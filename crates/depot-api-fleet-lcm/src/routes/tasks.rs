@@ -52,7 +52,8 @@ pub async fn action(
     caller.require(Privilege::TaskManage)?;
     let id = parse_id(&task_id)?;
     let user = caller.user.to_string();
-    let task = match query.get("action") {
+    query.only(&["action"])?;
+    let task = match query.get("action")? {
         Some("retry") => services.tasks.retry(id, &user).await?,
         Some("cancel") => services.tasks.cancel(id, &user).await?,
         other => {
@@ -82,7 +83,28 @@ fn parse_id(raw: &str) -> Result<TaskId, Problem> {
     })
 }
 
+/// The query parameters of `GET /v1/tasks`.
+const LIST_PARAMETERS: &[&str] = &[
+    "status",
+    "type",
+    "createdBy",
+    "name",
+    "description",
+    "resourceId",
+    "resourceType",
+    "startTimeGt",
+    "startTimeLt",
+    "updateTimeGt",
+    "updateTimeLt",
+    "endTimeGt",
+    "endTimeLt",
+    "includeSystemTasks",
+    "pageNumber",
+    "pageSize",
+];
+
 fn filter_from(q: &QueryPairs) -> Result<(TaskFilter, PageRequest), Problem> {
+    q.only(LIST_PARAMETERS)?;
     let statuses = q
         .all("status")
         .into_iter()
@@ -95,15 +117,16 @@ fn filter_from(q: &QueryPairs) -> Result<(TaskFilter, PageRequest), Problem> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let time = |name: &str| q.get(name).map(|v| wire_time::parse(name, v)).transpose();
+    let time = |name: &str| q.get(name)?.map(|v| wire_time::parse(name, v)).transpose();
+    let text = |name: &str| q.get(name).map(|v| v.map(str::to_owned));
     let filter = TaskFilter {
         statuses,
-        task_type: q.get("type").map(str::to_owned),
+        task_type: text("type")?,
         created_by: q.all("createdBy").into_iter().map(str::to_owned).collect(),
         names: q.all("name").into_iter().map(str::to_owned).collect(),
-        description: q.get("description").map(str::to_owned),
-        resource_id: q.get("resourceId").map(str::to_owned),
-        resource_type: q.get("resourceType").map(str::to_owned),
+        description: text("description")?,
+        resource_id: text("resourceId")?,
+        resource_type: text("resourceType")?,
         start_time_gt: time("startTimeGt")?,
         start_time_lt: time("startTimeLt")?,
         update_time_gt: time("updateTimeGt")?,

@@ -6,7 +6,7 @@ use axum::response::Response;
 use depot_catalog_service::{Encoding, UploadMode};
 use depot_file_server::{FileMeta, FileSource, serve};
 use depot_http::content_coding::negotiate;
-use depot_http::{BearerCaller, Json, Problem, file_problem};
+use depot_http::{BearerCaller, Json, JsonBody, Problem, file_problem};
 use depot_model::{Privilege, Task, TaskStatus};
 
 use crate::SddcState;
@@ -57,7 +57,7 @@ fn catalog_meta(length: u64, digest: &str, coding: Option<&str>) -> Result<FileM
 pub async fn upload(
     state: State<SddcState>,
     caller: BearerCaller,
-    spec: Json<ProductVersionCatalogWithSignatureSpec>,
+    spec: JsonBody,
 ) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
     submit(state, caller, spec, UploadMode::Replace).await
 }
@@ -66,7 +66,7 @@ pub async fn upload(
 pub async fn update(
     state: State<SddcState>,
     caller: BearerCaller,
-    spec: Json<ProductVersionCatalogWithSignatureSpec>,
+    spec: JsonBody,
 ) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
     submit(state, caller, spec, UploadMode::Merge).await
 }
@@ -74,10 +74,12 @@ pub async fn update(
 async fn submit(
     State(state): State<SddcState>,
     BearerCaller(caller): BearerCaller,
-    Json(spec): Json<ProductVersionCatalogWithSignatureSpec>,
+    body: JsonBody,
     mode: UploadMode,
 ) -> Result<(StatusCode, Json<ProductVersionCatalogUploadTask>), Problem> {
+    // The privilege first: a caller without it gets 403, never the parser's hints.
     caller.require(Privilege::CatalogUpdate)?;
+    let spec: ProductVersionCatalogWithSignatureSpec = body.parse()?;
     let task = state
         .catalogs
         .submit(

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use depot_http::{BearerCaller, Json, Problem, QueryPairs};
+use depot_http::{BearerCaller, Json, JsonBody, Problem, QueryPairs};
 use depot_model::Privilege;
 use depot_sync::{DepotType, SyncError};
 
@@ -25,9 +25,10 @@ pub async fn get(
 pub async fn update(
     State(state): State<SddcState>,
     BearerCaller(caller): BearerCaller,
-    Json(body): Json<DepotSettingsIn>,
+    body: JsonBody,
 ) -> Result<Json<DepotSettingsOut>, Problem> {
     caller.require(Privilege::DepotSettingsWrite)?;
+    let body: DepotSettingsIn = body.parse()?;
     let view = state
         .depot
         .put_settings(body.into(), caller.user.as_str())
@@ -44,7 +45,7 @@ pub async fn delete(
     caller.require(Privilege::DepotSettingsWrite)?;
     query.only(&["depotType"])?;
     let depot_type = query
-        .get("depotType")
+        .get("depotType")?
         .filter(|t| !t.is_empty())
         .map(DepotType::parse)
         .transpose()?;

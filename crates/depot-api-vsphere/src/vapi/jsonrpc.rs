@@ -6,10 +6,10 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use depot_auth::Secret;
-use depot_http::{ClientAddr, Credentials, Problem, Services};
+use depot_http::{ClientAddr, Credentials, JsonBody, Problem, Services};
 use depot_model::{ErrorKind, Message};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
@@ -30,14 +30,18 @@ pub const SCHEME_SESSION_ID: &str = "com.vmware.vapi.std.security.session_id";
 pub async fn endpoint<S>(
     State(state): State<VsphereState<S>>,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response
 where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
 {
-    let (id, outcome) = match body {
-        Ok(bytes) => invoke(&state, client, &bytes).await,
+    let (id, outcome) = match body.map(|bytes| JsonBody::new(bytes, &headers)) {
+        Ok(body) => match body.check_type() {
+            Ok(()) => invoke(&state, client, body.bytes()).await,
+            Err(problem) => (Value::Null, Err(problem)),
+        },
         Err(e) => (
             Value::Null,
             Err(invalid_request(format!(
@@ -62,13 +66,16 @@ where
             Reply::Error(encode_error(&body))
         }
     };
+    // Errors travel in the envelope with 200, as vAPI does; only a body that is not
+    // JSON at all is also refused at the HTTP level.
+    let status = match &outcome {
+        Err(problem) if problem.status == Some(StatusCode::UNSUPPORTED_MEDIA_TYPE) => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        _ => StatusCode::OK,
+    };
     match serde_json::to_vec(&Envelope { id: &id, result }) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => Problem::internal(&e).into_response(),
     }
 }
@@ -227,7 +234,10 @@ where
         principal: None,
         client,
     };
-    let output = state.registry.execute(&op, ctx, input, as_task).await?;
+    let output = state
+        .registry
+        .execute(&op, ctx, move || Ok(input), as_task)
+        .await?;
     let ty = if as_task { &Type::String } else { op.output };
     Ok(Output { value: output, ty })
 }

@@ -339,11 +339,13 @@ where
     }
 
     /// Authenticates, authorizes and runs one invocation (`as_task`: its `$task` form).
+    /// `input` is built only once the caller may run the operation: a caller without
+    /// the privilege gets 403, never the decoder's hints about the body.
     pub async fn execute(
         &self,
         op: &Operation<S>,
         mut ctx: Ctx<S>,
-        input: Map<String, Value>,
+        input: impl FnOnce() -> Result<Map<String, Value>, Problem> + Send,
         as_task: bool,
     ) -> Result<Value, Problem> {
         let Some(run) = (if as_task { &op.run_task } else { &op.run }) else {
@@ -369,7 +371,7 @@ where
                 ctx.principal = Some(principal);
             }
         }
-        run(ctx, input).await
+        run(ctx, input()?).await
     }
 }
 

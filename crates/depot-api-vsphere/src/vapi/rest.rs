@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
-use depot_http::{ClientAddr, Credentials, Problem, QueryPairs, Services};
+use depot_http::{ClientAddr, Credentials, JsonBody, Problem, QueryPairs, Services};
 use serde_json::{Map, Value};
 
 use super::VsphereState;
@@ -62,13 +61,16 @@ async fn dispatch<S>(
     query: QueryPairs,
     headers: HeaderMap,
     ClientAddr(client): ClientAddr,
-    body: Bytes,
+    body: JsonBody,
 ) -> Response
 where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
 {
-    let action = query.get("action");
+    let action = match query.get("action") {
+        Ok(action) => action,
+        Err(problem) => return problem.into_response(),
+    };
     let op = ops
         .iter()
         .find(|o| o.rest.as_ref().and_then(|r| r.action) == action)
@@ -81,13 +83,11 @@ where
         let target = format!("/api{template}?action={}", action.unwrap_or_default());
         return Problem::no_route(method, &target).into_response();
     };
-    let as_task = query
-        .parsed::<bool>("vmw-task")
-        .ok()
-        .flatten()
-        .unwrap_or(false);
+    let as_task = match query.parsed::<bool>("vmw-task") {
+        Ok(as_task) => as_task.unwrap_or(false),
+        Err(problem) => return problem.into_response(),
+    };
     let result = async {
-        let input = rest_input(op, &path, &query, &body)?;
         let credentials =
             Credentials::session_id(&headers).or_else(|| Credentials::authorization(&headers));
         let ctx = Ctx {
@@ -96,6 +96,7 @@ where
             principal: None,
             client,
         };
+        let input = || rest_input(op, &path, &query, &body);
         state.registry.execute(op, ctx, input, as_task).await
     }
     .await;
@@ -118,7 +119,7 @@ fn rest_input<S>(
     op: &Operation<S>,
     path: &HashMap<String, String>,
     query: &QueryPairs,
-    body: &[u8],
+    body: &JsonBody,
 ) -> Result<Map<String, Value>, Problem> {
     let rest = op
         .rest
@@ -126,7 +127,7 @@ fn rest_input<S>(
         .ok_or_else(|| Problem::no_route("REST", op.operation))?;
     let body: Value = match rest.body {
         RestBody::None => Value::Null,
-        RestBody::Param(_) | RestBody::Fields => depot_http::json::parse(body)?,
+        RestBody::Param(_) | RestBody::Fields => body.parse()?,
     };
     if rest.body == RestBody::Fields {
         let Value::Object(fields) = &body else {
@@ -183,7 +184,7 @@ fn from_query(query: &QueryPairs, name: &str, ty: &Type) -> Result<Value, Proble
                 })
         }
         _ => query
-            .get(name)
+            .get(name)?
             .map_or(Ok(Value::Null), |v| scalar(name, v, ty)),
     }
 }

@@ -93,9 +93,21 @@ async fn wrong_methods_answer_per_family() {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_json(&r);
     assert_eq!(r.body["code"], "METHOD_NOT_ALLOWED");
-    let r = t.send(Method::PUT, "/api/session", &[], None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
-    assert_eq!(r.body["error_type"], "INVALID_REQUEST");
+    for (method, path) in [
+        (Method::PUT, "/api/session"),
+        (Method::PATCH, "/api/cis/tasks"),
+        (Method::DELETE, "/api"),
+    ] {
+        let r = t.send(method.clone(), path, &[], None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {}",
+            r.text
+        );
+        assert_eq!(r.body["error_type"], "INVALID_REQUEST", "{method} {path}");
+        assert!(r.headers.get("allow").is_some(), "{method} {path}");
+    }
     let r = t.send(Method::GET, "/v1/tokens", &[], None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.body["errorCode"], "METHOD_NOT_ALLOWED");

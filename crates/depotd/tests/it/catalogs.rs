@@ -418,7 +418,7 @@ async fn bad_files_fail_the_task_and_keep_the_catalog() {
 #[tokio::test]
 async fn bad_paths_and_requests_are_refused_at_once() {
     let f = fixture().await;
-    let (c, s) = f.put_signed("ok", &generate_catalog(1, 1));
+    let (_, s) = f.put_signed("ok", &generate_catalog(1, 1));
     let outside = f.import.parent().unwrap().join("outside.json");
     std::fs::write(&outside, generate_catalog(1, 1)).unwrap();
     std::os::unix::fs::symlink(&outside, f.import.join("escape.json")).unwrap();
@@ -463,6 +463,12 @@ async fn bad_paths_and_requests_are_refused_at_once() {
             "{message}"
         );
     }
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_privilege_comes_before_the_body() {
+    let f = fixture().await;
+    let (c, s) = f.put_signed("ok", &generate_catalog(1, 1));
     for body in [
         json!({"signatureFilePath": s}),
         json!({"productVersionCatalogFilePath": c}),
@@ -507,6 +513,27 @@ async fn bad_paths_and_requests_are_refused_at_once() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A caller without the privilege learns nothing about how its body would parse.
+    for (method, path) in [
+        (Method::PATCH, "/v1/product-version-catalogs"),
+        (Method::POST, "/v1/product-version-catalogs"),
+        (Method::PUT, "/v1/system/settings/depot"),
+    ] {
+        let r =
+            f.t.send(
+                method.clone(),
+                path,
+                &[("authorization", &ro)],
+                Some("{not json"),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            r.text
+        );
+    }
     let r =
         f.t.send(
             Method::GET,

@@ -13,6 +13,7 @@ mod lingering;
 mod ops;
 mod pki;
 mod process;
+mod protocol_edges;
 mod sessions;
 mod support;
 mod task_operations;
