@@ -6,12 +6,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use depot_blobs::{BlobStore, Expected};
-use depot_catalog::{
-    CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision, Sha256Checksum,
-};
+use depot_catalog::{CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision};
 use depot_metadata::{MetadataStore, PageRequest, TaskFilter};
 use depot_model::{
-    CatalogChange, CatalogVersion, ErrorKind, Level, Message, TaskStatus, Timestamp,
+    CatalogChange, CatalogVersion, ErrorKind, Level, Message, Sha256Digest, TaskStatus, Timestamp,
 };
 use depot_tasks::{Job, JobContext, JobError};
 use serde::{Deserialize, Serialize};
@@ -168,7 +166,7 @@ impl PvcUpload {
         incoming: ProductVersionCatalog,
         file_bytes: Bytes,
     ) -> Result<CatalogVersion, JobError> {
-        let file_digest = Sha256Checksum::of(&file_bytes);
+        let file_digest = Sha256Digest::compute(&file_bytes);
         let incoming = Arc::new(incoming);
         for _ in 0..APPLY_ATTEMPTS {
             let current = self
@@ -178,7 +176,7 @@ impl PvcUpload {
                 .map_err(|e| unavailable(&e.to_string()))?;
             let candidate = match change {
                 CatalogChange::Replace => {
-                    let stored = current.as_ref().map(revision).transpose()?;
+                    let stored = current.as_ref().map(CatalogRevision::of_version);
                     let decision = depot_catalog::decide_replace(
                         stored.as_ref(),
                         &CatalogRevision::of(&incoming, &file_bytes),
@@ -235,9 +233,9 @@ impl PvcUpload {
             let version = CatalogVersion {
                 id: 0,
                 sequence_number: i64::try_from(sequence).unwrap_or(i64::MAX),
-                content_digest: content_digest.to_string(),
+                content_digest,
                 content_size: content.len() as u64,
-                file_digest: file_digest.to_string(),
+                file_digest,
                 change,
                 accepted_by: ctx.task().created_by.clone(),
                 accepted_at: ctx.now(),
@@ -322,16 +320,6 @@ struct Candidate {
     parsed: Arc<ProductVersionCatalog>,
     /// What changed, for the task log.
     messages: Vec<Message>,
-}
-
-fn revision(v: &CatalogVersion) -> Result<CatalogRevision, JobError> {
-    Ok(CatalogRevision {
-        sequence_number: u64::try_from(v.sequence_number).unwrap_or(0),
-        sha256: v
-            .file_digest
-            .parse()
-            .map_err(|_| internal("stored file digest is corrupt"))?,
-    })
 }
 
 /// Parses off the async executor; `bytes` is shared, not copied.

@@ -16,7 +16,7 @@ mod task_filter;
 mod task_record;
 mod user_record;
 
-use depot_model::Timestamp;
+use depot_model::{Sha256Digest, Timestamp};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::{MetadataError, Result};
@@ -68,6 +68,13 @@ impl From<&str> for SqlValue {
 impl From<Option<String>> for SqlValue {
     fn from(v: Option<String>) -> Self {
         SqlValue::NullableText(v)
+    }
+}
+
+/// A digest is stored as its 64 lowercase hex characters.
+impl From<&Sha256Digest> for SqlValue {
+    fn from(v: &Sha256Digest) -> Self {
+        SqlValue::Text(v.to_string())
     }
 }
 
@@ -125,6 +132,14 @@ pub(crate) fn from_millis(ms: i64, what: &'static str, column: &str) -> Result<T
     chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| MetadataError::Corrupt {
         what,
         detail: format!("{column}: {ms} ms is out of range"),
+    })
+}
+
+/// A stored digest back as a [`Sha256Digest`].
+pub(crate) fn parse_digest(text: &str, what: &'static str, column: &str) -> Result<Sha256Digest> {
+    text.parse().map_err(|e| MetadataError::Corrupt {
+        what,
+        detail: format!("{column}: {e}"),
     })
 }
 

@@ -22,7 +22,7 @@ impl Run<'_> {
             .iter()
             .map(|(path, f)| DepotFile {
                 path: path.clone(),
-                digest: f.digest.clone(),
+                digest: f.digest,
                 size: f.size,
                 modified_at: match synced.get(path) {
                     Some(s) if !f.changed => s.modified_at,

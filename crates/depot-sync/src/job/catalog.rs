@@ -4,7 +4,7 @@
 use super::{
     Arc, BTreeMap, Bytes, CatalogChange, CatalogError, CatalogRevision, CatalogVersion,
     DepotClient, DepotFile, JobContext, JobError, Level, Message, ProductVersionCatalog,
-    ReplaceDecision, Run, Sha256Digest, catalog_failure, internal, unavailable,
+    ReplaceDecision, Run, catalog_failure, internal, unavailable,
 };
 use depot_model::Timestamp;
 
@@ -87,13 +87,9 @@ impl Run<'_> {
             return Ok(());
         };
         let file = self.file(&self.parts.config.paths.catalog)?;
-        let sha256 = file
-            .digest
-            .parse()
-            .map_err(|_| internal("a fetched digest is corrupt"))?;
         let incoming = CatalogRevision {
             sequence_number: parsed.sequence_number(),
-            sha256,
+            sha256: file.digest,
         };
         let (_, stored) = self.current_catalog().await?;
         depot_catalog::decide_replace(stored.as_ref(), &incoming)
@@ -111,7 +107,7 @@ impl Run<'_> {
             .current_catalog()
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
-        let stored = stored_revision(current.as_ref())?;
+        let stored = current.as_ref().map(CatalogRevision::of_version);
         Ok((current, stored))
     }
 
@@ -161,16 +157,12 @@ impl Run<'_> {
             }
             Err(e) => return Err(catalog_failure(&e)),
         }
-        let digest: Sha256Digest = file
-            .digest
-            .parse()
-            .map_err(|_| internal("a fetched digest is corrupt"))?;
         let version = CatalogVersion {
             id: 0,
             sequence_number: i64::try_from(parsed.sequence_number()).unwrap_or(i64::MAX),
-            content_digest: digest.to_string(),
+            content_digest: file.digest,
             content_size: file.size,
-            file_digest: digest.to_string(),
+            file_digest: file.digest,
             change: CatalogChange::Replace,
             accepted_by: ctx.task().created_by.clone(),
             accepted_at: ctx.now(),
@@ -178,19 +170,4 @@ impl Run<'_> {
         };
         Ok(Some((version, current.map(|c| c.id), bytes, parsed)))
     }
-}
-
-/// The revision of the current catalog, for the replace rules.
-fn stored_revision(current: Option<&CatalogVersion>) -> Result<Option<CatalogRevision>, JobError> {
-    current
-        .map(|c| {
-            c.file_digest
-                .parse()
-                .map(|sha256| CatalogRevision {
-                    sequence_number: u64::try_from(c.sequence_number).unwrap_or(0),
-                    sha256,
-                })
-                .map_err(|_| internal("the stored catalog's file digest is corrupt"))
-        })
-        .transpose()
 }

@@ -87,7 +87,7 @@ pub const STAGES: [(&str, &str, &str); 6] = [
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FetchedFile {
-    digest: String,
+    digest: Sha256Digest,
     size: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     etag: Option<String>,

@@ -8,7 +8,9 @@ use depot_blobs::FsBlobStore;
 use depot_catalog::TrustStore;
 use depot_catalog_service::CurrentCache;
 use depot_metadata::{CatalogStore as _, DepotStore as _, SqliteStore};
-use depot_model::{CatalogVersion, DepotFile, StageStatus, Task, TaskStatus, Timestamp};
+use depot_model::{
+    CatalogVersion, DepotFile, Sha256Digest, StageStatus, Task, TaskStatus, Timestamp,
+};
 use depot_sync::{
     AccountInput, ConfigurationInput, DepotService, ReleaseVersion, SecretBox, SettingsInput,
     SyncConfig, SyncParts, SyncState,
@@ -253,10 +255,10 @@ pub fn stages(task: &Task) -> Vec<(&str, StageStatus)> {
 }
 
 /// The digest of the synced file at `path`.
-pub fn synced_digest(snapshot: &Snapshot, path: &str) -> Option<String> {
+pub fn synced_digest(snapshot: &Snapshot, path: &str) -> Option<Sha256Digest> {
     snapshot
         .files
         .iter()
         .find(|f| f.path == path)
-        .map(|f| f.digest.clone())
+        .map(|f| f.digest)
 }
