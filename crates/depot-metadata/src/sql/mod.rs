@@ -3,13 +3,14 @@
 //! ([`SqlStore`]) and the mapping of driver errors.
 //!
 //! The backends differ in connection setup, pools and transactions, placeholders
-//! (rendered by [`Statement`]) and a few clauses (row locking, `GREATEST` vs `MAX`: a
-//! [`Dialect`]); they provide them through [`Backend`].
+//! (rendered by [`Statement`]) and a few clauses, mostly about how writers are kept
+//! apart (the [`Dialect`] table); they provide them through [`Backend`].
 
 mod backend;
 mod catalog_record;
 mod db_error;
 mod depot_record;
+mod dialect;
 mod statement;
 mod store;
 mod task_filter;
@@ -34,7 +35,9 @@ pub(crate) use task_record::{
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
 
-pub(crate) use backend::{Backend, Dialect, On, Record, WriteLock, backend_methods, connection};
+pub use backend::Pools;
+pub(crate) use backend::{Backend, On, WriteLock};
+pub(crate) use dialect::Dialect;
 pub(crate) use statement::Statement;
 pub use store::SqlStore;
 
