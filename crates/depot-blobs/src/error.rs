@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 
 /// What a caller should do about a [`BlobError`]; API crates map this to a status code and
 /// never look at the message text.
@@ -12,7 +12,7 @@ use crate::digest::Sha256Digest;
 pub enum ErrorKind {
     /// The blob does not exist.
     NotFound,
-    /// The input was rejected: bad digest text, size or digest mismatch, too large, bad range.
+    /// The input was rejected: size or digest mismatch, too large, bad range.
     Invalid,
     /// Storage or the data source failed: I/O error, disk full, read-only file system.
     /// Retrying later (or fixing the disk) may help.
@@ -25,13 +25,6 @@ pub enum ErrorKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BlobError {
-    /// Text that should be a SHA-256 digest is not 64 hex characters.
-    #[error("invalid sha256 digest {input:?}: expected 64 hex characters")]
-    InvalidDigest {
-        /// The rejected input (truncated).
-        input: String,
-    },
-
     /// No blob with this digest is stored.
     #[error("blob sha256:{digest} not found")]
     NotFound {
@@ -123,8 +116,7 @@ impl BlobError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::InvalidDigest { .. }
-            | Self::SizeMismatch { .. }
+            Self::SizeMismatch { .. }
             | Self::DigestMismatch { .. }
             | Self::TooLarge { .. }
             | Self::RangeNotSatisfiable { .. } => ErrorKind::Invalid,

@@ -1,11 +1,11 @@
 #![doc = include_str!("../README.md")]
 
-mod digest;
 mod error;
 mod filesystem;
 mod store;
 
-pub use crate::digest::Sha256Digest;
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
 pub use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
+/// The name of a blob; it lives in `depot-model`, shared with the records that name blobs.
+pub use depot_model::Sha256Digest;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::io::AsyncRead;
 
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 
 /// A reader over a stored blob's bytes (or a range of them).

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
-use depot_blobs::{BlobStore, Sha256Digest};
+use depot_blobs::BlobStore;
 use depot_catalog::ProductVersionCatalog;
 use depot_metadata::MetadataStore;
 use depot_model::CatalogVersion;
@@ -188,10 +188,11 @@ pub async fn load(
     blobs: &dyn BlobStore,
     version: &CatalogVersion,
 ) -> Result<Bytes, CatalogServiceError> {
-    let digest: Sha256Digest = version.content_digest.parse()?;
     // The record says how large the content is: more would be a damaged store.
     Ok(Bytes::from(
-        blobs.read_all(&digest, version.content_size).await?,
+        blobs
+            .read_all(&version.content_digest, version.content_size)
+            .await?,
     ))
 }
 
@@ -201,7 +202,7 @@ pub type SharedCache = Arc<CurrentCache>;
 #[cfg(test)]
 mod tests {
     use depot_blobs::{Expected, FsBlobStore};
-    use depot_model::{CatalogChange, TaskId};
+    use depot_model::{CatalogChange, Sha256Digest, TaskId};
 
     use super::*;
 
@@ -236,9 +237,9 @@ mod tests {
         let version = CatalogVersion {
             id: 0,
             sequence_number: sequence,
-            content_digest: info.digest.to_string(),
+            content_digest: info.digest,
             content_size: content.len() as u64,
-            file_digest: info.digest.to_string(),
+            file_digest: info.digest,
             change: CatalogChange::Replace,
             accepted_by: "test".into(),
             accepted_at: depot_model::now(),
@@ -301,9 +302,9 @@ mod tests {
             version: CatalogVersion {
                 id: 1,
                 sequence_number: 1,
-                content_digest: String::new(),
-                content_size: 0,
-                file_digest: String::new(),
+                content_digest: Sha256Digest::compute(&bytes),
+                content_size: bytes.len() as u64,
+                file_digest: Sha256Digest::compute(&bytes),
                 change: CatalogChange::Replace,
                 accepted_by: String::new(),
                 accepted_at: depot_model::now(),

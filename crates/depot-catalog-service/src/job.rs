@@ -6,16 +6,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use depot_blobs::{BlobStore, Expected};
-use depot_catalog::{
-    CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision, Sha256Checksum,
-};
+use depot_catalog::{CatalogError, ProductVersionCatalog};
 use depot_metadata::{MetadataStore, PageRequest, TaskFilter};
 use depot_model::{
-    CatalogChange, CatalogVersion, ErrorKind, Level, Message, TaskStatus, Timestamp,
+    CatalogChange, CatalogVersion, ErrorKind, Level, Message, Sha256Digest, TaskStatus, Timestamp,
 };
 use depot_tasks::{Job, JobContext, JobError};
 use serde::{Deserialize, Serialize};
 
+use crate::accept::{
+    AcceptError, Acceptance, Accepted, Acceptor, Candidate, CatalogFile, Offer, accept,
+    offer_replacement,
+};
 use crate::current::{SharedCache, load};
 use crate::import_path::ImportPath;
 use crate::settings::CatalogSettings;
@@ -24,8 +26,6 @@ use crate::settings::CatalogSettings;
 pub const NAME: &str = "pvc_upload";
 /// How often a queued upload checks whether its turn has come.
 const TURN_POLL: Duration = Duration::from_millis(50);
-/// Attempts to apply when another writer changes the current catalog meanwhile.
-const APPLY_ATTEMPTS: usize = 5;
 
 /// The job's input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -160,7 +160,7 @@ impl PvcUpload {
         .map_err(|e| catalog_failure(&e))
     }
 
-    /// Decides, merges and stores; retried when another writer got in first.
+    /// Makes the file current: replacing the stored catalog or merged into it.
     async fn apply(
         &self,
         ctx: &mut JobContext,
@@ -168,108 +168,53 @@ impl PvcUpload {
         incoming: ProductVersionCatalog,
         file_bytes: Bytes,
     ) -> Result<CatalogVersion, JobError> {
-        let file_digest = Sha256Checksum::of(&file_bytes);
-        let incoming = Arc::new(incoming);
-        for _ in 0..APPLY_ATTEMPTS {
-            let current = self
-                .store
-                .current_catalog()
-                .await
-                .map_err(|e| unavailable(&e.to_string()))?;
-            let candidate = match change {
-                CatalogChange::Replace => {
-                    let stored = current.as_ref().map(revision).transpose()?;
-                    let decision = depot_catalog::decide_replace(
-                        stored.as_ref(),
-                        &CatalogRevision::of(&incoming, &file_bytes),
-                    )
-                    .map_err(|e| catalog_failure(&e))?;
-                    if decision == ReplaceDecision::AlreadyStored
-                        && let Some(v) = current
-                    {
-                        let m = Message::new(
-                            "com.vmware.depotd.pvc.unchanged",
-                            "The identical catalog is already current",
-                        );
-                        ctx.log(Level::Info, m).await?;
-                        return Ok(v);
-                    }
-                    Candidate {
-                        content: file_bytes.clone(),
-                        sequence: incoming.sequence_number(),
-                        parsed: Arc::clone(&incoming),
-                        messages: Vec::new(),
-                    }
-                }
-                CatalogChange::Merge => {
-                    let Some(current) = current.as_ref() else {
-                        return Err(JobError::permanent(
-                            ErrorKind::NotAllowedInCurrentState,
-                            "PRODUCT_VERSION_CATALOG_NOT_FOUND",
-                            Message::new(
-                                "com.vmware.depotd.pvc.merge.nothing",
-                                "There is no catalog to merge patches into: upload one with POST first",
-                            ),
-                        ));
-                    };
-                    self.merged(current, (*incoming).clone()).await?
-                }
-            };
-            let Candidate {
-                content,
-                sequence,
-                parsed,
-                messages,
-            } = candidate;
-            ctx.log_all(Level::Info, messages).await?;
-            let expected = Expected {
-                size: Some(content.len() as u64),
-                ..Expected::default()
-            };
-            let content_digest = self
-                .blobs
-                .put(&mut &content[..], expected)
-                .await
-                .map_err(|e| unavailable(&e.to_string()))?
-                .digest;
-            let version = CatalogVersion {
-                id: 0,
-                sequence_number: i64::try_from(sequence).unwrap_or(i64::MAX),
-                content_digest: content_digest.to_string(),
-                content_size: content.len() as u64,
-                file_digest: file_digest.to_string(),
-                change,
-                accepted_by: ctx.task().created_by.clone(),
-                accepted_at: ctx.now(),
-                task_id: ctx.task().id,
-            };
-            let previous = current.as_ref().map(|c| c.id);
-            if let Some(stored) = self
-                .store
-                .accept_catalog(&version, previous)
-                .await
-                .map_err(|e| unavailable(&e.to_string()))?
-            {
-                self.cache.put(stored.clone(), content, Some(parsed));
-                return Ok(stored);
+        let by = Acceptor::of(ctx);
+        let mut steps = UploadSteps {
+            job: self,
+            ctx,
+            change,
+            file: CatalogFile {
+                digest: Sha256Digest::compute(&file_bytes),
+                bytes: file_bytes,
+                parsed: Arc::new(incoming),
+            },
+        };
+        let accepted = accept(self.store.as_ref(), &self.cache, &by, &mut steps).await;
+        match accepted.map_err(accept_failure)? {
+            Accepted::Stored(version) => Ok(version),
+            Accepted::Unchanged(version) => {
+                let m = Message::new(
+                    "com.vmware.depotd.pvc.unchanged",
+                    "The identical catalog is already current",
+                );
+                ctx.log(Level::Info, m).await?;
+                Ok(version)
             }
         }
-        Err(JobError::retriable(
-            ErrorKind::Conflict,
-            "PRODUCT_VERSION_CATALOG_BUSY",
-            Message::new(
-                "com.vmware.depotd.pvc.busy",
-                "The catalog kept changing while this upload was applied; retry the task",
-            ),
-        ))
     }
 
-    /// The stored catalog with `incoming` merged in, and the messages saying what changed.
+    /// Stores a candidate's content as a blob.
+    async fn put(&self, candidate: &Candidate) -> Result<(), JobError> {
+        let expected = Expected {
+            size: Some(candidate.content.len() as u64),
+            sha256: Some(candidate.content_digest),
+            ..Expected::default()
+        };
+        self.blobs
+            .put(&mut &candidate.content[..], expected)
+            .await
+            .map_err(|e| unavailable(&e.to_string()))?;
+        Ok(())
+    }
+
+    /// The stored catalog with `incoming` (the file of `file_digest`) merged in, and the
+    /// messages saying what changed.
     async fn merged(
         &self,
         current: &CatalogVersion,
         incoming: ProductVersionCatalog,
-    ) -> Result<Candidate, JobError> {
+        file_digest: Sha256Digest,
+    ) -> Result<(Candidate, Vec<Message>), JobError> {
         let stored = if let Some(parsed) = self.cache.parsed(current.id) {
             parsed
         } else {
@@ -280,12 +225,14 @@ impl PvcUpload {
         };
         let merged = tokio::task::spawn_blocking(move || {
             let mut stored = (*stored).clone();
-            depot_catalog::merge_into(&mut stored, incoming)
-                .map(|report| (stored.to_json(), stored, report))
+            depot_catalog::merge_into(&mut stored, incoming).map(|report| {
+                let json = stored.to_json();
+                (Sha256Digest::compute(&json), json, stored, report)
+            })
         })
         .await
         .map_err(|e| internal(&e.to_string()))?;
-        let (json, catalog, report) = merged.map_err(|e| catalog_failure(&e))?;
+        let (content_digest, json, catalog, report) = merged.map_err(|e| catalog_failure(&e))?;
         let mut messages = Vec::new();
         for (what, entries) in [
             ("added", &report.added),
@@ -303,35 +250,81 @@ impl PvcUpload {
                 );
             }
         }
-        Ok(Candidate {
+        let candidate = Candidate {
             content: Bytes::from(json),
-            sequence: report.sequence_number,
+            content_digest,
+            file_digest,
+            change: CatalogChange::Merge,
             parsed: Arc::new(catalog),
-            messages,
-        })
+        };
+        Ok((candidate, messages))
     }
 }
 
-/// A catalog about to be accepted.
-struct Candidate {
-    /// As served.
-    content: Bytes,
-    /// Its sequence number.
-    sequence: u64,
-    /// Its parsed form, cached for the next merge.
-    parsed: Arc<ProductVersionCatalog>,
-    /// What changed, for the task log.
-    messages: Vec<Message>,
+/// The upload's steps of an acceptance: the file replaces the current catalog or is
+/// merged into it; the version is written alone.
+struct UploadSteps<'a> {
+    job: &'a PvcUpload,
+    ctx: &'a mut JobContext,
+    change: CatalogChange,
+    file: CatalogFile,
 }
 
-fn revision(v: &CatalogVersion) -> Result<CatalogRevision, JobError> {
-    Ok(CatalogRevision {
-        sequence_number: u64::try_from(v.sequence_number).unwrap_or(0),
-        sha256: v
-            .file_digest
-            .parse()
-            .map_err(|_| internal("stored file digest is corrupt"))?,
-    })
+#[async_trait]
+impl Acceptance for UploadSteps<'_> {
+    async fn offer(&mut self, current: Option<&CatalogVersion>) -> Result<Offer, AcceptError> {
+        let candidate = match (self.change, current) {
+            (CatalogChange::Replace, _) => match offer_replacement(current, &self.file)? {
+                Offer::New(candidate) => candidate,
+                unchanged @ Offer::Current(_) => return Ok(unchanged),
+            },
+            (CatalogChange::Merge, None) => {
+                return Err(JobError::permanent(
+                    ErrorKind::NotAllowedInCurrentState,
+                    "PRODUCT_VERSION_CATALOG_NOT_FOUND",
+                    Message::new(
+                        "com.vmware.depotd.pvc.merge.nothing",
+                        "There is no catalog to merge patches into: upload one with POST first",
+                    ),
+                )
+                .into());
+            }
+            (CatalogChange::Merge, Some(current)) => {
+                let incoming = (*self.file.parsed).clone();
+                let (candidate, messages) =
+                    self.job.merged(current, incoming, self.file.digest).await?;
+                self.ctx.log_all(Level::Info, messages).await?;
+                candidate
+            }
+        };
+        self.job.put(&candidate).await?;
+        Ok(Offer::New(candidate))
+    }
+
+    async fn write(
+        &mut self,
+        version: &CatalogVersion,
+        previous: Option<i64>,
+    ) -> Result<Option<CatalogVersion>, AcceptError> {
+        Ok(self.job.store.accept_catalog(version, previous).await?)
+    }
+}
+
+/// An acceptance failure as a task failure.
+fn accept_failure(e: AcceptError) -> JobError {
+    match e {
+        AcceptError::Refused(e) => catalog_failure(&e),
+        AcceptError::Store(e) => unavailable(&e.to_string()),
+        AcceptError::Busy => JobError::retriable(
+            ErrorKind::Conflict,
+            "PRODUCT_VERSION_CATALOG_BUSY",
+            Message::new(
+                "com.vmware.depotd.pvc.busy",
+                "The catalog kept changing while this upload was applied; retry the task",
+            ),
+        ),
+        AcceptError::Job(e) => e,
+    }
 }
 
 /// Parses off the async executor; `bytes` is shared, not copied.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use depot_blobs::BlobStore;
 use depot_metadata::MetadataStore;
-use depot_model::{CatalogVersion, Message, Stage, Task, TaskId};
+use depot_model::{CatalogVersion, Message, Sha256Digest, Stage, Task, TaskId};
 use depot_tasks::{NewTask, TaskEngine};
 use tracing::info;
 
@@ -148,7 +148,7 @@ impl CatalogService {
     pub async fn current(
         &self,
         encoding: Encoding,
-    ) -> Result<(Bytes, String), CatalogServiceError> {
+    ) -> Result<(Bytes, Sha256Digest), CatalogServiceError> {
         let Some((version, cached)) = self
             .cache
             .get(self.store.as_ref(), self.blobs.as_ref())

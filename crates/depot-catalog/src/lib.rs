@@ -18,6 +18,4 @@ pub use crate::parse::parse_catalog;
 pub use crate::path::JsonPath;
 pub use crate::replace::{CatalogRevision, ReplaceDecision, decide_replace};
 pub use crate::signature::{TrustStore, VerifiedSignature, sign_catalog, verify_signature};
-pub use crate::values::{
-    BundleType, CatalogTime, FileName, ProductType, ProductVersion, Sha256Checksum,
-};
+pub use crate::values::{BundleType, CatalogTime, FileName, ProductType, ProductVersion};

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
+use depot_model::Sha256Digest;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::values::{
-    BundleType, CatalogTime, FileName, ProductType, ProductVersion, Sha256Checksum,
-    non_negative_i64,
+    BundleType, CatalogTime, FileName, ProductType, ProductVersion, checksum, non_negative_i64,
 };
 
 /// A Product Version Catalog: which product versions exist and which bundles make them up.
@@ -225,7 +225,8 @@ pub struct ProductBinary {
     #[serde(deserialize_with = "non_negative_i64")]
     pub size: u64,
     /// `checksum`: SHA-256 of the file.
-    pub checksum: Sha256Checksum,
+    #[serde(deserialize_with = "checksum")]
+    pub checksum: Sha256Digest,
     /// `metadata` (empty if absent).
     #[serde(default, deserialize_with = "null_as_empty")]
     pub metadata: Vec<Metadata>,

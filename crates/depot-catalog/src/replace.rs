@@ -2,7 +2,7 @@
 
 use crate::error::CatalogError;
 use crate::model::ProductVersionCatalog;
-use crate::values::Sha256Checksum;
+use depot_model::{CatalogVersion, Sha256Digest};
 
 /// What identifies a stored or uploaded catalog for rollback protection: its sequence
 /// number and the SHA-256 of the exact file bytes.
@@ -11,7 +11,7 @@ pub struct CatalogRevision {
     /// `sequenceNumber` of the catalog.
     pub sequence_number: u64,
     /// SHA-256 of the file bytes as stored or uploaded.
-    pub sha256: Sha256Checksum,
+    pub sha256: Sha256Digest,
 }
 
 impl CatalogRevision {
@@ -19,7 +19,16 @@ impl CatalogRevision {
     pub fn of(catalog: &ProductVersionCatalog, file_bytes: &[u8]) -> Self {
         Self {
             sequence_number: catalog.sequence_number(),
-            sha256: Sha256Checksum::of(file_bytes),
+            sha256: Sha256Digest::compute(file_bytes),
+        }
+    }
+
+    /// The revision of a stored version: its sequence number and the digest of its file.
+    pub fn of_version(version: &CatalogVersion) -> Self {
+        Self {
+            // Stored sequence numbers come from catalogs, which have no negative ones.
+            sequence_number: u64::try_from(version.sequence_number).unwrap_or(0),
+            sha256: version.file_digest,
         }
     }
 }
@@ -70,7 +79,7 @@ mod tests {
     fn revision(sequence_number: u64, content: &[u8]) -> CatalogRevision {
         CatalogRevision {
             sequence_number,
-            sha256: Sha256Checksum::of(content),
+            sha256: Sha256Digest::compute(content),
         }
     }
 

@@ -103,7 +103,7 @@ impl CatalogSpec {
     fn bundle(&self, index: usize, bundle: usize) -> Value {
         let build = self.first_build + index;
         let seed = format!("{}/{build}/{bundle}", self.salt);
-        let digest = crate::Sha256Checksum::of(seed.as_bytes());
+        let digest = depot_model::Sha256Digest::compute(seed.as_bytes());
         let mut id_bytes = [0u8; 16];
         id_bytes.copy_from_slice(&digest.as_bytes()[..16]);
         let id = uuid::Builder::from_random_bytes(id_bytes)
@@ -123,7 +123,7 @@ impl CatalogSpec {
             "binaries": [{
                 "fileName": format!("{product_type}-{build}-{bundle}.{extension}"),
                 "size": 600_000_000 + build * 10 + bundle,
-                "checksum": crate::Sha256Checksum::of(id.as_bytes()).to_string(),
+                "checksum": depot_model::Sha256Digest::compute(id.as_bytes()).to_string(),
             }],
         })
     }

@@ -11,6 +11,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
+use depot_model::Sha256Digest;
+
 use crate::error::CatalogError;
 
 /// Longest accepted name or version (bytes); longer values are certainly not real.
@@ -128,64 +130,15 @@ checked_string!(
     check_file_name
 );
 
-/// A SHA-256 checksum: 64 hex digits in the file (either case), shown in lowercase.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sha256Checksum([u8; 32]);
-
-impl Sha256Checksum {
-    /// The checksum of `data` (uses the CPU's SHA extensions where present).
-    pub fn of(data: &[u8]) -> Self {
-        use sha2::Digest as _;
-        Self(sha2::Sha256::digest(data).into())
-    }
-
-    /// Wraps 32 raw digest bytes.
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 raw digest bytes.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    fn check(value: &str) -> Result<Self, String> {
-        let mut bytes = [0u8; 32];
-        if value.len() != 64 || hex::decode_to_slice(value, &mut bytes).is_err() {
-            return Err("must be 64 hex digits (a SHA-256 checksum)".to_owned());
-        }
-        Ok(Self(bytes))
-    }
-}
-
-impl FromStr for Sha256Checksum {
-    type Err = CatalogError;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::check(value).map_err(|reason| CatalogError::InvalidValue {
-            what: "checksum",
-            reason,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Sha256Checksum {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        Self::check(&value).map_err(|reason| de::Error::custom(format!("checksum {reason}")))
-    }
-}
-
-impl fmt::Display for Sha256Checksum {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for Sha256Checksum {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Sha256Checksum({self})")
-    }
+/// Deserializes a binary's `checksum`: 64 hex digits (either case), as the one
+/// [`Sha256Digest`] type every digest in depotd has.
+pub(crate) fn checksum<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Sha256Digest, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    value
+        .parse()
+        .map_err(|_| de::Error::custom("checksum must be 64 hex digits (a SHA-256 checksum)"))
 }
 
 /// A timestamp of the file (`creationTime`, `publishedTime`, `releaseDate`), which the file
@@ -332,21 +285,26 @@ mod tests {
 
     #[test]
     fn checksums_are_64_hex_digits() {
+        let parse = |json: &str| {
+            let mut de = serde_json::Deserializer::from_str(json);
+            checksum(&mut de).map_err(|e| e.to_string())
+        };
         let text = "3EDBFF64A8B9768E5CC5B294532F002ABCBFD0D64A1AA8744BFC888DC5C34874";
-        let checksum: Sha256Checksum = text.parse().expect("valid");
-        assert_eq!(checksum.to_string(), text.to_lowercase());
+        let digest = parse(&format!("\"{text}\"")).expect("valid");
+        assert_eq!(digest.to_string(), text.to_lowercase());
         for bad in [
-            "",
-            &text[..63],
-            &format!("{text}0"),
-            &format!("{}g", &text[..63]),
+            String::new(),
+            text[..63].to_owned(),
+            format!("{text}0"),
+            format!("{}g", &text[..63]),
         ] {
-            assert!(bad.parse::<Sha256Checksum>().is_err(), "{bad}");
+            assert_eq!(
+                parse(&format!("\"{bad}\"")),
+                Err("checksum must be 64 hex digits (a SHA-256 checksum)".to_owned()),
+                "{bad}"
+            );
         }
-        assert_eq!(
-            Sha256Checksum::of(b"").to_string(),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert!(parse("42").is_err());
     }
 
     #[test]

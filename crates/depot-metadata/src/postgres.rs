@@ -4,12 +4,10 @@
 use std::str::FromStr;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres};
 
-use crate::sql::{
-    Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error, query_error,
-};
+use crate::sql::{Pools, SqlStore, connect_error, migrate_error, query_error};
 use crate::{MetadataError, Result};
 
 /// The forward-only PostgreSQL migrations.
@@ -19,13 +17,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const MAX_CONNECTIONS: u32 = 16;
 
 /// Metadata in a PostgreSQL database.
-pub type PostgresStore = SqlStore<PgPools>;
-
-/// The connections to a PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct PgPools {
-    pool: PgPool,
-}
+pub type PostgresStore = SqlStore<Pools<Postgres>>;
 
 impl PostgresStore {
     /// Connects to the database named by `url` (`postgres://…` or `postgresql://…`) and
@@ -66,8 +58,12 @@ impl PostgresStore {
             .await
             .map_err(connect_error)?;
         MIGRATOR.run(&pool).await.map_err(migrate_error)?;
+        // Readers and writers share the pool.
         Ok(Self {
-            db: PgPools { pool },
+            db: Pools {
+                read: pool.clone(),
+                write: pool,
+            },
         })
     }
 }
@@ -92,57 +88,24 @@ fn is_plain_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-impl Backend for PgPools {
-    type Db = Postgres;
-
-    /// Concurrent writers, in read-committed transactions: a read that guards a write
-    /// locks its row, claims skip rows another claimer holds, and changes of the
-    /// current catalog (catalog accepts and depot syncs) first take a transaction-scoped
-    /// advisory lock ("depotcat" in ASCII: 0x6465_706f_7463_6174) — without it, two
-    /// transactions that both saw no current catalog could both insert (the second with
-    /// the next id) and win. Snapshot reads are repeatable-read and read-only.
-    const DIALECT: Dialect = Dialect {
-        name: "postgres",
-        begin_write: "BEGIN",
-        begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        catalog_lock: Some("SELECT pg_advisory_xact_lock(7234312000436920692)"),
-        greatest: "GREATEST",
-        lock_row: " FOR UPDATE",
-        skip_locked: "FOR UPDATE SKIP LOCKED",
-    };
-
-    /// Readers and writers share the pool.
-    fn read_pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn write_pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    backend_methods!(Postgres);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn schema_names_are_plain_identifiers() {
-        assert!(is_plain_identifier("depot_test_0a1b"));
-        assert!(is_plain_identifier("_x"));
-        assert!(!is_plain_identifier(""));
-        assert!(!is_plain_identifier("1abc"));
-        assert!(!is_plain_identifier("a\"; DROP SCHEMA public; --"));
-        assert!(!is_plain_identifier("Upper"));
-        assert!(!is_plain_identifier(&"a".repeat(64)));
-    }
-
-    #[test]
-    fn catalog_lock_key_spells_depotcat() {
-        let key = i64::from_be_bytes(*b"depotcat");
-        let sql = PgPools::DIALECT.catalog_lock.unwrap();
-        assert_eq!(sql, format!("SELECT pg_advisory_xact_lock({key})"));
+        let too_long = "a".repeat(64);
+        for (name, plain) in [
+            ("depot_test_0a1b", true),
+            ("_x", true),
+            ("", false),
+            ("1abc", false),
+            ("a\"; DROP SCHEMA public; --", false),
+            ("Upper", false),
+            (too_long.as_str(), false),
+        ] {
+            assert_eq!(is_plain_identifier(name), plain, "{name:?}");
+        }
     }
 
     #[test]

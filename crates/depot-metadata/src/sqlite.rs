@@ -11,11 +11,9 @@ use std::time::Duration;
 
 use sqlx::Sqlite;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::sql::{Backend, Dialect, SqlStore, backend_methods, connect_error, migrate_error};
+use crate::sql::{Pools, SqlStore, connect_error, migrate_error};
 use crate::{MetadataError, Result};
 
 /// The forward-only SQLite migrations.
@@ -27,17 +25,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Reader connections for a database file.
 const READERS: u32 = 8;
 
-/// Metadata in a SQLite database.
-pub type SqliteStore = SqlStore<SqlitePools>;
-
-/// The connections to a SQLite database.
-#[derive(Debug, Clone)]
-pub struct SqlitePools {
-    /// Reads (a few connections; the writer's pool for an in-memory database).
-    read: SqlitePool,
-    /// Every write, through a single connection.
-    write: SqlitePool,
-}
+/// Metadata in a SQLite database: reads on a few connections (the writer's for an
+/// in-memory database), every write through a single connection.
+pub type SqliteStore = SqlStore<Pools<Sqlite>>;
 
 impl SqliteStore {
     /// Opens (creating it if missing) the database named by `url` and runs the
@@ -58,9 +48,9 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let db = if is_in_memory(url) {
-            SqlitePools::open_in_memory(options).await?
+            open_in_memory(options).await?
         } else {
-            SqlitePools::open_file(options).await?
+            open_file(options).await?
         };
         MIGRATOR.run(&db.write).await.map_err(migrate_error)?;
         Ok(Self { db })
@@ -77,37 +67,35 @@ impl SqliteStore {
     }
 }
 
-impl SqlitePools {
-    /// One connection, kept open for the life of the store: the database lives in it.
-    async fn open_in_memory(options: SqliteConnectOptions) -> Result<Self> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-            .map_err(connect_error)?;
-        Ok(Self {
-            read: pool.clone(),
-            write: pool,
-        })
-    }
+/// One connection, kept open for the life of the store: the database lives in it.
+async fn open_in_memory(options: SqliteConnectOptions) -> Result<Pools<Sqlite>> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(connect_error)?;
+    Ok(Pools {
+        read: pool.clone(),
+        write: pool,
+    })
+}
 
-    /// A writer that switches the file to WAL (a persistent setting), then readers.
-    async fn open_file(options: SqliteConnectOptions) -> Result<Self> {
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
-            .await
-            .map_err(connect_error)?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .connect_with(options)
-            .await
-            .map_err(connect_error)?;
-        Ok(Self { read, write })
-    }
+/// A writer that switches the file to WAL (a persistent setting), then readers.
+async fn open_file(options: SqliteConnectOptions) -> Result<Pools<Sqlite>> {
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
+        .await
+        .map_err(connect_error)?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .connect_with(options)
+        .await
+        .map_err(connect_error)?;
+    Ok(Pools { read, write })
 }
 
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).
@@ -122,35 +110,6 @@ fn path_and_params(url: &str) -> (&str, &str) {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     rest.split_once('?').unwrap_or((rest, ""))
-}
-
-impl Backend for SqlitePools {
-    type Db = Sqlite;
-
-    /// Writes are serialized: one writer connection, and `BEGIN IMMEDIATE` takes
-    /// SQLite's write lock from the start (so a transaction excludes every other writer,
-    /// whatever lock it asks for, and never fails to upgrade a read lock half-way).
-    /// Nothing needs a row lock. A deferred transaction on a reader reads one WAL
-    /// snapshot.
-    const DIALECT: Dialect = Dialect {
-        name: "sqlite",
-        begin_write: "BEGIN IMMEDIATE",
-        begin_read: "BEGIN",
-        catalog_lock: None,
-        greatest: "MAX",
-        lock_row: "",
-        skip_locked: "",
-    };
-
-    fn read_pool(&self) -> &SqlitePool {
-        &self.read
-    }
-
-    fn write_pool(&self) -> &SqlitePool {
-        &self.write
-    }
-
-    backend_methods!(Sqlite);
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use depot_model::{
-    CatalogVersion, DepotFile, Session, SessionKind, StoredDepotSettings, SyncRecord, Task, TaskId,
-    TaskStatus, Timestamp, TokenHash, User, UserName,
+    CatalogVersion, DepotFile, Session, SessionKind, Sha256Digest, StoredDepotSettings, SyncRecord,
+    Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName,
 };
 
 use crate::{Page, PageRequest, Result, TaskFilter};
@@ -122,13 +122,13 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait BlobRefStore: Send + Sync {
     /// Records that `owner` references the blob with SHA-256 `digest` (idempotent).
-    async fn add_blob_ref(&self, digest: &str, owner: &str) -> Result<()>;
+    async fn add_blob_ref(&self, digest: &Sha256Digest, owner: &str) -> Result<()>;
 
     /// Drops every reference held by `owner`; returns how many.
     async fn remove_blob_refs(&self, owner: &str) -> Result<u64>;
 
-    /// Every digest referenced by at least one owner, each once.
-    async fn blob_references(&self) -> Result<Vec<String>>;
+    /// Every digest referenced by at least one owner, each once, in order.
+    async fn blob_references(&self) -> Result<Vec<Sha256Digest>>;
 }
 
 /// Accepted product version catalogs: the current one and the history.

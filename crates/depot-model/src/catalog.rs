@@ -1,6 +1,6 @@
 //! Accepted product version catalogs: the history record of each trusted version.
 
-use crate::{TaskId, Timestamp};
+use crate::{Sha256Digest, TaskId, Timestamp};
 
 /// How a catalog version came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,12 +38,12 @@ pub struct CatalogVersion {
     pub id: i64,
     /// The catalog's `sequenceNumber`.
     pub sequence_number: i64,
-    /// SHA-256 (hex) of the catalog content as served.
-    pub content_digest: String,
+    /// SHA-256 of the catalog content as served.
+    pub content_digest: Sha256Digest,
     /// Size of that content in bytes.
     pub content_size: u64,
-    /// SHA-256 (hex) of the signed file that was uploaded.
-    pub file_digest: String,
+    /// SHA-256 of the signed file that was uploaded (or synced).
+    pub file_digest: Sha256Digest,
     /// Replace or merge.
     pub change: CatalogChange,
     /// Who uploaded it.

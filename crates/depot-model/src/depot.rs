@@ -1,7 +1,7 @@
 //! The synced depot: its stored settings, the metadata files mirrored from it and the
 //! record of the last sync.
 
-use crate::{TaskId, Timestamp};
+use crate::{Sha256Digest, TaskId, Timestamp};
 
 /// The depot settings as stored: an opaque document (secrets already encrypted by the
 /// service that writes it) and who changed it when.
@@ -22,8 +22,8 @@ pub struct DepotFile {
     /// Path in the depot layout, e.g.
     /// `PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json`.
     pub path: String,
-    /// SHA-256 (hex) of the content.
-    pub digest: String,
+    /// SHA-256 of the content.
+    pub digest: Sha256Digest,
     /// Size in bytes.
     pub size: u64,
     /// When this content was first synced (served as `Last-Modified`).

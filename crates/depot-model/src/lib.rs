@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod clock;
 pub mod depot;
+pub mod digest;
 pub mod error_kind;
 pub mod message;
 pub mod privilege;
@@ -14,6 +15,7 @@ pub mod user;
 pub use catalog::{CatalogChange, CatalogVersion};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use depot::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord};
+pub use digest::{InvalidDigest, Sha256Digest};
 pub use error_kind::{DomainError, ErrorKind};
 pub use message::Message;
 pub use privilege::{Privilege, Role};

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use depot_metadata::{PageRequest, TaskFilter};
-use depot_model::{Message, Stage, SyncOutcome, Task, TaskStatus, Timestamp};
+use depot_model::{Message, Sha256Digest, Stage, SyncOutcome, Task, TaskStatus, Timestamp};
 use depot_tasks::{NewTask, TaskEngine};
 use depot_upstream::{ConnectionStatus, DepotClient};
 use tracing::info;
@@ -56,7 +56,7 @@ pub struct SyncInfo {
 }
 
 /// Release versions computed for a manifest digest and a catalog version id.
-type CachedReleases = (String, Option<i64>, Arc<Vec<ReleaseVersion>>);
+type CachedReleases = (Sha256Digest, Option<i64>, Arc<Vec<ReleaseVersion>>);
 
 /// Depot settings and syncs.
 pub struct DepotService {

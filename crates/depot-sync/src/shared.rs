@@ -86,11 +86,10 @@ impl SyncParts {
     }
 
     /// A synced file's bytes (files are fetched under the configured size cap).
-    pub(crate) async fn read_blob(&self, digest: &str) -> Result<Bytes, SyncError> {
-        let digest: Sha256Digest = digest.parse()?;
+    pub(crate) async fn read_blob(&self, digest: &Sha256Digest) -> Result<Bytes, SyncError> {
         let bytes = self
             .blobs
-            .read_all(&digest, self.config.max_file_bytes)
+            .read_all(digest, self.config.max_file_bytes)
             .await?;
         Ok(Bytes::from(bytes))
     }

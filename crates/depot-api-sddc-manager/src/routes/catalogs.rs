@@ -7,7 +7,7 @@ use depot_catalog_service::{Encoding, UploadMode};
 use depot_file_server::{FileMeta, FileSource, serve};
 use depot_http::content_coding::negotiate;
 use depot_http::{BearerCaller, Json, JsonBody, Problem, file_problem};
-use depot_model::{Privilege, Task, TaskStatus};
+use depot_model::{Privilege, Sha256Digest, Task, TaskStatus};
 
 use crate::SddcState;
 use crate::error::SddcFamily;
@@ -39,10 +39,14 @@ pub async fn get(
 
 /// The catalog in one coding: the content digest plus the coding is a strong
 /// validator, so unchanged catalogs answer 304 and ranges resume safely.
-fn catalog_meta(length: u64, digest: &str, coding: Option<&str>) -> Result<FileMeta, Problem> {
+fn catalog_meta(
+    length: u64,
+    digest: &Sha256Digest,
+    coding: Option<&str>,
+) -> Result<FileMeta, Problem> {
     let tag = match coding {
         Some(coding) => format!("{digest}-{coding}"),
-        None => digest.to_owned(),
+        None => digest.to_string(),
     };
     let mut meta = FileMeta::new(length, &tag, "application/json")
         .map_err(|e| Problem::internal(&e))?

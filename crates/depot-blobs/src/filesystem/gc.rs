@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::FsBlobStore;
 use super::layout::Layout;
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::GcReport;
 

@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use super::FsBlobStore;
 use super::layout::{Layout, sync_dir};
 use super::temp::TempFile;
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::{BlobInfo, Expected};
 

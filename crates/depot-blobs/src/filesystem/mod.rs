@@ -16,7 +16,7 @@ use tokio::io::AsyncRead;
 
 use self::layout::Layout;
 use self::temp::TempNamer;
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
 

@@ -5,7 +5,7 @@ use std::io::{self, SeekFrom};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, BufReader};
 
 use super::FsBlobStore;
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::BlobReader;
 

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::FsBlobStore;
 use super::layout::shard_name;
-use crate::digest::Sha256Digest;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 
 /// One committed blob found by a walk.

@@ -128,7 +128,8 @@ async fn cancelled_put_leaves_nothing() {
     let (dir, store) = new_store().await;
     let (mut writer, mut reader) = tokio::io::duplex(64 * 1024);
     let feed = tokio::spawn(async move {
-        writer.write_all(&data(600_000, 4)).await.expect("feed");
+        // Fails once the reader is dropped (below) if the put had not read it all.
+        let _ = writer.write_all(&data(600_000, 4)).await;
         writer // keep the stream open: the put waits forever
     });
     let put = store.put(&mut reader, Expected::default());
@@ -142,6 +143,8 @@ async fn cancelled_put_leaves_nothing() {
     .expect("temp file appears");
     // `select!` dropped the put future: the temp file must be gone.
     assert!(!raced.exists(), "{} left behind", raced.display());
+    // Nobody reads any more: a feed still writing must not wait for ever.
+    drop(reader);
     drop(feed.await.expect("feed task"));
     assert_empty(dir.path(), &store).await;
 }

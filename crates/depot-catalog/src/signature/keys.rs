@@ -147,7 +147,7 @@ impl PublicKey {
         } else {
             return Err(KeyProblem::Unsupported(algorithm.to_id_string()));
         };
-        let digest = crate::Sha256Checksum::of(spki.raw).to_string();
+        let digest = depot_model::Sha256Digest::compute(spki.raw).to_string();
         Ok(Self {
             key_type,
             raw,

@@ -1,5 +1,6 @@
 //! What a SQL backend provides to the stores: its pools, transactions and the few
-//! clauses that differ. The stores ([`super::store`]) are written once over [`Backend`].
+//! clauses that differ. The stores ([`super::store`]) are written once over [`Backend`],
+//! which both backends implement for their [`Pools`].
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
@@ -7,7 +8,7 @@ use std::ops::{Deref, DerefMut};
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, FromRow, Pool, Transaction};
 
-use super::{BindValues, Statement};
+use super::{BindValues, Dialect, Statement};
 
 /// Where a statement runs.
 pub(crate) enum On<'a, DB: Database> {
@@ -28,26 +29,24 @@ pub(crate) enum WriteLock {
     Catalog,
 }
 
-/// The SQL that differs between backends, as data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Dialect {
-    /// `sqlite` or `postgres`.
-    pub name: &'static str,
-    /// Begins a write transaction (on the writer).
-    pub begin_write: &'static str,
-    /// Begins a read-only transaction whose statements all see one snapshot.
-    pub begin_read: &'static str,
-    /// Run first in a write transaction that must exclude every other change of the
-    /// current catalog; `None` where write transactions exclude each other anyway.
-    pub catalog_lock: Option<&'static str>,
-    /// The function giving the larger of two values (`MAX` or `GREATEST`).
-    pub greatest: &'static str,
-    /// Appended to a read in a write transaction whose row must stay as read until
-    /// commit: `" FOR UPDATE"`, or `""` where write transactions exclude each other.
-    pub lock_row: &'static str,
-    /// Ends the subquery picking a row to claim: `FOR UPDATE SKIP LOCKED`, or `""`
-    /// where writes are serialized.
-    pub skip_locked: &'static str,
+/// The connections to a database: readers, and the pool every write uses (a single
+/// connection where writers are serialized; the readers' pool where they are not).
+#[derive(Debug)]
+pub struct Pools<DB: Database> {
+    /// Reads outside a transaction, and read-only transactions.
+    pub(crate) read: Pool<DB>,
+    /// Every write outside a transaction, and every write transaction.
+    pub(crate) write: Pool<DB>,
+}
+
+/// A clone shares the pools (derived, it would ask the database type to be `Clone`).
+impl<DB: Database> Clone for Pools<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            read: self.read.clone(),
+            write: self.write.clone(),
+        }
+    }
 }
 
 /// A row type the stores decode, on every enabled backend (the derived
@@ -80,21 +79,14 @@ impl<T> FromPgRow for T {}
 
 /// A database driver: its pools, and the statements and transactions run on them.
 ///
-/// An implementation gives its pools and [`Dialect`] and expands
-/// [`backend_methods!`] for the rest. The methods return the driver's error so that
-/// stores can recognize unique violations.
+/// Implemented for each driver's [`Pools`] (by `impl_backend!`, below). The methods
+/// return the driver's error so that stores can recognize unique violations.
 pub(crate) trait Backend: std::fmt::Debug + Clone + Send + Sync + 'static {
     /// The sqlx database.
     type Db: BindValues;
 
     /// The SQL that differs.
     const DIALECT: Dialect;
-
-    /// The pool of reader connections.
-    fn read_pool(&self) -> &Pool<Self::Db>;
-
-    /// The pool every write outside a transaction, and every write transaction, uses.
-    fn write_pool(&self) -> &Pool<Self::Db>;
 
     /// Runs `stmt`; how many rows it changed.
     fn execute(
@@ -170,59 +162,64 @@ pub(crate) async fn connection<'a, DB: Database>(
     })
 }
 
-/// The statement and transaction methods of [`Backend`] for the driver `$db`, in its
-/// `impl Backend`. Written once, expanded per driver: they name the driver's concrete
-/// types, for which sqlx's executor and row bounds hold (for a generic database they
-/// would have to be restated at every use).
-macro_rules! backend_methods {
-    ($db:ty) => {
-        async fn execute(
-            &self,
-            on: $crate::sql::On<'_, $db>,
-            stmt: $crate::sql::Statement,
-        ) -> sqlx::Result<u64> {
-            let mut qb = stmt.render::<$db>()?;
-            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
-            Ok(qb.build().execute(&mut *conn).await?.rows_affected())
-        }
+/// The `impl Backend` of the driver `$db`'s [`Pools`], speaking `$dialect`. Written once,
+/// expanded per driver: the methods name the driver's concrete types, for which sqlx's
+/// executor and row bounds hold (for a generic database they would have to be restated
+/// at every use).
+macro_rules! impl_backend {
+    ($db:ty, $dialect:expr) => {
+        impl Backend for Pools<$db> {
+            type Db = $db;
 
-        async fn fetch_optional<R: $crate::sql::Record>(
-            &self,
-            on: $crate::sql::On<'_, $db>,
-            stmt: $crate::sql::Statement,
-        ) -> sqlx::Result<Option<R>> {
-            let mut qb = stmt.render::<$db>()?;
-            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
-            qb.build_query_as().fetch_optional(&mut *conn).await
-        }
+            const DIALECT: Dialect = $dialect;
 
-        async fn fetch_all<R: $crate::sql::Record>(
-            &self,
-            on: $crate::sql::On<'_, $db>,
-            stmt: $crate::sql::Statement,
-        ) -> sqlx::Result<Vec<R>> {
-            let mut qb = stmt.render::<$db>()?;
-            let mut conn = $crate::sql::connection(self.read_pool(), self.write_pool(), on).await?;
-            qb.build_query_as().fetch_all(&mut *conn).await
-        }
-
-        async fn begin_write(
-            &self,
-            lock: $crate::sql::WriteLock,
-        ) -> sqlx::Result<sqlx::Transaction<'static, $db>> {
-            let dialect = <Self as $crate::sql::Backend>::DIALECT;
-            let mut tx = self.write_pool().begin_with(dialect.begin_write).await?;
-            if let (Some(sql), $crate::sql::WriteLock::Catalog) = (dialect.catalog_lock, lock) {
-                let mut qb = $crate::sql::Statement::new(sql).render::<$db>()?;
-                qb.build().execute(&mut *tx).await?;
+            async fn execute(&self, on: On<'_, $db>, stmt: Statement) -> sqlx::Result<u64> {
+                let mut qb = stmt.render::<$db>()?;
+                let mut conn = connection(&self.read, &self.write, on).await?;
+                Ok(qb.build().execute(&mut *conn).await?.rows_affected())
             }
-            Ok(tx)
-        }
 
-        async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, $db>> {
-            let dialect = <Self as $crate::sql::Backend>::DIALECT;
-            self.read_pool().begin_with(dialect.begin_read).await
+            async fn fetch_optional<R: Record>(
+                &self,
+                on: On<'_, $db>,
+                stmt: Statement,
+            ) -> sqlx::Result<Option<R>> {
+                let mut qb = stmt.render::<$db>()?;
+                let mut conn = connection(&self.read, &self.write, on).await?;
+                qb.build_query_as().fetch_optional(&mut *conn).await
+            }
+
+            async fn fetch_all<R: Record>(
+                &self,
+                on: On<'_, $db>,
+                stmt: Statement,
+            ) -> sqlx::Result<Vec<R>> {
+                let mut qb = stmt.render::<$db>()?;
+                let mut conn = connection(&self.read, &self.write, on).await?;
+                qb.build_query_as().fetch_all(&mut *conn).await
+            }
+
+            async fn begin_write(
+                &self,
+                lock: WriteLock,
+            ) -> sqlx::Result<Transaction<'static, $db>> {
+                let mut tx = self.write.begin_with(Self::DIALECT.begin_write()).await?;
+                if let (Some(sql), WriteLock::Catalog) = (Self::DIALECT.catalog_lock(), lock) {
+                    let mut qb = Statement::new(sql).render::<$db>()?;
+                    qb.build().execute(&mut *tx).await?;
+                }
+                Ok(tx)
+            }
+
+            async fn begin_read(&self) -> sqlx::Result<Transaction<'static, $db>> {
+                self.read.begin_with(Self::DIALECT.begin_read()).await
+            }
         }
     };
 }
-pub(crate) use backend_methods;
+
+// The backends: each driver's pools, and the dialect it speaks.
+#[cfg(feature = "sqlite")]
+impl_backend!(sqlx::Sqlite, Dialect::Sqlite);
+#[cfg(feature = "postgres")]
+impl_backend!(sqlx::Postgres, Dialect::Postgres);

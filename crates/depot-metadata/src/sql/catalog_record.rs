@@ -2,7 +2,7 @@
 
 use depot_model::{CatalogChange, CatalogVersion, TaskId};
 
-use super::{Statement, from_millis, to_millis};
+use super::{Statement, from_millis, parse_digest, to_millis};
 use crate::{MetadataError, Result};
 
 /// The columns of `catalog_versions`, in the order of [`CatalogRecord`].
@@ -29,9 +29,9 @@ impl CatalogRecord {
         Self {
             id,
             sequence_number: v.sequence_number,
-            content_digest: v.content_digest.clone(),
+            content_digest: v.content_digest.to_string(),
             content_size: i64::try_from(v.content_size).unwrap_or(i64::MAX),
-            file_digest: v.file_digest.clone(),
+            file_digest: v.file_digest.to_string(),
             change: v.change.as_str().to_owned(),
             accepted_by: v.accepted_by.clone(),
             accepted_at: to_millis(v.accepted_at),
@@ -48,9 +48,13 @@ impl CatalogRecord {
         Ok(CatalogVersion {
             id: self.id,
             sequence_number: self.sequence_number,
-            content_digest: self.content_digest,
+            content_digest: parse_digest(
+                &self.content_digest,
+                "catalog version",
+                "content_digest",
+            )?,
             content_size: u64::try_from(self.content_size).map_err(|e| corrupt(e.to_string()))?,
-            file_digest: self.file_digest,
+            file_digest: parse_digest(&self.file_digest, "catalog version", "file_digest")?,
             change: CatalogChange::parse(&self.change)
                 .ok_or_else(|| corrupt(format!("change {:?}", self.change)))?,
             accepted_by: self.accepted_by,

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use depot_model::{DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord, TaskId, Timestamp};
+use depot_model::{
+    DepotFile, Sha256Digest, StoredDepotSettings, SyncOutcome, SyncRecord, TaskId, Timestamp,
+};
 
-use super::{SqlValue, Statement, from_millis, from_millis_opt, to_millis};
+use super::{SqlValue, Statement, from_millis, from_millis_opt, parse_digest, to_millis};
 use crate::{MetadataError, Result};
 
 /// The blob reference owner of every synced depot file.
@@ -65,8 +67,12 @@ impl DepotFileRecord {
                 detail: format!("{}: size: {e}", self.path),
             })?,
             modified_at: from_millis(self.modified_at, "depot file", "modified_at")?,
+            digest: parse_digest(
+                &self.digest,
+                "depot file",
+                &format!("{}: digest", self.path),
+            )?,
             path: self.path,
-            digest: self.digest,
             upstream_etag: self.upstream_etag,
             upstream_last_modified: self.upstream_last_modified,
         })
@@ -76,7 +82,7 @@ impl DepotFileRecord {
     fn values(f: &DepotFile) -> [SqlValue; 6] {
         [
             f.path.clone().into(),
-            f.digest.clone().into(),
+            (&f.digest).into(),
             // Sizes past i64::MAX do not exist; the catalog store clamps the same way.
             i64::try_from(f.size).unwrap_or(i64::MAX).into(),
             to_millis(f.modified_at).into(),
@@ -186,9 +192,9 @@ pub(crate) fn sync_writes(files: &[DepotFile], record: &SyncRecord) -> Vec<State
     let mut delete_refs = Statement::new("DELETE FROM blob_refs WHERE owner = ");
     delete_refs.push_bind(DEPOT_FILES_OWNER);
     writes.push(delete_refs);
-    let digests: Vec<&str> = files
+    let digests: Vec<&Sha256Digest> = files
         .iter()
-        .map(|f| f.digest.as_str())
+        .map(|f| &f.digest)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -244,10 +250,10 @@ fn push_rows<const N: usize>(qb: &mut Statement, rows: impl Iterator<Item = [Sql
 mod tests {
     use super::*;
 
-    fn file(path: &str, digest: &str) -> DepotFile {
+    fn file(path: &str, content: &[u8]) -> DepotFile {
         DepotFile {
             path: path.to_owned(),
-            digest: digest.to_owned(),
+            digest: Sha256Digest::compute(content),
             size: 1,
             modified_at: depot_model::now(),
             upstream_etag: None,
@@ -268,7 +274,7 @@ mod tests {
     #[test]
     fn large_file_sets_are_inserted_in_chunks() {
         let files: Vec<DepotFile> = (0..=ROWS_PER_INSERT)
-            .map(|i| file(&format!("p{i}"), if i % 2 == 0 { "a" } else { "b" }))
+            .map(|i| file(&format!("p{i}"), if i % 2 == 0 { b"a" } else { b"b" }))
             .collect();
         let sqls: Vec<String> = sync_writes(&files, &record())
             .iter()

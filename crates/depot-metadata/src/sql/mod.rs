@@ -3,20 +3,21 @@
 //! ([`SqlStore`]) and the mapping of driver errors.
 //!
 //! The backends differ in connection setup, pools and transactions, placeholders
-//! (rendered by [`Statement`]) and a few clauses (row locking, `GREATEST` vs `MAX`: a
-//! [`Dialect`]); they provide them through [`Backend`].
+//! (rendered by [`Statement`]) and a few clauses, mostly about how writers are kept
+//! apart (the [`Dialect`] table); they provide them through [`Backend`].
 
 mod backend;
 mod catalog_record;
 mod db_error;
 mod depot_record;
+mod dialect;
 mod statement;
 mod store;
 mod task_filter;
 mod task_record;
 mod user_record;
 
-use depot_model::Timestamp;
+use depot_model::{Sha256Digest, Timestamp};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::{MetadataError, Result};
@@ -34,7 +35,9 @@ pub(crate) use task_record::{
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
 
-pub(crate) use backend::{Backend, Dialect, On, Record, WriteLock, backend_methods, connection};
+pub use backend::Pools;
+pub(crate) use backend::{Backend, On, WriteLock};
+pub(crate) use dialect::Dialect;
 pub(crate) use statement::Statement;
 pub use store::SqlStore;
 
@@ -68,6 +71,13 @@ impl From<&str> for SqlValue {
 impl From<Option<String>> for SqlValue {
     fn from(v: Option<String>) -> Self {
         SqlValue::NullableText(v)
+    }
+}
+
+/// A digest is stored as its 64 lowercase hex characters.
+impl From<&Sha256Digest> for SqlValue {
+    fn from(v: &Sha256Digest) -> Self {
+        SqlValue::Text(v.to_string())
     }
 }
 
@@ -125,6 +135,14 @@ pub(crate) fn from_millis(ms: i64, what: &'static str, column: &str) -> Result<T
     chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| MetadataError::Corrupt {
         what,
         detail: format!("{column}: {ms} ms is out of range"),
+    })
+}
+
+/// A stored digest back as a [`Sha256Digest`].
+pub(crate) fn parse_digest(text: &str, what: &'static str, column: &str) -> Result<Sha256Digest> {
+    text.parse().map_err(|e| MetadataError::Corrupt {
+        what,
+        detail: format!("{column}: {e}"),
     })
 }
 

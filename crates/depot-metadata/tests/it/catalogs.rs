@@ -1,6 +1,6 @@
 //! Accepted catalog versions.
 
-use depot_model::{CatalogChange, CatalogVersion, TaskId};
+use depot_model::{CatalogChange, CatalogVersion, Sha256Digest, TaskId};
 
 use crate::backends::{Store, conformance};
 use crate::fixtures::at;
@@ -11,13 +11,15 @@ conformance! {
         sqlite_concurrent_accepts_have_one_winner, postgres_concurrent_accepts_have_one_winner;
 }
 
-fn version(sequence: i64, digest: &str) -> CatalogVersion {
+/// A version whose content digest is `digit` 64 times.
+fn version(sequence: i64, digit: &str) -> CatalogVersion {
+    let digest = |text: String| text.parse::<Sha256Digest>().expect("hex digits");
     CatalogVersion {
         id: 0,
         sequence_number: sequence,
-        content_digest: digest.repeat(64 / digest.len()),
+        content_digest: digest(digit.repeat(64)),
         content_size: 1234,
-        file_digest: "f".repeat(64),
+        file_digest: digest("f".repeat(64)),
         change: CatalogChange::Replace,
         accepted_by: "admin".to_owned(),
         accepted_at: at(1_000 * sequence),

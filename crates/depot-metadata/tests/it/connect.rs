@@ -150,6 +150,80 @@ async fn sqlite_corrupt_rows_are_reported() {
     raw.close().await;
 }
 
+/// A stored digest that is not 64 hex characters is a corrupt row, wherever it is read.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn sqlite_invalid_digests_are_corrupt_rows() {
+    use depot_metadata::{BlobRefStore, CatalogStore, DepotStore, DepotSyncApply};
+    use depot_model::{CatalogChange, CatalogVersion, DepotFile, Sha256Digest, TaskId};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("metadata.db").display());
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let digest = Sha256Digest::compute(b"content");
+    let file = DepotFile {
+        path: "pvc.json".to_owned(),
+        digest,
+        size: 7,
+        modified_at: crate::fixtures::at(1),
+        upstream_etag: None,
+        upstream_last_modified: None,
+    };
+    let version = CatalogVersion {
+        id: 0,
+        sequence_number: 1,
+        content_digest: digest,
+        content_size: 7,
+        file_digest: digest,
+        change: CatalogChange::Replace,
+        accepted_by: "admin".to_owned(),
+        accepted_at: crate::fixtures::at(1),
+        task_id: TaskId::new(),
+    };
+    let apply = DepotSyncApply {
+        catalog: Some((version, None)),
+        files: vec![file],
+        record: depot_model::SyncRecord {
+            task_id: TaskId::new(),
+            outcome: depot_model::SyncOutcome::Succeeded,
+            error_message: None,
+            completed_at: crate::fixtures::at(1),
+            last_success_at: None,
+        },
+    };
+    store.apply_depot_sync(&apply).await.unwrap();
+    assert_eq!(store.blob_references().await.unwrap(), vec![digest]);
+
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for update in [
+        "UPDATE depot_files SET digest = 'not a digest'",
+        "UPDATE catalog_versions SET file_digest = upper(file_digest) || '0'",
+        "UPDATE blob_refs SET digest = 'sha256:' || digest",
+    ] {
+        sqlx::query(update).execute(&raw).await.unwrap();
+    }
+    let errors = [
+        (
+            "depot file",
+            store.depot_file("pvc.json").await.unwrap_err(),
+        ),
+        ("depot file", store.depot_files().await.unwrap_err()),
+        (
+            "catalog version",
+            store.current_catalog().await.unwrap_err(),
+        ),
+        ("blob reference", store.blob_references().await.unwrap_err()),
+    ];
+    for (what, err) in errors {
+        assert!(
+            matches!(&err, MetadataError::Corrupt { what: w, detail } if *w == what && detail.contains("digest")),
+            "{err}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Internal);
+    }
+    raw.close().await;
+}
+
 /// Without the `postgres` feature, a PostgreSQL URL names no backend (and no driver
 /// was compiled for it).
 #[cfg(all(feature = "sqlite", not(feature = "postgres")))]

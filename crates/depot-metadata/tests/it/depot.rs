@@ -2,7 +2,8 @@
 
 use depot_metadata::{DepotSyncApplied, DepotSyncApply};
 use depot_model::{
-    CatalogChange, CatalogVersion, DepotFile, StoredDepotSettings, SyncOutcome, SyncRecord, TaskId,
+    CatalogChange, CatalogVersion, DepotFile, Sha256Digest, StoredDepotSettings, SyncOutcome,
+    SyncRecord, TaskId,
 };
 
 use crate::backends::{Store, conformance};
@@ -33,9 +34,9 @@ conformance! {
     depot_file_by_path => sqlite_depot_file_by_path, postgres_depot_file_by_path;
 }
 
-/// A 64-character digest made of `c`.
-fn digest(c: char) -> String {
-    c.to_string().repeat(64)
+/// The digest written as 64 times the hex digit `c` (so digests sort as their digits).
+fn digest(c: char) -> Sha256Digest {
+    c.to_string().repeat(64).parse().expect("a hex digit")
 }
 
 fn file(path: &str, digest_char: char) -> DepotFile {
@@ -163,7 +164,7 @@ async fn settings_document_update_is_compare_and_set(store: Store) {
 
 async fn sync_replaces_files_and_their_refs(store: Store) {
     store
-        .add_blob_ref(&digest('z'), "library-item:1")
+        .add_blob_ref(&digest('f'), "library-item:1")
         .await
         .unwrap();
     // Two files share a digest: one reference.
@@ -181,7 +182,7 @@ async fn sync_replaces_files_and_their_refs(store: Store) {
     assert_eq!(store.depot_files().await.unwrap(), by_path);
     assert_eq!(
         store.blob_references().await.unwrap(),
-        vec![digest('a'), digest('b'), digest('z')]
+        vec![digest('a'), digest('b'), digest('f')]
     );
     assert_eq!(store.sync_record().await.unwrap(), Some(record));
     assert_eq!(store.current_catalog().await.unwrap(), None);
@@ -199,12 +200,12 @@ async fn sync_replaces_files_and_their_refs(store: Store) {
     assert_eq!(store.depot_files().await.unwrap(), second);
     assert_eq!(
         store.blob_references().await.unwrap(),
-        vec![digest('d'), digest('e'), digest('z')]
+        vec![digest('d'), digest('e'), digest('f')]
     );
     assert_eq!(store.sync_record().await.unwrap(), Some(record));
     // Owned by `depot-files`, exactly the two new digests.
     assert_eq!(store.remove_blob_refs("depot-files").await.unwrap(), 2);
-    assert_eq!(store.blob_references().await.unwrap(), vec![digest('z')]);
+    assert_eq!(store.blob_references().await.unwrap(), vec![digest('f')]);
 
     // An empty set clears everything.
     store
@@ -216,14 +217,14 @@ async fn sync_replaces_files_and_their_refs(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.depot_files().await.unwrap(), Vec::new());
-    assert_eq!(store.blob_references().await.unwrap(), vec![digest('z')]);
+    assert_eq!(store.blob_references().await.unwrap(), vec![digest('f')]);
 }
 
 async fn sync_accepts_a_catalog(store: Store) {
     let first = store
         .apply_depot_sync(&apply(
             Some((catalog(1, 'c'), None)),
-            vec![file("pvc.json", 'f')],
+            vec![file("pvc.json", '1')],
             succeeded(1),
         ))
         .await
@@ -234,15 +235,15 @@ async fn sync_accepts_a_catalog(store: Store) {
     assert_eq!(first.id, 1);
     assert_eq!(first.content_digest, digest('c'));
     let upload = store
-        .accept_catalog(&catalog(2, 'u'), Some(1))
+        .accept_catalog(&catalog(2, 'f'), Some(1))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(upload.id, 2);
 
     let record = succeeded(3);
-    let files = vec![file("pvc.json", 'g')];
-    let third = catalog(3, 'h');
+    let files = vec![file("pvc.json", 'd')];
+    let third = catalog(3, 'e');
     let accepted = CatalogVersion {
         id: 3,
         ..third.clone()
@@ -262,10 +263,10 @@ async fn sync_accepts_a_catalog(store: Store) {
     assert_eq!(store.catalog_history().await.unwrap().len(), 3);
     assert_eq!(store.depot_files().await.unwrap(), files);
     assert_eq!(store.sync_record().await.unwrap(), Some(record));
-    // Every catalog content and the current file are kept alive.
+    // Every catalog content and the current file are kept alive; the replaced file is not.
     assert_eq!(
         store.blob_references().await.unwrap(),
-        vec![digest('c'), digest('g'), digest('h'), digest('u')]
+        vec![digest('c'), digest('d'), digest('e'), digest('f')]
     );
 }
 
@@ -389,12 +390,12 @@ async fn concurrent_slot_claims_have_one_winner(store: Store) {
 }
 
 async fn depot_file_by_path(store: Store) {
-    let present = file("PROD/metadata/productVersionCatalog/v1/pvc.json", 'p');
+    let present = file("PROD/metadata/productVersionCatalog/v1/pvc.json", '9');
     assert_eq!(store.depot_file(&present.path).await.unwrap(), None);
     store
         .apply_depot_sync(&apply(
             None,
-            vec![present.clone(), file("other", 'o')],
+            vec![present.clone(), file("other", '8')],
             succeeded(1),
         ))
         .await

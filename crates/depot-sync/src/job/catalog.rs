@@ -1,12 +1,13 @@
 //! `download-pvc` and `verify-pvc`: the catalog and its signature, checked against the
 //! replace rules.
 
-use super::{
-    Arc, BTreeMap, Bytes, CatalogChange, CatalogError, CatalogRevision, CatalogVersion,
-    DepotClient, DepotFile, JobContext, JobError, Level, Message, ProductVersionCatalog,
-    ReplaceDecision, Run, Sha256Digest, catalog_failure, internal, unavailable,
-};
+use depot_catalog_service::{CatalogFile, check_replace};
 use depot_model::Timestamp;
+
+use super::{
+    Arc, BTreeMap, CatalogError, DepotClient, DepotFile, JobContext, JobError, Level, Message, Run,
+    catalog_failure, internal, unavailable,
+};
 
 impl Run<'_> {
     /// `download-pvc` and `verify-pvc`.
@@ -39,9 +40,9 @@ impl Run<'_> {
             let signer = self.verify_catalog(ctx.now()).await?;
             self.check_rollback().await?;
             let sequence = self
-                .parsed_catalog
+                .catalog
                 .as_ref()
-                .map_or(0, |c| c.sequence_number());
+                .map_or(0, |c| c.parsed.sequence_number());
             Message::new(
                 "com.vmware.depotd.depot.pvc.verified",
                 format!("PVC sequence {sequence} verified: signed by {signer}"),
@@ -56,9 +57,10 @@ impl Run<'_> {
     /// Verifies the fetched catalog's signature and parses it; returns the signer.
     pub(super) async fn verify_catalog(&mut self, now: Timestamp) -> Result<String, JobError> {
         let paths = &self.parts.config.paths;
+        let digest = self.file(&paths.catalog)?.digest;
         let catalog = self
             .parts
-            .read_blob(&self.file(&paths.catalog)?.digest)
+            .read_blob(&digest)
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
         let signature = self
@@ -67,6 +69,7 @@ impl Run<'_> {
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
         let trust = Arc::clone(&self.parts.trust);
+        let bytes = catalog.clone();
         let (signer, parsed) = tokio::task::spawn_blocking(move || {
             let verified = depot_catalog::verify_signature(&trust, &catalog, &signature, now)?;
             let parsed = depot_catalog::parse_catalog(&catalog)?;
@@ -75,122 +78,55 @@ impl Run<'_> {
         .await
         .map_err(|e| internal(&e.to_string()))?
         .map_err(|e| catalog_failure(&e))?;
-        self.parsed_catalog = Some(Arc::new(parsed));
+        self.catalog = Some(CatalogFile {
+            bytes,
+            digest,
+            parsed: Arc::new(parsed),
+        });
         Ok(signer)
     }
 
     /// Refuses a verified catalog that would roll the current one back (or conflict with
     /// it), here rather than at apply: a retry of this stage fetches the depot's fixed
-    /// catalog first.
+    /// catalog first. The apply stage checks again, against the then current version.
     pub(super) async fn check_rollback(&self) -> Result<(), JobError> {
-        let Some(parsed) = &self.parsed_catalog else {
+        let Some(catalog) = &self.catalog else {
             return Ok(());
         };
-        let file = self.file(&self.parts.config.paths.catalog)?;
-        let sha256 = file
-            .digest
-            .parse()
-            .map_err(|_| internal("a fetched digest is corrupt"))?;
-        let incoming = CatalogRevision {
-            sequence_number: parsed.sequence_number(),
-            sha256,
-        };
-        let (_, stored) = self.current_catalog().await?;
-        depot_catalog::decide_replace(stored.as_ref(), &incoming)
-            .map(|_| ())
-            .map_err(|e| catalog_failure(&e))
-    }
-
-    /// The current catalog version and its revision, for the replace rules.
-    async fn current_catalog(
-        &self,
-    ) -> Result<(Option<CatalogVersion>, Option<CatalogRevision>), JobError> {
         let current = self
             .parts
             .store
             .current_catalog()
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
-        let stored = stored_revision(current.as_ref())?;
-        Ok((current, stored))
+        check_replace(current.as_ref(), &catalog.revision())
+            .map(|_| ())
+            .map_err(|e| catalog_failure(&e))
     }
 
-    /// The catalog version to accept with this sync: `None` when the identical file is
-    /// current already. Refuses a rollback.
-    pub(super) async fn catalog_candidate(
-        &mut self,
-        ctx: &mut JobContext,
-    ) -> Result<
-        Option<(
-            CatalogVersion,
-            Option<i64>,
-            Bytes,
-            Arc<ProductVersionCatalog>,
-        )>,
-        JobError,
-    > {
-        let file = self.file(&self.parts.config.paths.catalog)?.clone();
+    /// The fetched catalog file: as verified by this run, or read and parsed again (a
+    /// retry that resumes at the apply stage).
+    pub(super) async fn catalog_file(&mut self) -> Result<CatalogFile, JobError> {
+        if let Some(catalog) = &self.catalog {
+            return Ok(catalog.clone());
+        }
+        let digest = self.file(&self.parts.config.paths.catalog)?.digest;
         let bytes = self
             .parts
-            .read_blob(&file.digest)
+            .read_blob(&digest)
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
-        let parsed = if let Some(p) = &self.parsed_catalog {
-            Arc::clone(p)
-        } else {
-            let b = bytes.clone();
-            let parsed = tokio::task::spawn_blocking(move || depot_catalog::parse_catalog(&b))
-                .await
-                .map_err(|e| internal(&e.to_string()))?
-                .map_err(|e| catalog_failure(&e))?;
-            let parsed = Arc::new(parsed);
-            self.parsed_catalog = Some(Arc::clone(&parsed));
-            parsed
+        let b = bytes.clone();
+        let parsed = tokio::task::spawn_blocking(move || depot_catalog::parse_catalog(&b))
+            .await
+            .map_err(|e| internal(&e.to_string()))?
+            .map_err(|e| catalog_failure(&e))?;
+        let catalog = CatalogFile {
+            bytes,
+            digest,
+            parsed: Arc::new(parsed),
         };
-        let (current, stored) = self.current_catalog().await?;
-        let incoming = CatalogRevision::of(&parsed, &bytes);
-        match depot_catalog::decide_replace(stored.as_ref(), &incoming) {
-            Ok(ReplaceDecision::Apply) => {}
-            Ok(ReplaceDecision::AlreadyStored) => {
-                let m = Message::new(
-                    "com.vmware.depotd.pvc.unchanged",
-                    "The identical catalog is already current",
-                );
-                ctx.stage_log("apply", Level::Info, m).await?;
-                return Ok(None);
-            }
-            Err(e) => return Err(catalog_failure(&e)),
-        }
-        let digest: Sha256Digest = file
-            .digest
-            .parse()
-            .map_err(|_| internal("a fetched digest is corrupt"))?;
-        let version = CatalogVersion {
-            id: 0,
-            sequence_number: i64::try_from(parsed.sequence_number()).unwrap_or(i64::MAX),
-            content_digest: digest.to_string(),
-            content_size: file.size,
-            file_digest: digest.to_string(),
-            change: CatalogChange::Replace,
-            accepted_by: ctx.task().created_by.clone(),
-            accepted_at: ctx.now(),
-            task_id: ctx.task().id,
-        };
-        Ok(Some((version, current.map(|c| c.id), bytes, parsed)))
+        self.catalog = Some(catalog.clone());
+        Ok(catalog)
     }
-}
-
-/// The revision of the current catalog, for the replace rules.
-fn stored_revision(current: Option<&CatalogVersion>) -> Result<Option<CatalogRevision>, JobError> {
-    current
-        .map(|c| {
-            c.file_digest
-                .parse()
-                .map(|sha256| CatalogRevision {
-                    sequence_number: u64::try_from(c.sequence_number).unwrap_or(0),
-                    sha256,
-                })
-                .map_err(|_| internal("the stored catalog's file digest is corrupt"))
-        })
-        .transpose()
 }

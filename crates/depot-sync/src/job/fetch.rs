@@ -25,12 +25,12 @@ impl Run<'_> {
                 (Some(f), _) => Conditional {
                     etag: f.etag.clone(),
                     last_modified: f.last_modified.clone(),
-                    known_sha256: f.digest.parse().ok(),
+                    known_sha256: Some(f.digest),
                 },
                 (None, Some(f)) => Conditional {
                     etag: f.upstream_etag.clone(),
                     last_modified: f.upstream_last_modified.clone(),
-                    known_sha256: f.digest.parse().ok(),
+                    known_sha256: Some(f.digest),
                 },
                 (None, None) => Conditional::default(),
             };
@@ -61,7 +61,7 @@ impl Run<'_> {
                     return Err(upstream_failure(&e));
                 }
             };
-            let previous_digest = synced.get(path).map(|f| f.digest.as_str());
+            let previous_digest = synced.get(path).map(|f| f.digest);
             let fetched = match outcome {
                 FetchOutcome::NotModified(validators) => {
                     // The copy this task or the last sync has is still current.
@@ -69,27 +69,24 @@ impl Run<'_> {
                         .payload
                         .files
                         .get(path)
-                        .map(|f| (f.digest.clone(), f.size))
-                        .or_else(|| synced.get(path).map(|f| (f.digest.clone(), f.size)))
+                        .map(|f| (f.digest, f.size))
+                        .or_else(|| synced.get(path).map(|f| (f.digest, f.size)))
                         .ok_or_else(|| internal("HTTP 304 without a stored copy"))?;
                     FetchedFile {
-                        changed: previous_digest != Some(known.0.as_str()),
+                        changed: previous_digest != Some(known.0),
                         digest: known.0,
                         size: known.1,
                         etag: validators.etag,
                         last_modified: validators.last_modified,
                     }
                 }
-                FetchOutcome::Fetched(f) => {
-                    let digest = f.blob.digest.to_string();
-                    FetchedFile {
-                        changed: previous_digest != Some(digest.as_str()),
-                        digest,
-                        size: f.blob.size,
-                        etag: f.validators.etag,
-                        last_modified: f.validators.last_modified,
-                    }
-                }
+                FetchOutcome::Fetched(f) => FetchedFile {
+                    changed: previous_digest != Some(f.blob.digest),
+                    digest: f.blob.digest,
+                    size: f.blob.size,
+                    etag: f.validators.etag,
+                    last_modified: f.validators.last_modified,
+                },
             };
             let what = if fetched.changed {
                 format!("Downloaded {path} ({} bytes)", fetched.size)

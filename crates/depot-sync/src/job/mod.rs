@@ -11,13 +11,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use depot_blobs::Sha256Digest;
-use depot_catalog::{CatalogError, CatalogRevision, ProductVersionCatalog, ReplaceDecision};
+use depot_catalog::CatalogError;
+use depot_catalog_service::CatalogFile;
 use depot_metadata::{DepotSyncApplied, DepotSyncApply};
-use depot_model::{
-    CatalogChange, CatalogVersion, DepotFile, ErrorKind, Level, Message, SyncOutcome, SyncRecord,
-};
+use depot_model::{CatalogVersion, DepotFile, ErrorKind, Level, Message, SyncOutcome, SyncRecord};
 use depot_tasks::{Job, JobContext, JobError};
 use depot_upstream::{
     Conditional, ConnectionCode, ConnectionStatus, DepotClient, DepotPath, FetchOutcome,
@@ -46,8 +44,6 @@ use self::failure::{
 pub const NAME: &str = "depot_metadata_sync";
 /// The concurrency key every sync holds: one at a time, across replicas.
 pub const CONCURRENCY_KEY: &str = "depot-metadata-sync";
-/// Attempts to apply when a catalog upload changes the current catalog meanwhile.
-const APPLY_ATTEMPTS: usize = 5;
 
 /// The stage ids, in order.
 pub const STAGES: [(&str, &str, &str); 6] = [
@@ -87,7 +83,7 @@ pub const STAGES: [(&str, &str, &str); 6] = [
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FetchedFile {
-    digest: String,
+    digest: Sha256Digest,
     size: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     etag: Option<String>,
@@ -131,7 +127,7 @@ impl Job for DepotSync {
         let outcome = Run {
             parts: &self.parts,
             payload: ctx.payload()?,
-            parsed_catalog: None,
+            catalog: None,
             settings_version: None,
         }
         .stages(ctx)
@@ -172,8 +168,8 @@ impl DepotSync {
 struct Run<'a> {
     parts: &'a SyncParts,
     payload: Payload,
-    /// The catalog parsed by the verify stage of this run.
-    parsed_catalog: Option<Arc<ProductVersionCatalog>>,
+    /// The catalog file verified and parsed by this run.
+    catalog: Option<CatalogFile>,
     /// The version of the settings this run uses.
     settings_version: Option<depot_model::Timestamp>,
 }

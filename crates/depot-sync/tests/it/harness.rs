@@ -1,19 +1,22 @@
 //! The server side: SQLite and file-system blobs in a temp dir, the task engine running
 //! the sync job, the depot service — wired to an [`Upstream`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use depot_blobs::FsBlobStore;
 use depot_catalog::TrustStore;
-use depot_catalog_service::CurrentCache;
+use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, UploadMode};
 use depot_metadata::{CatalogStore as _, DepotStore as _, SqliteStore};
-use depot_model::{CatalogVersion, DepotFile, StageStatus, Task, TaskStatus, Timestamp};
+use depot_model::{
+    CatalogVersion, DepotFile, Sha256Digest, StageStatus, Task, TaskStatus, Timestamp,
+};
 use depot_sync::{
     AccountInput, ConfigurationInput, DepotService, ReleaseVersion, SecretBox, SettingsInput,
     SyncConfig, SyncParts, SyncState,
 };
-use depot_tasks::{EngineSettings, TaskEngine};
+use depot_tasks::{EngineSettings, Job, TaskEngine};
 use depot_upstream::{RetryPolicy, Secret, Timeouts};
 
 use crate::upstream::{Access, PASSWORD, TOKEN, USER, Upstream, pki};
@@ -74,12 +77,15 @@ pub fn online(url: &str, token: &str) -> SettingsInput {
     }
 }
 
-/// A depot server with its own database, blobs, engine and upstream.
+/// A depot server with its own database, blobs, engine and upstream; catalog uploads
+/// (from `import_dir`) share its catalog store and cache, as in depotd.
 pub struct Harness {
     pub upstream: Upstream,
     pub store: Arc<SqliteStore>,
     pub engine: Arc<TaskEngine>,
     pub service: Arc<DepotService>,
+    pub catalogs: Arc<CatalogService>,
+    pub import_dir: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -136,29 +142,54 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("depot.db").display());
         let store = Arc::new(SqliteStore::connect(&url).await.unwrap());
-        let blobs = FsBlobStore::open(dir.path().join("blobs")).await.unwrap();
-        let trust = TrustStore::from_pem([pki().catalog_ca.as_bytes()]).unwrap();
+        let blobs = Arc::new(FsBlobStore::open(dir.path().join("blobs")).await.unwrap());
+        let trust = Arc::new(TrustStore::from_pem([pki().catalog_ca.as_bytes()]).unwrap());
+        let cache = Arc::new(CurrentCache::default());
         let parts = Arc::new(SyncParts {
             store: store.clone(),
-            blobs: Arc::new(blobs),
+            blobs: blobs.clone(),
             config,
             sealer: Arc::new(SecretBox::new(&[7; 32])),
-            trust: Arc::new(trust),
-            catalog_cache: Arc::new(CurrentCache::default()),
+            trust: Arc::clone(&trust),
+            catalog_cache: Arc::clone(&cache),
         });
+        let import_dir = dir.path().join("import");
+        std::fs::create_dir(&import_dir).unwrap();
+        let catalog_settings = CatalogSettings {
+            import_dir: import_dir.clone(),
+            max_file_bytes: 64 << 20,
+            trust,
+        };
         let settings = EngineSettings {
             workers: 1,
             poll_interval: Duration::from_millis(50),
             ..EngineSettings::default()
         };
-        let job = Arc::new(DepotService::job(Arc::clone(&parts)));
-        let engine = TaskEngine::new(store.clone(), settings, vec![job]);
+        let jobs: Vec<Arc<dyn Job>> = vec![
+            Arc::new(DepotService::job(Arc::clone(&parts))),
+            Arc::new(CatalogService::job(
+                store.clone(),
+                blobs.clone(),
+                catalog_settings.clone(),
+                Arc::clone(&cache),
+            )),
+        ];
+        let engine = TaskEngine::new(store.clone(), settings, jobs);
         let service = Arc::new(DepotService::new(parts, Arc::clone(&engine)));
+        let catalogs = Arc::new(CatalogService::new(
+            store.clone(),
+            blobs,
+            catalog_settings,
+            cache,
+            Arc::clone(&engine),
+        ));
         Self {
             upstream,
             store,
             engine,
             service,
+            catalogs,
+            import_dir,
             _dir: dir,
         }
     }
@@ -166,6 +197,22 @@ impl Harness {
     /// Starts a sync and runs it to its end.
     pub async fn sync(&self) -> Task {
         let task = self.service.sync(ADMIN).await.unwrap();
+        self.run(task).await
+    }
+
+    /// Uploads the catalog file `name` (and `name.sig`) of the import directory to
+    /// replace the current catalog, and runs the upload to its end.
+    pub async fn upload(&self, name: &str) -> Task {
+        let task = self
+            .catalogs
+            .submit(
+                UploadMode::Replace,
+                Some(name.to_owned()),
+                Some(format!("{name}.sig")),
+                ADMIN,
+            )
+            .await
+            .unwrap();
         self.run(task).await
     }
 
@@ -253,10 +300,10 @@ pub fn stages(task: &Task) -> Vec<(&str, StageStatus)> {
 }
 
 /// The digest of the synced file at `path`.
-pub fn synced_digest(snapshot: &Snapshot, path: &str) -> Option<String> {
+pub fn synced_digest(snapshot: &Snapshot, path: &str) -> Option<Sha256Digest> {
     snapshot
         .files
         .iter()
         .find(|f| f.path == path)
-        .map(|f| f.digest.clone())
+        .map(|f| f.digest)
 }

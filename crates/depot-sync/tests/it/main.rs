@@ -1,5 +1,6 @@
 //! Depot sync against real upstream depots served on loopback.
 
+mod acceptance;
 mod faults;
 mod harness;
 mod retry;

@@ -2,7 +2,7 @@
 //! manifest, and release versions derived from them.
 
 use depot_metadata::DepotStore as _;
-use depot_model::{StageStatus, TaskStatus};
+use depot_model::{Sha256Digest, StageStatus, TaskStatus};
 use depot_sync::SyncState;
 
 use crate::harness::{Harness, stages, synced_digest};
@@ -42,15 +42,15 @@ async fn first_sync_makes_the_depot_metadata_current() {
         ]
     );
     let now = h.snapshot().await;
-    let mut expected: Vec<(String, String)> = FILES
+    let mut expected: Vec<(String, Sha256Digest)> = FILES
         .iter()
         .map(|p| ((*p).to_owned(), h.upstream.digest(p)))
         .collect();
     expected.sort();
-    let synced: Vec<(String, String)> = now
+    let synced: Vec<(String, Sha256Digest)> = now
         .files
         .iter()
-        .map(|f| (f.path.clone(), f.digest.clone()))
+        .map(|f| (f.path.clone(), f.digest))
         .collect();
     assert_eq!(synced, expected);
     let catalog = now.catalog.expect("a current catalog");

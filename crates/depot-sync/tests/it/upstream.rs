@@ -277,9 +277,9 @@ impl Upstream {
         lock(&self.depot).files[path].body.clone()
     }
 
-    /// The SHA-256 (hex) of what is served at `path`.
-    pub fn digest(&self, path: &str) -> String {
-        Sha256Digest::compute(&self.content(path)).to_string()
+    /// The SHA-256 of what is served at `path`.
+    pub fn digest(&self, path: &str) -> Sha256Digest {
+        Sha256Digest::compute(&self.content(path))
     }
 
     /// Every request to `path` hits `fault`.

@@ -37,7 +37,7 @@ pub enum DownstreamError {
         /// Why.
         source: FileError,
     },
-    /// The stored row of `path` does not describe its content (bad digest).
+    /// The stored row of `path` cannot describe its content (no valid entity tag).
     Corrupt {
         /// The requested file.
         path: String,

@@ -18,7 +18,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use depot_blobs::{BlobStore, Sha256Digest};
+use depot_blobs::BlobStore;
 use depot_file_server::{FileMeta, FileSource};
 use depot_http::{ClientAddr, RouteDoc};
 use depot_metadata::MetadataStore;
@@ -120,18 +120,18 @@ async fn serve(
         path: file.path.clone(),
         reason,
     };
-    let digest: Sha256Digest = file
-        .digest
-        .parse()
-        .map_err(|_| corrupt(format!("invalid digest {:?}", file.digest)))?;
-    let meta = FileMeta::new(file.size, &digest.to_string(), content_type(&file.path))
-        .map_err(|e| corrupt(e.to_string()))?
-        .last_modified(file.modified_at.into())
-        // Paths keep their names across syncs while content changes: revalidate.
-        .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let meta = FileMeta::new(
+        file.size,
+        &file.digest.to_string(),
+        content_type(&file.path),
+    )
+    .map_err(|e| corrupt(e.to_string()))?
+    .last_modified(file.modified_at.into())
+    // Paths keep their names across syncs while content changes: revalidate.
+    .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     let source = FileSource::Blob {
         store: state.blobs.as_ref(),
-        digest,
+        digest: file.digest,
     };
     depot_file_server::serve(method, headers, &meta, source)
         .await

@@ -78,8 +78,7 @@ impl Job for BlobGc {
             .blob_references()
             .await
             .map_err(|e| unavailable(&e.to_string()))?
-            .iter()
-            .filter_map(|d| d.parse().ok())
+            .into_iter()
             .collect();
         ctx.stage_log(
             "scan-references",

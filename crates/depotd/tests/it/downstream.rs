@@ -109,7 +109,7 @@ impl Depot {
                 .put(&mut data, Expected::default())
                 .await
                 .unwrap();
-            rows.push(row(path, &info.digest.to_string(), info.size, synced));
+            rows.push(row(path, info.digest, info.size, synced));
         }
         self.apply(rows).await;
     }
@@ -161,10 +161,10 @@ impl Depot {
     }
 }
 
-fn row(path: &str, digest: &str, size: u64, synced: i64) -> DepotFile {
+fn row(path: &str, digest: Sha256Digest, size: u64, synced: i64) -> DepotFile {
     DepotFile {
         path: path.to_owned(),
-        digest: digest.to_owned(),
+        digest,
         size,
         modified_at: chrono::DateTime::from_timestamp(synced, 0).unwrap(),
         upstream_etag: Some("\"upstream\"".to_owned()),
@@ -442,8 +442,8 @@ async fn a_new_sync_replaces_content_and_etag() {
 #[tokio::test]
 async fn missing_content_is_an_error_not_a_panic() {
     let depot = Depot::new(Access::User(READER.to_owned())).await;
-    let absent = Sha256Digest::compute(b"never stored").to_string();
-    depot.apply(vec![row(CATALOG, &absent, 12, SYNCED)]).await;
+    let absent = Sha256Digest::compute(b"never stored");
+    depot.apply(vec![row(CATALOG, absent, 12, SYNCED)]).await;
     let reply = depot.get(CATALOG, &[]).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();

@@ -72,7 +72,7 @@ pub(super) async fn accept_in<B: Backend>(
     op: &'static str,
 ) -> Result<Option<CatalogVersion>> {
     let mut current = Statement::new("SELECT version_id FROM catalog_current WHERE singleton = 1");
-    current.push(B::DIALECT.lock_row);
+    current.push(B::DIALECT.lock_row());
     let current: Option<(i64,)> = db
         .fetch_optional(On::Tx(&mut *tx), current)
         .await

@@ -31,6 +31,6 @@ impl<B: Backend> MetadataStore for SqlStore<B> {
     }
 
     fn backend(&self) -> &'static str {
-        B::DIALECT.name
+        B::DIALECT.name()
     }
 }

@@ -46,11 +46,11 @@ impl<B: Backend> SessionStore for SqlStore<B> {
     async fn touch_session(&self, hash: &TokenHash, at: Timestamp) -> Result<()> {
         // Never moves backwards when two requests touch it out of order.
         let mut stmt = Statement::new("UPDATE sessions SET last_accessed = ");
-        stmt.push(B::DIALECT.greatest)
-            .push("(last_accessed, ")
-            .push_bind(to_millis(at))
-            .push(") WHERE token_hash = ")
-            .push_bind(hash.0.as_str());
+        stmt.push_bind(to_millis(at))
+            .push(" WHERE token_hash = ")
+            .push_bind(hash.0.as_str())
+            .push(" AND last_accessed < ")
+            .push_bind(to_millis(at));
         self.db
             .execute(On::Write, stmt)
             .await

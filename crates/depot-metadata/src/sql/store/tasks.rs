@@ -121,7 +121,7 @@ impl<B: Backend> TaskStore for SqlStore<B> {
             owner,
             now,
             lease_until,
-            B::DIALECT.skip_locked,
+            B::DIALECT.skip_locked(),
         );
         let record: Option<TaskRecord> = self
             .db
