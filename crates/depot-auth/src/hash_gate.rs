@@ -145,7 +145,10 @@ mod tests {
         panic!("timed out waiting until {what}");
     }
 
-    fn spawn(gate: &Arc<HashGate>, load: &Arc<Load>) -> tokio::task::JoinHandle<Result<(), AuthError>> {
+    fn spawn(
+        gate: &Arc<HashGate>,
+        load: &Arc<Load>,
+    ) -> tokio::task::JoinHandle<Result<(), AuthError>> {
         let (gate, job) = (Arc::clone(gate), load.job());
         tokio::spawn(async move { gate.run(job).await })
     }

@@ -12,6 +12,4 @@ mod token;
 pub use depot_model::Secret;
 pub use error::AuthError;
 pub use principal::Principal;
-pub use service::{
-    ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo, available_cores,
-};
+pub use service::{ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo, available_cores};

@@ -32,10 +32,13 @@ impl AuthService {
             return Err(AuthError::BadCredentials);
         }
         let attempt = self.throttle.attempt(&name, client);
-        let wait = self.throttle.begin(&attempt, self.now()).map_err(|Refused| {
-            debug!(user = %name, client, "login refused: too many failures");
-            AuthError::Throttled
-        })?;
+        let wait = self
+            .throttle
+            .begin(&attempt, self.now())
+            .map_err(|Refused| {
+                debug!(user = %name, client, "login refused: too many failures");
+                AuthError::Throttled
+            })?;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
@@ -176,7 +179,10 @@ impl AuthService {
 /// reveals nothing more), logged by its length only.
 fn login_name(user: &str, client: &str) -> Result<UserName, AuthError> {
     UserName::parse(user).map_err(|_| {
-        debug!(name_bytes = user.len(), client, "failed login (invalid user name)");
+        debug!(
+            name_bytes = user.len(),
+            client, "failed login (invalid user name)"
+        );
         AuthError::BadCredentials
     })
 }

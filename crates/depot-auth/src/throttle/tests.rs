@@ -143,7 +143,11 @@ fn a_success_forgets_its_pair_and_an_abandoned_attempt_is_no_failure() {
     assert_eq!(t.lock().accounts[&x.name].failures, 8);
     t.succeeded(&x, t0());
     assert!(t.lock().pairs.get(&x.pair).is_none());
-    assert_eq!(t.lock().accounts[&x.name].failures, 7, "only the attempt is taken back");
+    assert_eq!(
+        t.lock().accounts[&x.name].failures,
+        7,
+        "only the attempt is taken back"
+    );
     assert_eq!(t.begin(&x, t0()), Ok(Duration::ZERO));
 }
 
@@ -156,7 +160,11 @@ fn failures_fade_after_a_quiet_window() {
     }
     let almost = t0() + chrono_delta(FORGET_AFTER) - chrono::TimeDelta::seconds(1);
     assert_eq!(t.begin(&x, almost), Ok(Duration::ZERO), "its turn has come");
-    assert_eq!(t.lock().pairs[&x.pair].failures, FREE_PER_PAIR + 3, "still counted");
+    assert_eq!(
+        t.lock().pairs[&x.pair].failures,
+        FREE_PER_PAIR + 3,
+        "still counted"
+    );
     let quiet = almost + chrono_delta(FORGET_AFTER);
     t.begin(&x, quiet).unwrap();
     assert_eq!(t.lock().pairs[&x.pair].failures, 1, "forgotten");

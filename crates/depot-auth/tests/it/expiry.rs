@@ -106,7 +106,11 @@ async fn purge_expired_deletes_only_expired_sessions() {
         .issue_tokens(ADMIN_USER, &secret(ADMIN_PASSWORD), CLIENT)
         .await
         .unwrap();
-    assert_eq!(auth.purge_expired().await.unwrap(), 0, "nothing is idle yet");
+    assert_eq!(
+        auth.purge_expired().await.unwrap(),
+        0,
+        "nothing is idle yet"
+    );
 
     clock.advance(PAST_IDLE);
     let recent = admin_session(&auth).await;

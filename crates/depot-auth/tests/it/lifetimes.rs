@@ -116,7 +116,11 @@ async fn purging_deletes_sessions_past_their_lifetime_even_if_used() {
         }
     }
     let young = young.expect("opened");
-    assert_eq!(auth.purge_expired().await.unwrap(), 0, "both are young enough");
+    assert_eq!(
+        auth.purge_expired().await.unwrap(),
+        0,
+        "both are young enough"
+    );
     clock.advance(STEP + Duration::from_millis(1));
     assert_eq!(auth.purge_expired().await.unwrap(), 1, "the old one went");
     assert!(

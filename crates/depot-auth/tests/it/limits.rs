@@ -23,11 +23,7 @@ async fn oversized_names_and_passwords_are_refused_before_any_work() {
     let huge_password = "p".repeat(768 * 1024);
     let mut logins = tokio::task::JoinSet::new();
     for i in 0..32 {
-        let (auth, name, password) = (
-            Arc::clone(&auth),
-            huge_name.clone(),
-            huge_password.clone(),
-        );
+        let (auth, name, password) = (Arc::clone(&auth), huge_name.clone(), huge_password.clone());
         logins.spawn(async move {
             if i % 2 == 0 {
                 auth.check_password(&name, &secret(ADMIN_PASSWORD), CLIENT)

@@ -125,7 +125,11 @@ async fn delete_expired_sessions_by_kind(store: Store) {
     let mut old = session("07", SessionKind::Vsphere, "alice", 9_000);
     old.created = at(1_000);
     store.insert_session(&old).await.unwrap();
-    assert_eq!(delete(SessionKind::Vsphere, at(0), at(2_000)).await, 2, "07 and 05");
+    assert_eq!(
+        delete(SessionKind::Vsphere, at(0), at(2_000)).await,
+        2,
+        "07 and 05"
+    );
     for gone in [&old, &old_vsphere] {
         assert!(store.get_session(&gone.token_hash).await.unwrap().is_none());
     }
