@@ -134,15 +134,15 @@ fn a_success_forgets_its_pair_and_an_abandoned_attempt_is_no_failure() {
         t.begin(&x, t0()).unwrap();
         t.abandoned(&x);
     }
-    assert!(t.lock().pairs.get(&x.pair).is_none());
-    assert!(t.lock().accounts.get(&x.name).is_none());
+    assert!(!t.lock().pairs.contains_key(&x.pair));
+    assert!(!t.lock().accounts.contains_key(&x.name));
     assert!(t.lock().clients[&x.client].names.is_empty());
     for _ in 0..8 {
         t.begin(&x, t0()).unwrap_or_default();
     }
     assert_eq!(t.lock().accounts[&x.name].failures, 8);
     t.succeeded(&x, t0());
-    assert!(t.lock().pairs.get(&x.pair).is_none());
+    assert!(!t.lock().pairs.contains_key(&x.pair));
     assert_eq!(
         t.lock().accounts[&x.name].failures,
         7,

@@ -388,7 +388,7 @@ async fn revoking_a_refresh_token_ends_its_access_token_and_nothing_else() {
 async fn a_token_and_a_session_in_use_end_at_their_maximum_lifetime() {
     let clock = ManualClock::starting_now();
     let t = TestApp::with_clock(
-        |c| c.auth.session_max_lifetime = Duration::from_secs(60),
+        |c| c.auth.session_max_lifetime = Duration::from_mins(1),
         Vec::new(),
         clock.clone(),
     )
