@@ -202,6 +202,8 @@ class DepotServer:
     import_dir: Optional[Path] = None
     # `--catalog-trust` files (PEM CA certificates and public keys), one flag each.
     catalog_trust: list = field(default_factory=list)
+    # More `depotd serve` arguments (a module's own server with its own settings).
+    extra_args: list = field(default_factory=list)
     port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
     # Path of the pinned certificate, or False in the fallback mode (see _wait_healthy).
@@ -257,7 +259,7 @@ class DepotServer:
                  "--shutdown-grace-seconds", "10",
                  # No scheduled depot syncs: the suite triggers its own and counts requests.
                  "--depot-schedule", "",
-                 *self.catalog_flags()],
+                 *self.catalog_flags(), *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.env(DEPOTD_ADMIN_PASSWORD=ADMIN_PASSWORD, DEPOTD_LOG_LEVEL="info"),
             )

@@ -1,10 +1,10 @@
 """SDDC Manager tokens: POST /v1/tokens, PATCH /v1/tokens/access-token/refresh,
 DELETE /v1/tokens/refresh-token — by hand and through vmware.sddc_manager.
 
-Failed logins are throttled per user name (from the fourth failure) and per client
-address (from the twenty-first, and a success does not reset the address); all tests
-log in from 127.0.0.1 and keep well below that: one failure in test_vsphere_session
-and the two below.
+Failed logins are throttled per user name and address (from the sixth failure) and,
+for many user names, per address (from the eleventh name); all tests log in from
+127.0.0.1 and keep well below that: one failure in test_vsphere_session and the two
+below. (test_hostile_auth.py attacks servers of its own.)
 """
 
 import pytest

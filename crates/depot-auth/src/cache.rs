@@ -18,6 +18,8 @@ use crate::Principal;
 pub(crate) struct Entry {
     pub(crate) principal: Principal,
     pub(crate) kind: SessionKind,
+    /// The refresh token of an access token's family.
+    pub(crate) refresh: Option<TokenHash>,
     pub(crate) created: Timestamp,
     /// Last use seen by this process.
     pub(crate) last_accessed: Timestamp,
@@ -65,6 +67,12 @@ impl SessionCache {
     /// Forgets one session.
     pub(crate) fn evict(&self, hash: &TokenHash) {
         self.lock().remove(hash);
+    }
+
+    /// Forgets a refresh token and the access tokens of its family.
+    pub(crate) fn evict_family(&self, refresh: &TokenHash) {
+        self.lock()
+            .retain(|hash, e| hash != refresh && e.refresh.as_ref() != Some(refresh));
     }
 
     /// Forgets every session of `user`.

@@ -38,6 +38,13 @@ pub enum AuthError {
     /// The built-in administrator cannot be removed.
     #[error("the built-in administrator cannot be removed")]
     BuiltInAdmin,
+    /// Too many failed logins for this user name from this address, or for many user
+    /// names from it: the attempt's turn is too far away.
+    #[error("too many failed logins; try again later")]
+    Throttled,
+    /// Too many password checks are waiting already.
+    #[error("too many logins are being checked; try again later")]
+    Busy,
     /// Hashing failed (bad stored hash or resource limits).
     #[error("password hashing failed: {0}")]
     Hash(String),
@@ -58,6 +65,7 @@ impl AuthError {
             AuthError::UserExists(_) => ErrorKind::AlreadyExists,
             AuthError::NoSuchUser(_) => ErrorKind::NotFound,
             AuthError::BuiltInAdmin => ErrorKind::NotAllowedInCurrentState,
+            AuthError::Throttled | AuthError::Busy => ErrorKind::Unavailable,
             AuthError::Hash(_) => ErrorKind::Internal,
             AuthError::Store(e) => e.kind(),
         }
@@ -79,6 +87,8 @@ impl DomainError for AuthError {
             AuthError::NoSuchUser(_) => "USER_NOT_FOUND",
             AuthError::InvalidUserName(_) | AuthError::WeakPassword => "INVALID_ARGUMENT",
             AuthError::BuiltInAdmin => "NOT_ALLOWED_IN_CURRENT_STATE",
+            AuthError::Throttled => "LOGIN_THROTTLED",
+            AuthError::Busy => "LOGIN_BUSY",
             AuthError::Hash(_) | AuthError::Store(_) => "INTERNAL_SERVER_ERROR",
         }
     }

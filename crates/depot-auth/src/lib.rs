@@ -2,6 +2,7 @@
 
 mod cache;
 mod error;
+mod hash_gate;
 mod password;
 mod principal;
 mod service;
@@ -11,4 +12,4 @@ mod token;
 pub use depot_model::Secret;
 pub use error::AuthError;
 pub use principal::Principal;
-pub use service::{ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo};
+pub use service::{ADMIN_USER, AuthService, AuthSettings, NewTokens, SessionInfo, available_cores};

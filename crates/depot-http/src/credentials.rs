@@ -1,10 +1,6 @@
-//! Credentials as presented in request headers, and the caller's address.
+//! Credentials as presented in request headers.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
-use axum::http::request::Parts;
 use base64::Engine;
 use depot_auth::Secret;
 
@@ -66,23 +62,6 @@ fn decode_basic(encoded: &str) -> Option<Credentials> {
         user: user.to_owned(),
         password: Secret::new(password),
     })
-}
-
-/// The caller's address (for throttling and logs); `unknown` in-process.
-#[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
-    }
 }
 
 #[cfg(test)]

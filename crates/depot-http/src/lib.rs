@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod caller;
+pub mod client_addr;
 pub mod content_coding;
 pub mod credentials;
 mod family;
@@ -17,7 +18,8 @@ mod unknown_route;
 pub mod wire_time;
 
 pub use caller::{BearerCaller, SessionCaller};
-pub use credentials::{ClientAddr, Credentials};
+pub use client_addr::{ClientAddr, IpNet, TrustedProxies};
+pub use credentials::Credentials;
 pub use family::{Family, render, render_errors};
 pub use file_error::file_problem;
 pub use json::{Json, JsonBody};

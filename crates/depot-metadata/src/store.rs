@@ -107,8 +107,19 @@ pub trait SessionStore: Send + Sync {
     /// Ends a session; false when there was none.
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool>;
 
-    /// Deletes sessions of `kind` not used since `idle_before`; returns how many.
-    async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64>;
+    /// Ends a refresh token and every access token of its family (issued with it or
+    /// minted from it), in one change; returns how many rows went. A hash that is not
+    /// a refresh token's ends nothing (a vSphere session, an access token).
+    async fn delete_refresh_family(&self, refresh: &TokenHash) -> Result<u64>;
+
+    /// Deletes sessions of `kind` not used since `idle_before` or created before
+    /// `created_before`; returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        kind: SessionKind,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<u64>;
 
     /// Deletes every session and token of `user` (after a password change); returns
     /// how many.

@@ -61,4 +61,7 @@ pub struct Session {
     pub created: Timestamp,
     /// When it was last used (updated coarsely, see depot-auth).
     pub last_accessed: Timestamp,
+    /// For an access token: the refresh token it was issued with or minted from. The
+    /// token ends when that refresh token is revoked.
+    pub refresh: Option<TokenHash>,
 }

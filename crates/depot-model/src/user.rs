@@ -11,10 +11,25 @@ use crate::{Role, Timestamp};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserName(String);
 
-/// A user name that breaks the naming rule.
+/// A user name that breaks the naming rule. It keeps only the start of the name, so
+/// that an error message or log line never carries a huge one whole.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid user name {0:?}: use 1 to 256 letters, digits or . _ - @")]
 pub struct InvalidUserName(pub String);
+
+/// Characters of a rejected name kept in [`InvalidUserName`].
+const REJECTED_NAME_SHOWN: usize = 64;
+
+impl InvalidUserName {
+    fn of(raw: &str) -> Self {
+        let shown: String = raw.chars().take(REJECTED_NAME_SHOWN).collect();
+        if shown.len() < raw.len() {
+            Self(format!("{shown}… ({} bytes)", raw.len()))
+        } else {
+            Self(shown)
+        }
+    }
+}
 
 impl UserName {
     /// Parses and normalizes a user name.
@@ -28,7 +43,7 @@ impl UserName {
         if ok {
             Ok(Self(raw.to_ascii_lowercase()))
         } else {
-            Err(InvalidUserName(raw.to_owned()))
+            Err(InvalidUserName::of(raw))
         }
     }
 
@@ -77,5 +92,15 @@ mod tests {
         assert!(UserName::parse("a b").is_err());
         assert!(UserName::parse("").is_err());
         assert!(UserName::parse("a@b@c").is_err());
+    }
+
+    #[test]
+    fn a_rejected_name_is_shown_shortened() {
+        let long = "x".repeat(768 * 1024);
+        let err = UserName::parse(&long).unwrap_err();
+        assert!(err.to_string().len() < 200, "{err}");
+        assert!(err.to_string().contains("(786432 bytes)"), "{err}");
+        let short = UserName::parse("a b").unwrap_err();
+        assert_eq!(short.0, "a b");
     }
 }

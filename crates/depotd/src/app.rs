@@ -9,7 +9,7 @@ use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
-use depot_http::Services;
+use depot_http::{Services, TrustedProxies};
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts};
@@ -91,7 +91,11 @@ impl App {
             AuthSettings {
                 session_idle: config.auth.session_idle,
                 refresh_idle: config.auth.refresh_idle,
+                session_max_lifetime: config.auth.session_max_lifetime,
+                refresh_max_lifetime: config.auth.refresh_max_lifetime,
                 cache_ttl: config.auth.session_cache,
+                hash_concurrency: config.auth.hash_concurrency(),
+                hash_queue: config.auth.max_queued_hashes,
                 clock: Arc::clone(&clock),
             },
         ));
@@ -227,6 +231,12 @@ impl App {
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(TrustedProxies::new(
+                    self.config.auth.trusted_proxies.clone(),
+                )),
+                depot_http::client_addr::layer,
+            ))
             .layer(axum::middleware::from_fn(depot_http::metrics::layer))
             .layer(axum::middleware::from_fn(depot_http::request_id::layer))
     }

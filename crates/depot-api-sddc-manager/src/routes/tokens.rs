@@ -46,11 +46,13 @@ pub async fn refresh(
     Ok(Json(access.expose().to_owned()))
 }
 
-/// `DELETE /v1/tokens/refresh-token` — invalidate a refresh token.
+/// `DELETE /v1/tokens/refresh-token` — invalidate a refresh token and the access
+/// tokens issued with it. Nothing else can be ended here: a vSphere session id or an
+/// access token is refused as unknown.
 pub async fn revoke(
     State(services): State<Services>,
     Json(input): Json<RefreshTokenInput>,
 ) -> Result<StatusCode, Problem> {
-    services.auth.close_session(input.id()).await?;
+    services.auth.revoke_refresh(input.id()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -91,7 +91,7 @@ async fn refresh_tokens_have_their_own_idle_time() {
 }
 
 #[tokio::test]
-async fn purge_idle_deletes_only_expired_sessions() {
+async fn purge_expired_deletes_only_expired_sessions() {
     let db = TestDb::new().await;
     db.with_admin().await;
     let (settings, clock) = on_manual_clock(AuthSettings {
@@ -106,12 +106,16 @@ async fn purge_idle_deletes_only_expired_sessions() {
         .issue_tokens(ADMIN_USER, &secret(ADMIN_PASSWORD), CLIENT)
         .await
         .unwrap();
-    assert_eq!(auth.purge_idle().await.unwrap(), 0, "nothing is idle yet");
+    assert_eq!(
+        auth.purge_expired().await.unwrap(),
+        0,
+        "nothing is idle yet"
+    );
 
     clock.advance(PAST_IDLE);
     let recent = admin_session(&auth).await;
     assert_eq!(
-        auth.purge_idle().await.unwrap(),
+        auth.purge_expired().await.unwrap(),
         2,
         "the old session and access token"
     );
@@ -136,7 +140,7 @@ async fn purge_idle_deletes_only_expired_sessions() {
     auth.authenticate(recent.expose(), &[SessionKind::Vsphere])
         .await
         .unwrap();
-    assert_eq!(auth.purge_idle().await.unwrap(), 0);
+    assert_eq!(auth.purge_expired().await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -154,7 +158,7 @@ async fn idle_times_too_long_to_represent_never_expire() {
         .issue_tokens(ADMIN_USER, &secret(ADMIN_PASSWORD), CLIENT)
         .await
         .unwrap();
-    assert_eq!(auth.purge_idle().await.unwrap(), 0);
+    assert_eq!(auth.purge_expired().await.unwrap(), 0);
     auth.authenticate(session.expose(), &[SessionKind::Vsphere])
         .await
         .unwrap();

@@ -62,6 +62,8 @@ pub(crate) struct SessionRecord {
     pub created: i64,
     /// Last use in ms.
     pub last_accessed: i64,
+    /// Hex SHA-256 of the refresh token of an access token's family.
+    pub refresh_hash: Option<String>,
 }
 
 impl SessionRecord {
@@ -73,6 +75,7 @@ impl SessionRecord {
             user_name: session.user.as_str().to_owned(),
             created: to_millis(session.created),
             last_accessed: to_millis(session.last_accessed),
+            refresh_hash: session.refresh.as_ref().map(|h| h.0.clone()),
         }
     }
 
@@ -91,6 +94,7 @@ impl SessionRecord {
             user,
             created: from_millis(self.created, "session", "created")?,
             last_accessed: from_millis(self.last_accessed, "session", "last_accessed")?,
+            refresh: self.refresh_hash.map(TokenHash),
             token_hash,
         })
     }
@@ -122,6 +126,7 @@ mod tests {
             user_name: "a".to_owned(),
             created: 0,
             last_accessed: 0,
+            refresh_hash: None,
         };
         assert!(matches!(
             record.into_session(),

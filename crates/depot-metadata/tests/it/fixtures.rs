@@ -126,6 +126,7 @@ pub fn session(hash: &str, kind: SessionKind, user: &str, last_ms: i64) -> Sessi
         user: UserName::parse(user).expect("valid name"),
         created: at(0),
         last_accessed: at(last_ms),
+        refresh: None,
     }
 }
 

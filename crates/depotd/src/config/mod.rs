@@ -59,7 +59,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
-    /// `[auth]`: session and token lifetimes.
+    /// `[auth]`: session and token lifetimes, password hashing, trusted proxies.
     pub auth: AuthConfig,
     /// `[tasks]`: the task workers.
     pub tasks: TasksConfig,
@@ -216,9 +216,7 @@ impl Config {
         if self.tasks.lease.is_zero() {
             bail!("tasks.lease_seconds must be positive");
         }
-        if self.auth.session_idle.is_zero() || self.auth.refresh_idle.is_zero() {
-            bail!("auth.session_idle_seconds and auth.refresh_idle_seconds must be positive");
-        }
+        self.auth.validate()?;
         if let Some(url) = &self.database_url {
             let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]

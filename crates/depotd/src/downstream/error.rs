@@ -8,7 +8,7 @@ use depot_auth::AuthError;
 use depot_file_server::FileError;
 use depot_metadata::MetadataError;
 use depot_model::ErrorKind;
-use tracing::{error, warn};
+use tracing::{debug, error, warn};
 
 /// The challenge sent with every 401.
 const CHALLENGE: &str = "Basic realm=\"depotd\"";
@@ -86,6 +86,11 @@ impl DownstreamError {
 
     fn log(&self) {
         match self {
+            // Refused logins (throttled, hash queue full) cost nothing: not worth a
+            // warning each, which a flood would turn into a flood of log lines.
+            Self::Auth(e) if e.kind() == ErrorKind::Unavailable => {
+                debug!(error = %e, "depot: login refused");
+            }
             Self::Auth(e) => warn!(error = %e, "depot: checking credentials failed"),
             Self::Store(e) => warn!(error = %e, "depot: metadata store failed"),
             Self::File { path, source } if !source.is_client_error() => {

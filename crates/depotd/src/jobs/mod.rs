@@ -15,7 +15,7 @@ pub use blob_gc::BlobGc;
 
 use crate::app::App;
 
-/// How often idle sessions are purged.
+/// How often expired sessions are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_mins(10);
 /// How often unreferenced blobs are collected.
 const BLOB_GC_EVERY: Duration = Duration::from_hours(6);
@@ -29,7 +29,7 @@ pub fn all(
     vec![Arc::new(BlobGc::new(store, blobs))]
 }
 
-/// Starts the periodic housekeeping: purging idle sessions, collecting blobs.
+/// Starts the periodic housekeeping: purging expired sessions, collecting blobs.
 pub fn schedule_housekeeping(app: &App) {
     let app = app.clone();
     tokio::spawn(async move {
@@ -39,8 +39,8 @@ pub fn schedule_housekeeping(app: &App) {
         loop {
             tokio::select! {
                 _ = sessions.tick() => {
-                    if let Err(e) = app.services.auth.purge_idle().await {
-                        warn!(error = %e, "purging idle sessions failed");
+                    if let Err(e) = app.services.auth.purge_expired().await {
+                        warn!(error = %e, "purging expired sessions failed");
                     }
                 }
                 _ = gc.tick() => {

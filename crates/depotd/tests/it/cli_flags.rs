@@ -56,6 +56,17 @@ fn serve_takes_every_configuration_flag_under_its_old_name() {
         ("session-idle-seconds", "DEPOTD_SESSION_IDLE_SECONDS"),
         ("refresh-idle-seconds", "DEPOTD_REFRESH_IDLE_SECONDS"),
         ("session-cache-seconds", "DEPOTD_SESSION_CACHE_SECONDS"),
+        (
+            "session-max-lifetime-seconds",
+            "DEPOTD_SESSION_MAX_LIFETIME_SECONDS",
+        ),
+        (
+            "refresh-max-lifetime-seconds",
+            "DEPOTD_REFRESH_MAX_LIFETIME_SECONDS",
+        ),
+        ("max-concurrent-hashes", "DEPOTD_MAX_CONCURRENT_HASHES"),
+        ("max-queued-hashes", "DEPOTD_MAX_QUEUED_HASHES"),
+        ("trusted-proxy", "DEPOTD_TRUSTED_PROXIES"),
         ("task-workers", "DEPOTD_TASK_WORKERS"),
         ("task-retention-hours", "DEPOTD_TASK_RETENTION_HOURS"),
         ("task-lease-seconds", "DEPOTD_TASK_LEASE_SECONDS"),

@@ -61,6 +61,13 @@ fn unknown_and_bad_keys_are_named() {
     assert!(err.contains("xml") && err.contains("format"), "{err}");
     let err = error("[auth]\nsession_idle_seconds = \"long\"");
     assert!(err.contains("session_idle_seconds"), "{err}");
+    let err = error("[auth]\nsession_max_lifetime_seconds = 0");
+    assert!(err.contains("auth.session_max_lifetime_seconds"), "{err}");
+    let err = error("[auth]\ntrusted_proxies = [\"10.0.0.0/33\"]");
+    assert!(
+        err.contains("trusted_proxies") && err.contains("10.0.0.0/33"),
+        "{err}"
+    );
     let err = error("[depot]\nschedule = \"every tuesday\"");
     assert!(err.contains("depot.schedule"), "{err}");
     let err = error("[tasks]\nworkers = 0");
@@ -144,6 +151,11 @@ fn every_serve_flag_sets_its_key() {
         "--session-idle-seconds=4",
         "--refresh-idle-seconds=5",
         "--session-cache-seconds=6",
+        "--session-max-lifetime-seconds=11",
+        "--refresh-max-lifetime-seconds=12",
+        "--max-concurrent-hashes=13",
+        "--max-queued-hashes=14",
+        "--trusted-proxy=10.0.0.0/8,::1",
         "--task-workers=7",
         "--task-retention-hours=8",
         "--task-lease-seconds=9",
@@ -174,6 +186,11 @@ fn every_serve_flag_sets_its_key() {
     want.auth.session_idle = Duration::from_secs(4);
     want.auth.refresh_idle = Duration::from_secs(5);
     want.auth.session_cache = Duration::from_secs(6);
+    want.auth.session_max_lifetime = Duration::from_secs(11);
+    want.auth.refresh_max_lifetime = Duration::from_secs(12);
+    want.auth.max_concurrent_hashes = 13;
+    want.auth.max_queued_hashes = 14;
+    want.auth.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap(), "::1".parse().unwrap()];
     want.tasks.workers = 7;
     want.tasks.retention = Duration::from_hours(8);
     want.tasks.lease = Duration::from_secs(9);

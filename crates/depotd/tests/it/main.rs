@@ -2,6 +2,7 @@
 //! blob store, and the real binary for start-up, locking, signals and crashes.
 
 mod api_errors;
+mod auth_limits;
 mod catalogs;
 mod cli_flags;
 mod config_file;

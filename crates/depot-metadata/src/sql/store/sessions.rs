@@ -12,14 +12,16 @@ impl<B: Backend> SessionStore for SqlStore<B> {
     async fn insert_session(&self, session: &Session) -> Result<()> {
         let r = SessionRecord::from_session(session);
         let stmt = Statement::new(
-            "INSERT INTO sessions (token_hash, kind, user_name, created, last_accessed) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions \
+             (token_hash, kind, user_name, created, last_accessed, refresh_hash) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(r.token_hash)
         .bind(r.kind)
         .bind(r.user_name)
         .bind(r.created)
-        .bind(r.last_accessed);
+        .bind(r.last_accessed)
+        .bind(r.refresh_hash);
         match self.db.execute(On::Write, stmt).await {
             Ok(_) => Ok(()),
             Err(e) if unique_violation(&e).is_some() => Err(MetadataError::AlreadyExists {
@@ -31,7 +33,7 @@ impl<B: Backend> SessionStore for SqlStore<B> {
 
     async fn get_session(&self, hash: &TokenHash) -> Result<Option<Session>> {
         let stmt = Statement::new(
-            "SELECT token_hash, kind, user_name, created, last_accessed \
+            "SELECT token_hash, kind, user_name, created, last_accessed, refresh_hash \
              FROM sessions WHERE token_hash = ?",
         )
         .bind(hash.0.as_str());
@@ -69,14 +71,36 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         Ok(deleted > 0)
     }
 
-    async fn delete_idle_sessions(&self, kind: SessionKind, idle_before: Timestamp) -> Result<u64> {
-        let stmt = Statement::new("DELETE FROM sessions WHERE kind = ? AND last_accessed < ?")
-            .bind(kind.as_str())
-            .bind(to_millis(idle_before));
+    async fn delete_refresh_family(&self, refresh: &TokenHash) -> Result<u64> {
+        // Only a refresh token heads a family: any other secret given here ends nothing.
+        let stmt = Statement::new(
+            "DELETE FROM sessions WHERE (token_hash = ? AND kind = ?) OR refresh_hash = ?",
+        )
+        .bind(refresh.0.as_str())
+        .bind(SessionKind::Refresh.as_str())
+        .bind(refresh.0.as_str());
         self.db
             .execute(On::Write, stmt)
             .await
-            .map_err(query_error("delete_idle_sessions"))
+            .map_err(query_error("delete_refresh_family"))
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        kind: SessionKind,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<u64> {
+        let stmt = Statement::new(
+            "DELETE FROM sessions WHERE kind = ? AND (last_accessed < ? OR created < ?)",
+        )
+        .bind(kind.as_str())
+        .bind(to_millis(idle_before))
+        .bind(to_millis(created_before));
+        self.db
+            .execute(On::Write, stmt)
+            .await
+            .map_err(query_error("delete_expired_sessions"))
     }
 
     async fn delete_user_sessions(&self, user: &UserName) -> Result<u64> {
