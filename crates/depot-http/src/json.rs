@@ -23,7 +23,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let status = e.status();
+            let status = if crate::body_rate::is_too_slow(&e) {
+                StatusCode::REQUEST_TIMEOUT
+            } else {
+                e.status()
+            };
             Problem::from_status(status, &e.body_text())
         })?;
         parse(&bytes).map(Json)
