@@ -28,6 +28,16 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// clock is whole seconds, so a clock that starts in between is seen in time.
 const RECHECK: Duration = Duration::from_secs(1);
 
+/// Most unsent bytes the kernel queues for a connection (Linux `TCP_NOTSENT_LOWAT`).
+/// Without it a slow reader's send buffer autotunes to MiBs, and the socket only takes
+/// more once a third of it is sent: a reader at 256 KiB/s would leave a response
+/// waiting for several seconds at a time, and the send clock would measure the
+/// buffer rather than the reader. With it, the socket takes more every 128 KiB the
+/// client reads (so the send timeout cuts only clients slower than 128 KiB per
+/// timeout), and the bytes in flight are still as many as the network allows.
+#[cfg(target_os = "linux")]
+const NOTSENT_LOWAT: u32 = 256 * 1024;
+
 /// What every connection of a server shares.
 pub(super) struct Connections {
     router: Router,
@@ -72,15 +82,15 @@ impl Connections {
         let accepted = Instant::now();
         // Answers go out as hyper writes them; it batches them already.
         let _ = stream.set_nodelay(true);
+        #[cfg(target_os = "linux")]
+        let _ = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(NOTSENT_LOWAT);
         let activity = Arc::new(Activity::new(accepted, self.clocks));
         let Some(acceptor) = &self.tls else {
             let io = Metered::new(stream, Arc::clone(&activity));
             return self.http(io, peer, activity, stop).await;
         };
-        let handshake = tokio::time::timeout_at(
-            accepted + self.clocks.header_read,
-            acceptor.accept(stream),
-        );
+        let handshake =
+            tokio::time::timeout_at(accepted + self.clocks.header_read, acceptor.accept(stream));
         let tls = tokio::select! {
             done = handshake => match done {
                 Ok(Ok(tls)) => tls,

@@ -162,10 +162,8 @@ pub async fn serve(
     }
     drop(listener);
     let grace = shutdown.subscribe().borrow().unwrap_or_default();
-    let drained = tokio::time::timeout(grace, async {
-        while open.join_next().await.is_some() {}
-    })
-    .await;
+    let drained =
+        tokio::time::timeout(grace, async { while open.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         info!(
             open = open.len(),

@@ -74,13 +74,22 @@ fn serve_takes_every_configuration_flag_under_its_old_name() {
             "http-header-read-timeout-seconds",
             "DEPOTD_HTTP_HEADER_READ_TIMEOUT_SECONDS",
         ),
-        ("http-idle-timeout-seconds", "DEPOTD_HTTP_IDLE_TIMEOUT_SECONDS"),
-        ("http-body-min-rate-bytes", "DEPOTD_HTTP_BODY_MIN_RATE_BYTES"),
+        (
+            "http-idle-timeout-seconds",
+            "DEPOTD_HTTP_IDLE_TIMEOUT_SECONDS",
+        ),
+        (
+            "http-body-min-rate-bytes",
+            "DEPOTD_HTTP_BODY_MIN_RATE_BYTES",
+        ),
         (
             "http-body-rate-window-seconds",
             "DEPOTD_HTTP_BODY_RATE_WINDOW_SECONDS",
         ),
-        ("http-send-timeout-seconds", "DEPOTD_HTTP_SEND_TIMEOUT_SECONDS"),
+        (
+            "http-send-timeout-seconds",
+            "DEPOTD_HTTP_SEND_TIMEOUT_SECONDS",
+        ),
         ("http-max-connections", "DEPOTD_HTTP_MAX_CONNECTIONS"),
         ("http-max-h2-streams", "DEPOTD_HTTP_MAX_H2_STREAMS"),
     ]);

@@ -5,6 +5,7 @@ mod api_errors;
 mod catalogs;
 mod cli_flags;
 mod config_file;
+mod connection_limits;
 mod database_lock;
 mod depot_sync;
 mod downstream;
