@@ -76,7 +76,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let declared_json = is_json(req.headers());
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let status = e.status();
+            let status = if crate::body_rate::is_too_slow(&e) {
+                StatusCode::REQUEST_TIMEOUT
+            } else {
+                e.status()
+            };
             Problem::from_status(status, &e.body_text())
         })?;
         Ok(Self {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod body_rate;
 mod caller;
 pub mod client_addr;
 pub mod content_coding;

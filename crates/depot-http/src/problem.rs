@@ -93,6 +93,7 @@ impl Problem {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorKind::Invalid, "UNSUPPORTED_MEDIA_TYPE"),
             StatusCode::UNAUTHORIZED => (ErrorKind::Unauthenticated, "UNAUTHENTICATED"),
             StatusCode::FORBIDDEN => (ErrorKind::Forbidden, "UNAUTHORIZED"),
+            StatusCode::REQUEST_TIMEOUT => (ErrorKind::Invalid, "REQUEST_TIMEOUT"),
             s if s.is_client_error() => (ErrorKind::Invalid, "BAD_REQUEST"),
             StatusCode::SERVICE_UNAVAILABLE => (ErrorKind::Unavailable, "SERVICE_UNAVAILABLE"),
             _ => (ErrorKind::Internal, "INTERNAL_SERVER_ERROR"),

@@ -11,6 +11,7 @@
 mod auth;
 mod catalog;
 mod depot;
+mod http;
 mod layers;
 mod log;
 mod tasks;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use auth::{AuthConfig, AuthFlags};
 pub use catalog::{CatalogConfig, CatalogFlags, CatalogTrustFlags};
 pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotFlags, DownstreamConfig, DownstreamFlags};
+pub use http::{HttpConfig, HttpFlags};
 pub use log::{LogConfig, LogFlags, LogFormat};
 pub use tasks::{TasksConfig, TasksFlags};
 
@@ -71,6 +73,8 @@ pub struct Config {
     pub depot: DepotConfig,
     /// `[downstream]`: who may read the downstream depot.
     pub downstream: DownstreamConfig,
+    /// `[http]`: connection limits and timeouts.
+    pub http: HttpConfig,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             log: LogConfig::default(),
             depot: DepotConfig::default(),
             downstream: DownstreamConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -175,6 +180,9 @@ pub struct ServeFlags {
     /// `[downstream]`.
     #[command(flatten)]
     pub downstream: DownstreamFlags,
+    /// `[http]`.
+    #[command(flatten)]
+    pub http: HttpFlags,
 }
 
 impl Config {
@@ -217,6 +225,7 @@ impl Config {
             bail!("tasks.lease_seconds must be positive");
         }
         self.auth.validate()?;
+        self.http.check().map_err(anyhow::Error::msg)?;
         if let Some(url) = &self.database_url {
             let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]

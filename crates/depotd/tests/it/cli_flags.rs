@@ -81,6 +81,28 @@ fn serve_takes_every_configuration_flag_under_its_old_name() {
         ("depot-schedule", "DEPOTD_DEPOT_SCHEDULE"),
         ("downstream-user", "DEPOTD_DOWNSTREAM_USER"),
         ("downstream-anonymous", "DEPOTD_DOWNSTREAM_ANONYMOUS"),
+        (
+            "http-header-read-timeout-seconds",
+            "DEPOTD_HTTP_HEADER_READ_TIMEOUT_SECONDS",
+        ),
+        (
+            "http-idle-timeout-seconds",
+            "DEPOTD_HTTP_IDLE_TIMEOUT_SECONDS",
+        ),
+        (
+            "http-body-min-rate-bytes",
+            "DEPOTD_HTTP_BODY_MIN_RATE_BYTES",
+        ),
+        (
+            "http-body-rate-window-seconds",
+            "DEPOTD_HTTP_BODY_RATE_WINDOW_SECONDS",
+        ),
+        (
+            "http-send-timeout-seconds",
+            "DEPOTD_HTTP_SEND_TIMEOUT_SECONDS",
+        ),
+        ("http-max-connections", "DEPOTD_HTTP_MAX_CONNECTIONS"),
+        ("http-max-h2-streams", "DEPOTD_HTTP_MAX_H2_STREAMS"),
     ]);
     assert_eq!(options(&["serve"]), pairs(&expected));
 }

@@ -8,9 +8,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use axum_server::Handle;
 use depot_http::linger::Budget;
-use depotd::server;
+use depotd::server::{self, Shutdown};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -24,7 +23,7 @@ const MIB: usize = 1 << 20;
 struct Served {
     t: TestApp,
     addr: SocketAddr,
-    handle: Handle<SocketAddr>,
+    shutdown: Shutdown,
 }
 
 impl Served {
@@ -32,14 +31,12 @@ impl Served {
         let t = TestApp::new().await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let handle = Handle::new();
-        tokio::spawn(server::serve(
-            listener,
-            None,
-            server::router(&t.app, budget),
-            handle.clone(),
-        ));
-        Self { t, addr, handle }
+        let shutdown = Shutdown::new();
+        let router = server::router(&t.app, budget);
+        let limits = t.app.config.http.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move { server::serve(listener, None, router, &limits, stop).await });
+        Self { t, addr, shutdown }
     }
 
     async fn connect(&self) -> TcpStream {
@@ -49,7 +46,7 @@ impl Served {
 
 impl Drop for Served {
     fn drop(&mut self) {
-        self.handle.shutdown();
+        self.shutdown.now();
     }
 }
 

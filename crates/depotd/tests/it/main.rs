@@ -6,6 +6,7 @@ mod auth_limits;
 mod catalogs;
 mod cli_flags;
 mod config_file;
+mod connection_limits;
 mod database_lock;
 mod depot_sync;
 mod downstream;
