@@ -1,5 +1,7 @@
 //! The one error type of this crate.
 
+use std::time::Duration;
+
 use depot_metadata::MetadataError;
 use depot_model::{DomainError, ErrorKind, Message, Privilege};
 
@@ -41,7 +43,10 @@ pub enum AuthError {
     /// Too many failed logins for this user name from this address, or for many user
     /// names from it: the attempt's turn is too far away.
     #[error("too many failed logins; try again later")]
-    Throttled,
+    Throttled {
+        /// When the account's (or address's) next attempt will be taken.
+        retry_after: Duration,
+    },
     /// Too many password checks are waiting already.
     #[error("too many logins are being checked; try again later")]
     Busy,
@@ -65,7 +70,7 @@ impl AuthError {
             AuthError::UserExists(_) => ErrorKind::AlreadyExists,
             AuthError::NoSuchUser(_) => ErrorKind::NotFound,
             AuthError::BuiltInAdmin => ErrorKind::NotAllowedInCurrentState,
-            AuthError::Throttled | AuthError::Busy => ErrorKind::Unavailable,
+            AuthError::Throttled { .. } | AuthError::Busy => ErrorKind::Unavailable,
             AuthError::Hash(_) => ErrorKind::Internal,
             AuthError::Store(e) => e.kind(),
         }
@@ -87,7 +92,7 @@ impl DomainError for AuthError {
             AuthError::NoSuchUser(_) => "USER_NOT_FOUND",
             AuthError::InvalidUserName(_) | AuthError::WeakPassword => "INVALID_ARGUMENT",
             AuthError::BuiltInAdmin => "NOT_ALLOWED_IN_CURRENT_STATE",
-            AuthError::Throttled => "LOGIN_THROTTLED",
+            AuthError::Throttled { .. } => "LOGIN_THROTTLED",
             AuthError::Busy => "LOGIN_BUSY",
             AuthError::Hash(_) | AuthError::Store(_) => "INTERNAL_SERVER_ERROR",
         }
@@ -109,5 +114,14 @@ impl DomainError for AuthError {
 
     fn is_internal(&self) -> bool {
         matches!(self, AuthError::Hash(_) | AuthError::Store(_))
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AuthError::Throttled { retry_after } => Some(*retry_after),
+            // A hash slot frees within a second or so.
+            AuthError::Busy => Some(Duration::from_secs(1)),
+            _ => None,
+        }
     }
 }

@@ -52,9 +52,9 @@ const MAX_TRACKED: usize = 100_000;
 /// Failed names remembered per address; more are counted without telling them apart.
 const NAMES_PER_CLIENT: usize = 16;
 
-/// An attempt refused because its turn is too far away.
+/// An attempt refused because its turn is too far away: it comes after this long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refused;
+pub(crate) struct Refused(pub(crate) Duration);
 
 /// One login attempt's keys.
 #[derive(Debug, Clone, Copy)]
@@ -176,7 +176,7 @@ impl Throttle {
         }
         let mut wait = until(now, turn);
         if wait > MAX_DELAY {
-            return Err(Refused);
+            return Err(Refused(wait));
         }
         if !known && account.failures >= FREE_PER_ACCOUNT {
             wait = wait.max(spacing(account.failures - FREE_PER_ACCOUNT));

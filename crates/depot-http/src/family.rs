@@ -67,6 +67,13 @@ pub fn render<F: Family>(problem: &Problem) -> Response {
     let reference = crate::request_id::current();
     let body = F::body(problem, status, &reference);
     let mut response = (status, axum::Json(body)).into_response();
+    if let Some(after) = problem.retry_after {
+        // Whole seconds, rounded up: never an invitation to retry at once.
+        let seconds = u64::try_from(after.as_millis().div_ceil(1000).max(1)).unwrap_or(u64::MAX);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     F::decorate(problem, &mut response);
     response
 }

@@ -18,6 +18,8 @@ pub struct Problem {
     pub resolution: Option<Message>,
     /// A transport status that overrides the family's mapping of `kind` (413, 405, …).
     pub status: Option<StatusCode>,
+    /// When a refusal that passes with time may be retried (`Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Problem {
@@ -29,6 +31,7 @@ impl Problem {
             message,
             resolution: None,
             status: None,
+            retry_after: None,
         }
     }
 
@@ -167,7 +170,10 @@ impl Problem {
         if e.is_internal() {
             return Problem::internal(&e);
         }
-        Problem::new(e.kind(), e.code(), e.message())
+        Problem {
+            retry_after: e.retry_after(),
+            ..Problem::new(e.kind(), e.code(), e.message())
+        }
     }
 }
 

@@ -58,4 +58,10 @@ pub trait DomainError: std::error::Error + Send + Sync {
     fn carried(&self) -> Option<&dyn DomainError> {
         None
     }
+
+    /// For a refusal that passes with time (a throttle, a full queue): when the caller
+    /// may try again (HTTP `Retry-After`).
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        None
+    }
 }

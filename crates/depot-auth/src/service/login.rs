@@ -35,9 +35,9 @@ impl AuthService {
         let wait = self
             .throttle
             .begin(&attempt, self.now())
-            .map_err(|Refused| {
+            .map_err(|Refused(retry_after)| {
                 debug!(user = %name, client, "login refused: too many failures");
-                AuthError::Throttled
+                AuthError::Throttled { retry_after }
             })?;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;

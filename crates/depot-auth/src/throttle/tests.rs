@@ -35,8 +35,8 @@ fn one_account_from_one_address_is_spaced_then_refused() {
     let waits: Vec<_> = (0..5).map(|_| t.begin(&x, t0()).unwrap()).collect();
     assert_eq!(waits, [MS(250), MS(750), MS(1750), MS(3750), MS(7750)]);
     // The next turn is more than 8 s away: refused, and not counted.
-    assert_eq!(t.begin(&x, t0()), Err(Refused));
-    assert_eq!(t.begin(&x, later(7_000)), Err(Refused));
+    assert_eq!(t.begin(&x, t0()), Err(Refused(MS(15_750))));
+    assert_eq!(t.begin(&x, later(7_000)), Err(Refused(MS(8_750))));
     assert_eq!(t.lock().pairs[&x.pair].failures, 11);
     // Once its turn has come, an attempt is checked at once.
     assert_eq!(t.begin(&x, later(15_750)), Ok(Duration::ZERO));
@@ -115,7 +115,7 @@ fn spraying_many_names_from_one_address_is_spaced_except_for_known_users() {
     let next = t.attempt(&name("more5"), "10.0.0.2");
     assert_eq!(t.begin(&next, t0()), Ok(MS(7750)));
     let refused = t.attempt(&name("more6"), "10.0.0.2");
-    assert_eq!(t.begin(&refused, t0()), Err(Refused));
+    assert_eq!(t.begin(&refused, t0()), Err(Refused(MS(15_750))));
     // Names beyond those remembered still count; a refused one does not.
     let c = t.lock().clients[&next.client].distinct_names();
     assert_eq!(c, FREE_NAMES_PER_CLIENT + 6);

@@ -74,7 +74,7 @@ async fn thirty_wrong_passwords_for_one_user_do_not_slow_another_at_that_address
     )
     .await;
     assert!(
-        matches!(held, Err(_) | Ok(Err(AuthError::Throttled))),
+        matches!(held, Err(_) | Ok(Err(AuthError::Throttled { .. }))),
         "{held:?}"
     );
 
@@ -111,7 +111,7 @@ async fn a_burst_of_guesses_is_refused_at_once_beyond_its_turns() {
         };
         match done.unwrap() {
             Err(AuthError::BadCredentials) => failed += 1,
-            Err(e @ AuthError::Throttled) => {
+            Err(e @ AuthError::Throttled { .. }) => {
                 assert_eq!(e.kind(), ErrorKind::Unavailable);
                 refused += 1;
             }
@@ -170,7 +170,7 @@ async fn spraying_names_from_one_address_slows_new_names_there_only() {
     }
     assert!(matches!(
         auth.check_password(X, &secret(PASSWORD), sprayer).await,
-        Err(AuthError::Throttled)
+        Err(AuthError::Throttled { .. })
     ));
     let started = Instant::now();
     auth.check_password(Y, &secret(PASSWORD), sprayer)

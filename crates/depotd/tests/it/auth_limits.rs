@@ -48,13 +48,24 @@ fn from(
 
 /// Status and JSON body of `request`.
 async fn call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let (status, _, body) = call_with_headers(router, request).await;
+    (status, body)
+}
+
+/// Status, headers and JSON body of `request`.
+async fn call_with_headers(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
+    let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
     (
         status,
+        headers,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }
@@ -164,8 +175,9 @@ async fn a_guessed_account_does_not_slow_other_users_at_the_same_address() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert!(started.elapsed() < MAX_DELAY / 2, "{:?}", started.elapsed());
 
-    // X's own attempts from there are still refused at once, in vSphere's dialect too.
-    let (status, body) = call(
+    // X's own attempts from there are still refused at once, in vSphere's dialect too,
+    // saying when to come back (the next turn is at most 2 × 8 s away).
+    let (status, headers, body) = call_with_headers(
         &t.router,
         from(
             office,
@@ -178,6 +190,11 @@ async fn a_guessed_account_does_not_slow_other_users_at_the_same_address() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error_type"], "SERVICE_UNAVAILABLE", "{body}");
+    let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(
+        (1..=16).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,11 +306,11 @@ async fn checks_past_the_hash_queue_are_refused_in_the_family_dialect() {
             None,
         );
         let router = t.router.clone();
-        logins.spawn(async move { call(&router, request).await });
+        logins.spawn(async move { call_with_headers(&router, request).await });
     }
     let mut busy = 0;
     while let Some(done) = logins.join_next().await {
-        let (status, body) = done.unwrap();
+        let (status, headers, body) = done.unwrap();
         match status {
             StatusCode::UNAUTHORIZED => {}
             StatusCode::SERVICE_UNAVAILABLE => {
@@ -302,6 +319,7 @@ async fn checks_past_the_hash_queue_are_refused_in_the_family_dialect() {
                     body["messages"][0]["id"],
                     "com.vmware.depotd.auth.login_busy"
                 );
+                assert_eq!(headers["retry-after"], "1", "{body}");
                 busy += 1;
             }
             other => panic!("{other}: {body}"),
