@@ -51,6 +51,11 @@ pub enum BlobError {
         actual: Sha256Digest,
     },
 
+    /// The data did not have the checksum its sender declared (see
+    /// [`Verifying`](crate::Verifying)).
+    #[error(transparent)]
+    ChecksumMismatch(#[from] crate::ChecksumMismatch),
+
     /// The data is larger than the allowed maximum; reading stopped as soon as it ran over.
     #[error("blob exceeds the size limit of {limit} bytes")]
     TooLarge {
@@ -118,6 +123,7 @@ impl BlobError {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::SizeMismatch { .. }
             | Self::DigestMismatch { .. }
+            | Self::ChecksumMismatch(_)
             | Self::TooLarge { .. }
             | Self::RangeNotSatisfiable { .. } => ErrorKind::Invalid,
             Self::Source { .. } | Self::Io { .. } | Self::NotWritable { .. } => {

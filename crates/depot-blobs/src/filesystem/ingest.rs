@@ -117,7 +117,12 @@ async fn fill(
             Ok(0) => return Ok((filled, true)),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => return Err(BlobError::Source { source }),
+            Err(source) => {
+                return Err(match crate::verify::mismatch_in(&source) {
+                    Some(mismatch) => BlobError::ChecksumMismatch(mismatch),
+                    None => BlobError::Source { source },
+                });
+            }
         };
         *total += n as u64;
         if let Some(limit) = expect.max_size

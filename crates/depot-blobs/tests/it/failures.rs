@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use depot_blobs::{BlobError, BlobStore, ErrorKind, Expected, FsBlobStore, Sha256Digest};
+use depot_blobs::{
+    BlobError, BlobStore, Checksum, ChecksumAlgorithm, ErrorKind, Expected, FsBlobStore,
+    Sha256Digest, Verifying,
+};
 use tokio::io::AsyncWriteExt as _;
 
 use crate::fixture::{
@@ -28,6 +31,40 @@ async fn size_mismatch_leaves_nothing() {
         assert_eq!(err.kind(), ErrorKind::Invalid);
     }
     assert_empty(dir.path(), &store).await;
+}
+
+#[tokio::test]
+async fn a_declared_checksum_is_checked_before_anything_is_stored() {
+    let (dir, store) = new_store().await;
+    let bytes = data(3_000_000, 9);
+    let sha1 = |b: &[u8]| {
+        use sha1::Digest as _;
+        hex::encode(sha1::Sha1::digest(b))
+    };
+    let wrong = Checksum::from_hex(ChecksumAlgorithm::Sha1, &sha1(b"other")).unwrap();
+    let mut reader = Verifying::new(&bytes[..], Some(wrong.clone()));
+    let progress = reader.progress();
+    let err = store
+        .put(&mut reader, Expected::default())
+        .await
+        .expect_err("checksum mismatch");
+    let BlobError::ChecksumMismatch(mismatch) = &err else {
+        panic!("unexpected error {err:?}");
+    };
+    assert_eq!(mismatch.expected, wrong);
+    assert_eq!(mismatch.actual.hex(), sha1(&bytes));
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert_eq!(
+        progress.bytes(),
+        3_000_000,
+        "every byte was read and counted"
+    );
+    assert_empty(dir.path(), &store).await;
+
+    let right = Checksum::from_hex(ChecksumAlgorithm::Sha1, &sha1(&bytes)).unwrap();
+    let mut reader = Verifying::new(&bytes[..], Some(right));
+    let info = store.put(&mut reader, Expected::default()).await.unwrap();
+    assert_eq!(info.digest, Sha256Digest::compute(&bytes));
 }
 
 #[tokio::test]

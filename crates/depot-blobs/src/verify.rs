@@ -1,0 +1,319 @@
+//! A reader that checks what streams through it into a store: a checksum a client
+//! declared in its own algorithm (MD5, SHA-1, SHA-256 or SHA-512, as vSphere's
+//! `checksum_info` does), and a count of the bytes so far for progress reports.
+//!
+//! A mismatch is an error at the end of the stream — the read that would say "end"
+//! fails instead — so [`BlobStore::put`](crate::BlobStore::put), which commits only
+//! after reading to the end, stores nothing: unverified bytes are never visible.
+
+use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use sha2::Digest;
+use tokio::io::{AsyncRead, ReadBuf};
+
+/// A checksum algorithm a client may declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChecksumAlgorithm {
+    /// MD5 (16 bytes).
+    Md5,
+    /// SHA-1 (20 bytes).
+    Sha1,
+    /// SHA-256 (32 bytes).
+    Sha256,
+    /// SHA-512 (64 bytes).
+    Sha512,
+}
+
+impl ChecksumAlgorithm {
+    /// The name as vSphere writes it: `MD5`, `SHA1`, `SHA256`, `SHA512`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Md5 => "MD5",
+            Self::Sha1 => "SHA1",
+            Self::Sha256 => "SHA256",
+            Self::Sha512 => "SHA512",
+        }
+    }
+
+    /// The digest length in bytes.
+    pub fn digest_len(self) -> usize {
+        match self {
+            Self::Md5 => 16,
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha512 => 64,
+        }
+    }
+
+    fn hasher(self) -> Hasher {
+        match self {
+            Self::Md5 => Hasher::Md5(md5::Md5::new()),
+            Self::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+        }
+    }
+}
+
+impl fmt::Display for ChecksumAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ChecksumAlgorithm {
+    type Err = InvalidChecksum;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "MD5" => Ok(Self::Md5),
+            "SHA1" => Ok(Self::Sha1),
+            "SHA256" => Ok(Self::Sha256),
+            "SHA512" => Ok(Self::Sha512),
+            _ => Err(InvalidChecksum(format!(
+                "checksum algorithm {s:?} is not MD5, SHA1, SHA256 or SHA512"
+            ))),
+        }
+    }
+}
+
+/// A declared checksum: an algorithm and the digest it must give.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Checksum {
+    algorithm: ChecksumAlgorithm,
+    digest: Vec<u8>,
+}
+
+/// A checksum that cannot be: unknown algorithm, bad hex, wrong length.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidChecksum(String);
+
+impl Checksum {
+    /// A checksum from its hex text (either case); the length must fit the algorithm.
+    pub fn from_hex(algorithm: ChecksumAlgorithm, hex: &str) -> Result<Self, InvalidChecksum> {
+        let digest = hex::decode(hex)
+            .map_err(|_| InvalidChecksum(format!("the {algorithm} checksum is not hexadecimal")))?;
+        if digest.len() != algorithm.digest_len() {
+            return Err(InvalidChecksum(format!(
+                "a {algorithm} checksum has {} hex digits, not {}",
+                algorithm.digest_len() * 2,
+                hex.len()
+            )));
+        }
+        Ok(Self { algorithm, digest })
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> ChecksumAlgorithm {
+        self.algorithm
+    }
+
+    /// The digest as lowercase hex.
+    pub fn hex(&self) -> String {
+        hex::encode(&self.digest)
+    }
+}
+
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm, self.hex())
+    }
+}
+
+/// The data did not have the declared checksum (carried inside the reader's
+/// `io::Error`; [`BlobError::ChecksumMismatch`](crate::BlobError::ChecksumMismatch)
+/// once it comes out of a store).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("checksum mismatch: expected {expected}, got {actual}")]
+pub struct ChecksumMismatch {
+    /// What the client declared.
+    pub expected: Checksum,
+    /// What the data gave.
+    pub actual: Checksum,
+}
+
+/// Bytes read so far, shared with whoever reports progress.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<AtomicU64>);
+
+impl Progress {
+    /// Bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+enum Hasher {
+    Md5(md5::Md5),
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::Md5(h) => h.update(data),
+            Self::Sha1(h) => h.update(data),
+            Self::Sha256(h) => h.update(data),
+            Self::Sha512(h) => h.update(data),
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        match self {
+            Self::Md5(h) => h.finalize().to_vec(),
+            Self::Sha1(h) => h.finalize().to_vec(),
+            Self::Sha256(h) => h.finalize().to_vec(),
+            Self::Sha512(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+/// Wraps a reader: counts its bytes into a [`Progress`] and, when a checksum is
+/// declared, fails the end of the stream if the data does not match it.
+pub struct Verifying<R> {
+    inner: R,
+    check: Option<(Checksum, Hasher)>,
+    progress: Progress,
+}
+
+impl<R> Verifying<R> {
+    /// `inner`, checked against `checksum` (none: only counted).
+    pub fn new(inner: R, checksum: Option<Checksum>) -> Self {
+        Self {
+            inner,
+            check: checksum.map(|c| {
+                let hasher = c.algorithm.hasher();
+                (c, hasher)
+            }),
+            progress: Progress::default(),
+        }
+    }
+
+    /// The byte count this reader advances.
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Verifying<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {}
+            other => return other,
+        }
+        let new = &buf.filled()[before..];
+        if !new.is_empty() {
+            if let Some((_, hasher)) = &mut this.check {
+                hasher.update(new);
+            }
+            this.progress
+                .0
+                .fetch_add(new.len() as u64, Ordering::Relaxed);
+            return Poll::Ready(Ok(()));
+        }
+        // The end (or an empty buffer, which says nothing): check once at the end.
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some((expected, hasher)) = this.check.take() {
+            let actual = Checksum {
+                algorithm: expected.algorithm,
+                digest: hasher.finish(),
+            };
+            if actual != expected {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    ChecksumMismatch { expected, actual },
+                )));
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The mismatch inside a reader's error, if that is what it is.
+pub(crate) fn mismatch_in(error: &io::Error) -> Option<ChecksumMismatch> {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<ChecksumMismatch>())
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    const ABC: &[(ChecksumAlgorithm, &str)] = &[
+        (ChecksumAlgorithm::Md5, "900150983cd24fb0d6963f7d28e17f72"),
+        (
+            ChecksumAlgorithm::Sha1,
+            "a9993e364706816aba3e25717850c26c9cd0d89d",
+        ),
+        (
+            ChecksumAlgorithm::Sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            ChecksumAlgorithm::Sha512,
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+             2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+        ),
+    ];
+
+    async fn read(data: &'static [u8], checksum: Option<Checksum>) -> io::Result<Vec<u8>> {
+        let mut reader = Verifying::new(data, checksum);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).await.map(|_| out)
+    }
+
+    #[tokio::test]
+    async fn each_algorithm_passes_its_own_digest_and_fails_another() {
+        for (algorithm, hex) in ABC {
+            let good = Checksum::from_hex(*algorithm, &hex.to_uppercase()).unwrap();
+            assert_eq!(read(b"abc", Some(good.clone())).await.unwrap(), b"abc");
+            let err = read(b"abd", Some(good.clone())).await.unwrap_err();
+            let mismatch = mismatch_in(&err).expect("a checksum mismatch");
+            assert_eq!(mismatch.expected, good);
+            assert_eq!(mismatch.actual.algorithm(), *algorithm);
+            assert_ne!(mismatch.actual.hex(), *hex);
+        }
+    }
+
+    #[tokio::test]
+    async fn progress_counts_every_byte() {
+        let data: &'static [u8] = Box::leak(vec![7u8; 300_000].into_boxed_slice());
+        let mut reader = Verifying::new(data, None);
+        let progress = reader.progress();
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).await.unwrap();
+        assert_eq!(progress.bytes(), 300_000);
+    }
+
+    #[test]
+    fn bad_checksums_are_refused() {
+        assert!(Checksum::from_hex(ChecksumAlgorithm::Md5, "zz").is_err());
+        assert!(Checksum::from_hex(ChecksumAlgorithm::Sha256, "abcd").is_err());
+        assert!("CRC32".parse::<ChecksumAlgorithm>().is_err());
+        assert_eq!(
+            "SHA512".parse::<ChecksumAlgorithm>(),
+            Ok(ChecksumAlgorithm::Sha512)
+        );
+    }
+}
