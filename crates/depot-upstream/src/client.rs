@@ -98,9 +98,13 @@ fn build_http(settings: &DepotSettings) -> Result<Client, UpstreamError> {
         .redirect(redirect::Policy::limited(MAX_REDIRECTS))
         .dns_resolver(SystemResolver)
         .pool_idle_timeout(Duration::from_mins(1));
-    let anchors = trust_anchors(&settings.trusted_certificates)?;
-    if !anchors.is_empty() {
-        builder = builder.tls_certs_only(anchors);
+    if let Some(pin) = &settings.pinned_thumbprint {
+        builder = builder.tls_backend_preconfigured(crate::pin::pinned_tls(pin));
+    } else {
+        let anchors = trust_anchors(&settings.trusted_certificates)?;
+        if !anchors.is_empty() {
+            builder = builder.tls_certs_only(anchors);
+        }
     }
     builder = match &settings.proxy_url {
         None => builder.no_proxy(),

@@ -7,6 +7,7 @@ mod dns;
 mod error;
 mod fetch;
 mod location;
+mod pin;
 mod probe;
 mod settings;
 
@@ -14,6 +15,7 @@ pub use crate::client::DepotClient;
 pub use crate::error::{Unavailable, UpstreamError};
 pub use crate::fetch::{Conditional, FetchOutcome, FetchRequest, Fetched, Validators};
 pub use crate::location::{DepotPath, PathTemplate};
+pub use crate::pin::{InvalidThumbprint, Thumbprint, ThumbprintAlgorithm};
 pub use crate::probe::{ConnectionCode, ConnectionStatus};
 pub use crate::settings::{
     DEFAULT_PROBE_PATH, DEFAULT_TOKEN_PATH_TEMPLATE, DepotAuth, DepotSettings, RetryPolicy,

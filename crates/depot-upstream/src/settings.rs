@@ -3,6 +3,7 @@
 //! Everything here is unvalidated input (strings as stored or configured);
 //! [`DepotClient::new`](crate::DepotClient::new) parses it once and names what is wrong.
 
+use crate::pin::Thumbprint;
 use std::time::Duration;
 
 use depot_model::Secret;
@@ -28,6 +29,9 @@ pub struct DepotSettings {
     /// PEM certificates (each string may hold a chain). When not empty, these are the
     /// **only** trust anchors; when empty, the platform's roots are used.
     pub trusted_certificates: Vec<String>,
+    /// The one server certificate to accept, by thumbprint (vSphere's `ssl_thumbprint`):
+    /// when set, it replaces path validation and `trusted_certificates` are not used.
+    pub pinned_thumbprint: Option<Thumbprint>,
     /// An HTTP(S) proxy for all requests, e.g. `http://proxy.example.com:3128` (it may carry
     /// `user:password@`). `None`: connect directly (the environment is never consulted).
     pub proxy_url: Option<String>,
@@ -50,6 +54,7 @@ impl DepotSettings {
             base_url: base_url.into(),
             auth: DepotAuth::None,
             trusted_certificates: Vec::new(),
+            pinned_thumbprint: None,
             proxy_url: None,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),

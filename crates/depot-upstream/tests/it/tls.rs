@@ -1,6 +1,6 @@
 //! HTTPS: trusted certificates as PEM are the only anchors; others are rejected.
 
-use depot_upstream::{ConnectionCode, DepotClient};
+use depot_upstream::{ConnectionCode, DepotClient, Thumbprint, ThumbprintAlgorithm};
 
 use crate::upstream::{SMALL_BODY, Upstream};
 use crate::{fetch, fetched, settings, store};
@@ -70,4 +70,48 @@ async fn garbage_certificate_is_a_bad_certificate() {
 
     assert_eq!(err.code(), "DEPOT_BAD_CERTIFICATE", "{err}");
     assert!(err.to_string().contains("#2"), "{err}");
+}
+
+/// The DER of a PEM certificate.
+fn der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject as _;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn a_pinned_thumbprint_trusts_that_certificate_and_no_other() {
+    let certified = rcgen::generate_simple_self_signed(vec!["depot.example".to_owned()]).unwrap();
+    let (cert, key) = (certified.cert.pem(), certified.signing_key.serialize_pem());
+    let (other, _) = self_signed();
+    let upstream = Upstream::https(&cert, &key).await;
+    let (store, _dir) = store().await;
+    // The pin, not the name, decides: the certificate is for depot.example only.
+    let base = format!("https://127.0.0.1:{}/", upstream.addr.port());
+    for algorithm in [ThumbprintAlgorithm::Sha1, ThumbprintAlgorithm::Sha256] {
+        let pin = Thumbprint::of(algorithm, &der(&cert));
+        let mut settings = settings(&base);
+        // A pin replaces the anchors: another CA listed there changes nothing.
+        settings.trusted_certificates = vec![other.clone()];
+        settings.pinned_thumbprint = Some(pin.to_string().parse().unwrap());
+        let client = DepotClient::new(&settings).unwrap();
+        let got = fetched(fetch(&client, &store, "files/small.json").await.unwrap());
+        assert_eq!(got.blob.size, SMALL_BODY.len() as u64);
+
+        let wrong = Thumbprint::of(algorithm, &der(&other));
+        settings.pinned_thumbprint = Some(wrong.clone());
+        let client = DepotClient::new(&settings).unwrap();
+        let err = fetch(&client, &store, "files/small.json")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "DEPOT_UNTRUSTED_CERTIFICATE", "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&pin.to_string()) && text.contains(&wrong.to_string()),
+            "names both thumbprints: {text}"
+        );
+    }
+    assert_eq!(upstream.hits.get("/files/small.json"), 2);
 }
