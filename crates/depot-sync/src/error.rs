@@ -148,3 +148,12 @@ impl DomainError for SyncError {
         }
     }
 }
+
+impl From<depot_secrets::SealError> for SyncError {
+    fn from(e: depot_secrets::SealError) -> Self {
+        match e {
+            depot_secrets::SealError::Sealing => SyncError::Sealing,
+            depot_secrets::SealError::Unsealing { field } => SyncError::Unsealing { field },
+        }
+    }
+}

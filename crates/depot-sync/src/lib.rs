@@ -6,7 +6,6 @@ mod job;
 mod manifest;
 mod releases;
 mod schedule;
-mod sealing;
 mod service;
 mod settings;
 mod shared;
@@ -18,7 +17,6 @@ pub use job::{CONCURRENCY_KEY, DepotSync, NAME as JOB_NAME};
 pub use manifest::{BomEntry, ManifestError, Release, ReleaseManifest, parse_manifest};
 pub use releases::{ComponentVersions, ReleaseVersion, release_versions};
 pub use schedule::{Schedule, run_due, run_schedule};
-pub use sealing::SecretBox;
 pub use service::{DepotService, SYSTEM_USER, SyncInfo, SyncState};
 pub use settings::{
     AccountInput, AccountView, ConfigurationInput, ConfigurationView, DEFAULT_ONLINE_URL,

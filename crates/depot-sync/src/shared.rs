@@ -12,8 +12,8 @@ use depot_model::{StoredDepotSettings, Timestamp};
 
 use crate::SyncError;
 use crate::config::SyncConfig;
-use crate::sealing::SecretBox;
 use crate::settings::Document;
+use depot_secrets::SecretBox;
 
 /// The parts of a depot sync.
 pub struct SyncParts {

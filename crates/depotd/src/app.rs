@@ -12,7 +12,8 @@ use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Valid
 use depot_http::{Services, TrustedProxies};
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
-use depot_sync::{DepotService, Schedule, SecretBox, SyncConfig, SyncParts};
+use depot_secrets::SecretBox;
+use depot_sync::{DepotService, Schedule, SyncConfig, SyncParts};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
 use tokio::sync::watch;
 use tracing::info;

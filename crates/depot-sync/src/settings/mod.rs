@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
 use crate::config::SyncConfig;
-use crate::sealing::SecretBox;
+use depot_secrets::SecretBox;
 
 /// The online depot used when its settings give no URL.
 pub const DEFAULT_ONLINE_URL: &str = "https://dl.broadcom.com/";

@@ -12,9 +12,10 @@ use depot_metadata::{CatalogStore as _, DepotStore as _, SqliteStore};
 use depot_model::{
     CatalogVersion, DepotFile, Sha256Digest, StageStatus, Task, TaskStatus, Timestamp,
 };
+use depot_secrets::SecretBox;
 use depot_sync::{
-    AccountInput, ConfigurationInput, DepotService, ReleaseVersion, SecretBox, SettingsInput,
-    SyncConfig, SyncParts, SyncState,
+    AccountInput, ConfigurationInput, DepotService, ReleaseVersion, SettingsInput, SyncConfig,
+    SyncParts, SyncState,
 };
 use depot_tasks::{EngineSettings, Job, TaskEngine};
 use depot_upstream::{RetryPolicy, Secret, Timeouts};

@@ -1,16 +1,24 @@
-//! [`SecretBox`]: seals depot secrets (passwords, tokens) before they are stored, with a
-//! key that lives in the data dir and never in the database.
-//!
-//! Each value is sealed with AES-256-GCM under a fresh random 96-bit nonce; the stored
-//! form is `v1:` + base64(nonce ‖ ciphertext ‖ tag). The settings field the value belongs
-//! to is the associated data, so a sealed password cannot be moved into the token field.
+#![doc = include_str!("../README.md")]
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use depot_upstream::Secret;
+use depot_model::Secret;
 
-use crate::SyncError;
+/// Why a secret could not be sealed or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The random source failed, or encryption did.
+    #[error("a secret could not be sealed")]
+    Sealing,
+    /// A stored value does not open with this key for this field (another data dir's
+    /// key, another field, or a changed value).
+    #[error("the stored {field} cannot be decrypted with this data dir's key")]
+    Unsealing {
+        /// The field it was opened for.
+        field: String,
+    },
+}
 
 const PREFIX: &str = "v1:";
 const KEY_LEN: usize = 32;
@@ -65,9 +73,9 @@ impl SecretBox {
     }
 
     /// Seals `secret` for the field named `field`.
-    pub fn seal(&self, field: &str, secret: &Secret) -> Result<String, SyncError> {
+    pub fn seal(&self, field: &str, secret: &Secret) -> Result<String, SealError> {
         let mut nonce = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| SyncError::Sealing)?;
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| SealError::Sealing)?;
         let mut data = secret.expose().as_bytes().to_vec();
         self.key
             .seal_in_place_append_tag(
@@ -75,7 +83,7 @@ impl SecretBox {
                 Aad::from(field.as_bytes()),
                 &mut data,
             )
-            .map_err(|_| SyncError::Sealing)?;
+            .map_err(|_| SealError::Sealing)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&data);
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
@@ -83,8 +91,8 @@ impl SecretBox {
 
     /// Opens a value sealed for `field`; fails when it was sealed with another key or for
     /// another field, or was changed.
-    pub fn open(&self, field: &str, sealed: &str) -> Result<Secret, SyncError> {
-        let bad = || SyncError::Unsealing {
+    pub fn open(&self, field: &str, sealed: &str) -> Result<Secret, SealError> {
+        let bad = || SealError::Unsealing {
             field: field.to_owned(),
         };
         let raw = sealed
