@@ -19,6 +19,7 @@ impl Family for VsphereFamily {
         // proxy answers them); its body is an `INVALID_REQUEST`.
         problem
             .status
+            .or_else(|| named(problem).map(|(_, status)| status))
             .unwrap_or_else(|| depot_http::default_status(problem.kind))
     }
 
@@ -44,8 +45,35 @@ impl Family for VsphereFamily {
     }
 }
 
+/// vAPI standard error types beyond what an [`ErrorKind`] says, with their REST status:
+/// a service error names one by its code (e.g. a busy item is `RESOURCE_BUSY`).
+const NAMED: &[(&str, StatusCode)] = &[
+    ("RESOURCE_BUSY", StatusCode::BAD_REQUEST),
+    ("RESOURCE_IN_USE", StatusCode::BAD_REQUEST),
+    ("RESOURCE_INACCESSIBLE", StatusCode::BAD_REQUEST),
+    ("INVALID_ELEMENT_TYPE", StatusCode::BAD_REQUEST),
+    ("INVALID_ELEMENT_CONFIGURATION", StatusCode::BAD_REQUEST),
+    ("UNSUPPORTED", StatusCode::BAD_REQUEST),
+    ("ALREADY_IN_DESIRED_STATE", StatusCode::BAD_REQUEST),
+    ("FEATURE_IN_USE", StatusCode::BAD_REQUEST),
+    ("UNABLE_TO_ALLOCATE_RESOURCE", StatusCode::BAD_REQUEST),
+    ("UNVERIFIED_PEER", StatusCode::BAD_REQUEST),
+    ("UNEXPECTED_INPUT", StatusCode::BAD_REQUEST),
+    ("TIMED_OUT", StatusCode::GATEWAY_TIMEOUT),
+];
+
+fn named(problem: &Problem) -> Option<(&'static str, StatusCode)> {
+    NAMED
+        .iter()
+        .find(|(name, _)| *name == problem.code)
+        .copied()
+}
+
 /// The vAPI standard error type for a problem.
 pub fn error_type(problem: &Problem) -> &'static str {
+    if let Some((name, _)) = named(problem) {
+        return name;
+    }
     match problem.kind {
         ErrorKind::NotFound if problem.code == "OPERATION_NOT_FOUND" => "OPERATION_NOT_FOUND",
         ErrorKind::NotFound => "NOT_FOUND",
@@ -59,5 +87,44 @@ pub fn error_type(problem: &Problem) -> &'static str {
         ErrorKind::Unavailable => "SERVICE_UNAVAILABLE",
         ErrorKind::Canceled => "CANCELED",
         ErrorKind::Internal => "INTERNAL_SERVER_ERROR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use depot_http::Family as _;
+    use depot_model::Message;
+
+    use super::*;
+
+    #[test]
+    fn a_code_naming_a_std_error_type_is_that_type() {
+        let problem = |kind, code: &str| Problem::new(kind, code, Message::new("x", "x"));
+        for (kind, code, error_type_, status) in [
+            (ErrorKind::Conflict, "RESOURCE_BUSY", "RESOURCE_BUSY", 400),
+            (
+                ErrorKind::Invalid,
+                "INVALID_ELEMENT_TYPE",
+                "INVALID_ELEMENT_TYPE",
+                400,
+            ),
+            (ErrorKind::Unavailable, "TIMED_OUT", "TIMED_OUT", 504),
+            (
+                ErrorKind::Conflict,
+                "ITEM_CHANGED",
+                "CONCURRENT_CHANGE",
+                409,
+            ),
+            (
+                ErrorKind::AlreadyExists,
+                "LIBRARY_EXISTS",
+                "ALREADY_EXISTS",
+                400,
+            ),
+        ] {
+            let p = problem(kind, code);
+            assert_eq!(error_type(&p), error_type_, "{code}");
+            assert_eq!(VsphereFamily::status(&p).as_u16(), status, "{code}");
+        }
     }
 }
