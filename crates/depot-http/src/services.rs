@@ -5,6 +5,8 @@ use std::sync::Arc;
 use depot_auth::AuthService;
 use depot_tasks::TaskEngine;
 
+use crate::PublicBase;
+
 /// Shared state of all routers: cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -12,4 +14,6 @@ pub struct Services {
     pub auth: Arc<AuthService>,
     /// Persistent tasks.
     pub tasks: Arc<TaskEngine>,
+    /// How the server's public base URL is found (for absolute URLs handed out).
+    pub public: Arc<PublicBase>,
 }

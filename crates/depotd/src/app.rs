@@ -147,11 +147,16 @@ impl App {
             Arc::clone(&tasks),
         ));
         let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
+        let public = Arc::new(config.public_base()?);
         Ok(Self {
             config: Arc::new(config),
             store,
             blobs,
-            services: Services { auth, tasks },
+            services: Services {
+                auth,
+                tasks,
+                public,
+            },
             catalogs,
             depot,
             clock,

@@ -39,7 +39,10 @@ where
 {
     let (id, outcome) = match body.map(|bytes| JsonBody::new(bytes, &headers)) {
         Ok(body) => match body.check_type() {
-            Ok(()) => invoke(&state, client, body.bytes()).await,
+            Ok(()) => {
+                let base_url = Services::from_ref(&state.app).public.for_request(&headers);
+                invoke(&state, Caller { client, base_url }, body.bytes()).await
+            }
             Err(problem) => (Value::Null, Err(problem)),
         },
         Err(e) => (
@@ -113,9 +116,15 @@ impl Serialize for Envelope<'_> {
 }
 
 /// Parses and runs one request; returns the id to echo and the typed output.
+/// Who called, and how they reached the server.
+struct Caller {
+    client: String,
+    base_url: String,
+}
+
 async fn invoke<S>(
     state: &VsphereState<S>,
-    client: String,
+    caller: Caller,
     bytes: &[u8],
 ) -> (Value, Result<Output, Problem>)
 where
@@ -124,7 +133,7 @@ where
 {
     let (id, parsed) = parse(&state.registry, bytes);
     let outcome = match parsed {
-        Ok(request) => run(state, client, request).await,
+        Ok(request) => run(state, caller, request).await,
         Err(problem) => Err(problem),
     };
     (id, outcome)
@@ -215,7 +224,7 @@ where
 
 async fn run<S>(
     state: &VsphereState<S>,
-    client: String,
+    caller: Caller,
     request: Request<S>,
 ) -> Result<Output, Problem>
 where
@@ -232,7 +241,8 @@ where
         state: state.app.clone(),
         credentials,
         principal: None,
-        client,
+        client: caller.client,
+        base_url: caller.base_url,
     };
     let output = state
         .registry

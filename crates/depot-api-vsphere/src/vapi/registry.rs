@@ -58,6 +58,8 @@ pub struct RestBinding {
     pub body: RestBody,
     /// Success status.
     pub status: StatusCode,
+    /// Input fields read from request headers: (header, field), e.g. `Client-Token`.
+    pub headers: Vec<(&'static str, &'static str)>,
 }
 
 /// One invocation of an operation, as its handler sees it.
@@ -70,6 +72,9 @@ pub struct Ctx<S> {
     pub principal: Option<Principal>,
     /// The caller's address.
     pub client: String,
+    /// The server's public base URL as this caller reaches it (`https://host:port`), for
+    /// absolute URLs in answers.
+    pub base_url: String,
 }
 
 impl<S> Ctx<S> {
@@ -220,7 +225,18 @@ impl<S: Send + 'static> Operation<S> {
             action: None,
             body: RestBody::None,
             status,
+            headers: Vec::new(),
         });
+        self
+    }
+
+    /// An input field the REST form reads from a request header (vSphere's
+    /// `Client-Token` → `client_token`); JSON-RPC carries it in the input as usual.
+    #[must_use]
+    pub fn header(mut self, header: &'static str, field: &'static str) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.headers.push((header, field));
+        }
         self
     }
 

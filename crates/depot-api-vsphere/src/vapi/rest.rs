@@ -90,13 +90,15 @@ where
     let result = async {
         let credentials =
             Credentials::session_id(&headers).or_else(|| Credentials::authorization(&headers));
+        let services = Services::from_ref(&state.app);
         let ctx = Ctx {
             state: state.app.clone(),
             credentials,
             principal: None,
             client,
+            base_url: services.public.for_request(&headers),
         };
-        let input = || rest_input(op, &path, &query, &body);
+        let input = || rest_input(op, &path, &query, &headers, &body);
         state.registry.execute(op, ctx, input, as_task).await
     }
     .await;
@@ -119,6 +121,7 @@ fn rest_input<S>(
     op: &Operation<S>,
     path: &HashMap<String, String>,
     query: &QueryPairs,
+    headers: &HeaderMap,
     body: &JsonBody,
 ) -> Result<Map<String, Value>, Problem> {
     let rest = op
@@ -145,8 +148,24 @@ fn rest_input<S>(
     }
     let mut input = Map::new();
     for f in op.input.fields {
+        let header = rest
+            .headers
+            .iter()
+            .find(|(_, field)| *field == f.name)
+            .map(|(name, _)| *name);
         let value = if let Some(v) = path.get(f.name) {
             Value::String(v.clone())
+        } else if let Some(name) = header {
+            match headers.get(name).map(|v| v.to_str()) {
+                None => Value::Null,
+                Some(Ok(v)) => Value::String(v.to_owned()),
+                Some(Err(_)) => {
+                    return Err(Problem::invalid(
+                        "INVALID_ARGUMENT",
+                        format!("the {name} header is not text"),
+                    ));
+                }
+            }
         } else {
             match rest.body {
                 RestBody::Param(name) if name == f.name => body.clone(),

@@ -46,6 +46,10 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// Serve plain HTTP (behind a TLS-terminating proxy).
     pub plain_http: bool,
+    /// The base URL clients reach the server by (`https://depot.example.com`), for the
+    /// absolute URLs it hands out; `None`: the request's `Host` and the served scheme.
+    #[serde(with = "values::optional")]
+    pub public_url: Option<String>,
     /// PEM certificate chain to serve; generated in the data dir when unset.
     #[serde(with = "values::optional")]
     pub tls_cert: Option<PathBuf>,
@@ -84,6 +88,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./depotd-data"),
             database_url: None,
             plain_http: false,
+            public_url: None,
             tls_cert: None,
             tls_key: None,
             secret_key_file: None,
@@ -144,6 +149,11 @@ pub struct ServeFlags {
     #[arg(long, env = "DEPOTD_PLAIN_HTTP", num_args = 0..=1, default_missing_value = "true")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_http: Option<bool>,
+    /// The base URL clients reach the server by, for the absolute URLs it hands out
+    /// (upload and download endpoints, publish URLs) [default: from each request's Host].
+    #[arg(long, env = "DEPOTD_PUBLIC_URL")]
+    #[serde(skip_serializing_if = "values::blank")]
+    pub public_url: Option<String>,
     /// PEM certificate chain to serve.
     #[arg(long, env = "DEPOTD_TLS_CERT")]
     #[serde(skip_serializing_if = "values::blank")]
@@ -203,6 +213,15 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("import"))
     }
 
+    /// How the server's public base URL is found.
+    pub fn public_base(&self) -> anyhow::Result<depot_http::PublicBase> {
+        Ok(depot_http::PublicBase::new(
+            self.public_url.as_deref(),
+            !self.plain_http,
+            &self.listen.to_string(),
+        )?)
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url.as_ref().map_or_else(
@@ -226,6 +245,7 @@ impl Config {
         }
         self.auth.validate()?;
         self.http.check().map_err(anyhow::Error::msg)?;
+        self.public_base()?;
         if let Some(url) = &self.database_url {
             let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]

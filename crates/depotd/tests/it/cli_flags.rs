@@ -48,6 +48,7 @@ fn serve_takes_every_configuration_flag_under_its_old_name() {
     expected.extend([
         ("listen", "DEPOTD_LISTEN"),
         ("plain-http", "DEPOTD_PLAIN_HTTP"),
+        ("public-url", "DEPOTD_PUBLIC_URL"),
         ("tls-cert", "DEPOTD_TLS_CERT"),
         ("tls-key", "DEPOTD_TLS_KEY"),
         ("secret-key-file", "DEPOTD_SECRET_KEY_FILE"),

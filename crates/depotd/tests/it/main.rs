@@ -20,3 +20,4 @@ mod sessions;
 mod support;
 mod task_operations;
 mod tasks_api;
+mod vsphere_context;
