@@ -142,7 +142,7 @@ async fn library_client_tokens(store: Store) {
 async fn library_update_is_compare_and_set(store: Store) {
     let mut l = stored_library(&*store, "lib").await;
     stored_library(&*store, "taken").await;
-    l.name = "renamed".to_owned();
+    "renamed".clone_into(&mut l.name);
     l.description = None;
     l.publish = None;
     l.last_modified_time = at(100);
@@ -165,7 +165,7 @@ async fn library_update_is_compare_and_set(store: Store) {
     assert_eq!(store.get_library(l.id).await.unwrap(), Some(stored.clone()));
 
     let mut clash = stored.clone();
-    clash.name = "taken".to_owned();
+    "taken".clone_into(&mut clash.name);
     let err = store.update_library(&clash).await.unwrap_err();
     assert!(matches!(err, MetadataError::AlreadyExists { .. }), "{err}");
     assert_eq!(store.get_library(l.id).await.unwrap(), Some(stored));

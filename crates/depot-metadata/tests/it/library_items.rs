@@ -149,7 +149,7 @@ async fn item_update_is_compare_and_set(store: Store) {
     let mut a = stored_item(&*store, lib.id, "a").await;
     stored_item(&*store, lib.id, "taken").await;
     let before = store.get_library(lib.id).await.unwrap().unwrap();
-    a.name = "renamed".to_owned();
+    "renamed".clone_into(&mut a.name);
     a.description = Some("new text".to_owned());
     a.item_type = Some("ovf".to_owned());
     a.last_modified_time = at(50);
@@ -170,7 +170,7 @@ async fn item_update_is_compare_and_set(store: Store) {
 
     assert_eq!(store.update_item(&a).await.unwrap(), None, "stale version");
     let mut clash = stored.clone();
-    clash.name = "taken".to_owned();
+    "taken".clone_into(&mut clash.name);
     let err = store.update_item(&clash).await.unwrap_err();
     assert!(matches!(err, MetadataError::AlreadyExists { .. }), "{err}");
     assert_eq!(store.get_item(a.id).await.unwrap(), Some(stored));

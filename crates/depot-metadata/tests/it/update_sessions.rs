@@ -19,6 +19,7 @@ conformance! {
     session_creation_rules => sqlite_session_creation_rules, postgres_session_creation_rules;
     session_state_changes => sqlite_session_state_changes, postgres_session_state_changes;
     session_files_lifecycle => sqlite_session_files_lifecycle, postgres_session_files_lifecycle;
+    session_file_transfers => sqlite_session_file_transfers, postgres_session_file_transfers;
     complete_refuses_files_not_ready =>
         sqlite_complete_refuses_files_not_ready, postgres_complete_refuses_files_not_ready;
     complete_commits_files_and_moves_refs =>
@@ -45,7 +46,8 @@ async fn one_active_session_per_item(store: Store) {
 
     first.state = UpdateSessionState::Canceled;
     first.version = store.update_update_session(&first).await.unwrap().unwrap();
-    let second = update_session(item.id);
+    let mut second = update_session(item.id);
+    second.creation_time = at(3);
     store.insert_update_session(&second, None).await.unwrap();
     // The canceled one cannot come back while the second is active.
     first.state = UpdateSessionState::Active;
@@ -250,7 +252,7 @@ async fn session_files_lifecycle(store: Store) {
     );
 
     let mut same_name = push_file(s.id, "disk.vmdk");
-    same_name.upload_token = "fresh".to_owned();
+    "fresh".clone_into(&mut same_name.upload_token);
     let err = store.add_session_file(&same_name).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
     let mut same_token = push_file(s.id, "other");
@@ -268,6 +270,40 @@ async fn session_files_lifecycle(store: Store) {
         None
     );
 
+    s.state = UpdateSessionState::Canceled;
+    store.update_update_session(&s).await.unwrap().unwrap();
+    let err = store
+        .add_session_file(&push_file(s.id, "late"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAllowedInCurrentState, "{err}");
+    let ready = FileTransfer::ready(blob(1, 10));
+    assert!(
+        !store
+            .update_session_file(s.id, "pulled.iso", &[], &ready)
+            .await
+            .unwrap()
+    );
+    assert!(!store.remove_session_file(s.id, "pulled.iso").await.unwrap());
+    assert_eq!(store.session_files(s.id).await.unwrap().len(), 2);
+    let err = store
+        .add_session_file(&push_file(UpdateSessionId::new(), "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}
+
+async fn session_file_transfers(store: Store) {
+    let lib = stored_library(&*store, "lib").await;
+    let item = stored_item(&*store, lib.id, "a").await;
+    let s = update_session(item.id);
+    store.insert_update_session(&s, None).await.unwrap();
+    for name in ["disk.vmdk", "pulled.iso"] {
+        store
+            .add_session_file(&push_file(s.id, name))
+            .await
+            .unwrap();
+    }
     // Two uploads race for the file: only one moves it to TRANSFERRING.
     let transferring = FileTransfer {
         status: TransferStatus::Transferring,
@@ -345,26 +381,6 @@ async fn session_files_lifecycle(store: Store) {
     assert!(store.remove_session_file(s.id, "disk.vmdk").await.unwrap());
     assert!(!store.remove_session_file(s.id, "disk.vmdk").await.unwrap());
     assert!(store.blob_references().await.unwrap().is_empty());
-
-    s.state = UpdateSessionState::Canceled;
-    store.update_update_session(&s).await.unwrap().unwrap();
-    let err = store
-        .add_session_file(&push_file(s.id, "late"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotAllowedInCurrentState, "{err}");
-    assert!(
-        !store
-            .update_session_file(s.id, "pulled.iso", &[], &ready)
-            .await
-            .unwrap()
-    );
-    assert!(!store.remove_session_file(s.id, "pulled.iso").await.unwrap());
-    let err = store
-        .add_session_file(&push_file(UpdateSessionId::new(), "x"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
 
 async fn complete_refuses_files_not_ready(store: Store) {

@@ -75,7 +75,7 @@ pub(super) async fn update_file<B: Backend>(
         .begin_write(WriteLock::Rows)
         .await
         .map_err(query_error(op))?;
-    if !is_active(lock_session(db, &mut tx, &session, op).await?) {
+    if !is_active(lock_session(db, &mut tx, &session, op).await?.as_ref()) {
         return Ok(false);
     }
     let [status, bytes, digest, size, error] = SessionFileRecord::transfer_values(transfer, op)?;
@@ -115,7 +115,7 @@ pub(super) async fn remove_file<B: Backend>(
         .begin_write(WriteLock::Rows)
         .await
         .map_err(query_error(op))?;
-    if !is_active(lock_session(db, &mut tx, &session, op).await?) {
+    if !is_active(lock_session(db, &mut tx, &session, op).await?.as_ref()) {
         return Ok(false);
     }
     let stmt = Statement::new("DELETE FROM session_files WHERE session_id = ? AND name = ?")
@@ -146,6 +146,6 @@ async fn sync_refs<B: Backend>(
 }
 
 /// Whether a locked session is there and active.
-fn is_active(session: Option<(String, depot_model::UpdateSessionState)>) -> bool {
+fn is_active(session: Option<&(String, depot_model::UpdateSessionState)>) -> bool {
     matches!(session, Some((_, depot_model::UpdateSessionState::Active)))
 }
