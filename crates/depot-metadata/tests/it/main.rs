@@ -17,5 +17,6 @@ mod sessions;
 mod task_claims;
 mod task_list;
 mod tasks;
+mod update_session_complete;
 mod update_sessions;
 mod users;
