@@ -49,6 +49,52 @@ pub enum MetadataError {
         /// What conflicted.
         what: String,
     },
+    /// A change names a record that does not exist (e.g. an item's library).
+    #[error("{what} does not exist")]
+    NotFound {
+        /// What is missing.
+        what: String,
+    },
+    /// The change does not fit the stored state (e.g. adding a file to a session that
+    /// is no longer active).
+    #[error("{what}")]
+    NotAllowed {
+        /// Why not.
+        what: String,
+    },
+    /// An item already has an active update session (vSphere `ResourceBusy`).
+    #[error("library item {item} already has an active update session")]
+    ItemBusy {
+        /// The item.
+        item: String,
+    },
+    /// An update session expected another content version of its item (vSphere
+    /// `ConcurrentChange`).
+    #[error("library item {item} is at content version {actual}, not {expected}")]
+    ContentVersionMismatch {
+        /// The item.
+        item: String,
+        /// The version the caller expected.
+        expected: i64,
+        /// The stored version.
+        actual: i64,
+    },
+    /// What is to be deleted has active update sessions; a forced delete cancels them.
+    #[error("{what} has {count} active update session(s); force the delete to cancel them")]
+    OpenUpdateSessions {
+        /// The library or item.
+        what: String,
+        /// How many sessions are active.
+        count: u64,
+    },
+    /// An update session cannot complete: these files are not ready.
+    #[error("update session {session} cannot complete: files not ready: {}", files.join(", "))]
+    FilesNotReady {
+        /// The session.
+        session: String,
+        /// The names of the files that are not `Ready`.
+        files: Vec<String>,
+    },
     /// A stored row does not decode into a domain value.
     #[error("stored {what} is corrupt: {detail}")]
     Corrupt {
@@ -67,7 +113,13 @@ impl MetadataError {
             MetadataError::Connect { .. } | MetadataError::Query { .. } => ErrorKind::Unavailable,
             MetadataError::Migrate { .. } | MetadataError::Corrupt { .. } => ErrorKind::Internal,
             MetadataError::AlreadyExists { .. } => ErrorKind::AlreadyExists,
-            MetadataError::Conflict { .. } => ErrorKind::Conflict,
+            MetadataError::Conflict { .. }
+            | MetadataError::ItemBusy { .. }
+            | MetadataError::ContentVersionMismatch { .. } => ErrorKind::Conflict,
+            MetadataError::NotFound { .. } => ErrorKind::NotFound,
+            MetadataError::NotAllowed { .. }
+            | MetadataError::OpenUpdateSessions { .. }
+            | MetadataError::FilesNotReady { .. } => ErrorKind::NotAllowedInCurrentState,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod error;
 mod filter;
+mod library_store;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -12,6 +13,10 @@ mod store;
 
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter, TaskTarget};
+pub use library_store::{
+    CreateOutcome, DownloadSessionStore, ItemFilter, LibraryFilter, LibraryItemStore, LibraryStore,
+    UpdateSessionStore,
+};
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,

@@ -6,7 +6,10 @@ use depot_model::{
     Task, TaskId, TaskStatus, Timestamp, TokenHash, User, UserName,
 };
 
-use crate::{Page, PageRequest, Result, TaskFilter};
+use crate::{
+    DownloadSessionStore, LibraryItemStore, LibraryStore, Page, PageRequest, Result, TaskFilter,
+    UpdateSessionStore,
+};
 
 /// What happened to an inserted task.
 #[derive(Debug, Clone, PartialEq)]
@@ -234,7 +237,16 @@ pub trait DepotStore: Send + Sync {
 /// Everything depotd keeps in its database.
 #[async_trait]
 pub trait MetadataStore:
-    TaskStore + UserStore + SessionStore + BlobRefStore + CatalogStore + DepotStore
+    TaskStore
+    + UserStore
+    + SessionStore
+    + BlobRefStore
+    + CatalogStore
+    + DepotStore
+    + LibraryStore
+    + LibraryItemStore
+    + UpdateSessionStore
+    + DownloadSessionStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

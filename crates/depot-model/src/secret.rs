@@ -1,5 +1,6 @@
 //! [`Secret`]: a password or download token that never shows up in `Debug` output (shared
-//! by the users' passwords and the upstream depot's credentials).
+//! by the users' passwords and the upstream depot's credentials), and [`SealedSecret`]: one
+//! already encrypted by its service, which stores keep as opaque text.
 
 use std::fmt;
 
@@ -41,6 +42,31 @@ impl From<&str> for Secret {
     }
 }
 
+/// A secret sealed (encrypted) by the service that owns it, kept as opaque text by the
+/// store: a library's publish or subscription password. Only the sealing service can
+/// open it; `Debug` still hides it.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SealedSecret(String);
+
+impl SealedSecret {
+    /// Wraps sealed text.
+    pub fn new(sealed: impl Into<String>) -> Self {
+        Self(sealed.into())
+    }
+
+    /// The sealed text, for the service that opens it.
+    pub fn sealed(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealedSecret(***)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +76,8 @@ mod tests {
         let secret = Secret::new("hunter2");
         assert_eq!(format!("{secret:?}"), "Secret(***)");
         assert_eq!(secret.expose(), "hunter2");
+        let sealed = SealedSecret::new("v1:abcd");
+        assert_eq!(format!("{sealed:?}"), "SealedSecret(***)");
+        assert_eq!(sealed.sealed(), "v1:abcd");
     }
 }

@@ -62,3 +62,17 @@ pub(crate) fn migrate_error(err: sqlx::migrate::MigrateError) -> MetadataError {
         source: Box::new(err),
     }
 }
+
+/// Whether `err` violates the unique index `index` (PostgreSQL reports its name)
+/// over `sqlite_columns` (SQLite reports `table.column, …` instead).
+pub(crate) fn violates_index(err: &sqlx::Error, index: &str, sqlite_columns: &str) -> bool {
+    let Some(db) = err.as_database_error() else {
+        return false;
+    };
+    db.is_unique_violation()
+        && (db.constraint() == Some(index)
+            || db
+                .message()
+                .strip_prefix("UNIQUE constraint failed: ")
+                .is_some_and(|columns| columns == sqlite_columns))
+}

@@ -8,13 +8,17 @@
 
 mod backend;
 mod catalog_record;
+mod column;
 mod db_error;
 mod depot_record;
 mod dialect;
+mod download_session_record;
+mod library_record;
 mod statement;
 mod store;
 mod task_filter;
 mod task_record;
+mod update_session_record;
 mod user_record;
 
 use depot_model::{Sha256Digest, Timestamp};
@@ -23,15 +27,26 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use crate::{MetadataError, Result};
 
 pub(crate) use catalog_record::{CATALOG_COLUMNS, CatalogRecord, accept_writes};
-pub(crate) use db_error::{Unique, connect_error, migrate_error, query_error, unique_violation};
+pub(crate) use db_error::{
+    Unique, connect_error, migrate_error, query_error, unique_violation, violates_index,
+};
 pub(crate) use depot_record::{
     DEPOT_FILE_COLUMNS, DepotFileRecord, SETTINGS_COLUMNS, SYNC_COLUMNS, SettingsRecord, SyncRow,
     claim_slot, settings_document_write, settings_write, sync_record_write, sync_writes,
+};
+pub(crate) use download_session_record::{
+    DOWNLOAD_FILE_COLUMNS, DOWNLOAD_SESSION_COLUMNS, DownloadFileRecord, DownloadSessionRecord,
+};
+pub(crate) use library_record::{
+    ITEM_COLUMNS, ITEM_FILE_COLUMNS, ItemFileRecord, ItemRecord, LIBRARY_COLUMNS, LibraryRecord,
 };
 pub(crate) use task_filter::{push_count, push_list};
 pub(crate) use task_record::{
     INSERT_ATTEMPTS, InsertFailure, TaskRecord, push_claim, status_counts, task_columns,
     update_error,
+};
+pub(crate) use update_session_record::{
+    SESSION_FILE_COLUMNS, SessionFileRecord, UPDATE_SESSION_COLUMNS, UpdateSessionRecord,
 };
 pub(crate) use user_record::{SessionRecord, UserRecord};
 

@@ -47,6 +47,13 @@ impl Statement {
         self
     }
 
+    /// Appends `other`: its text and its bound values.
+    pub(crate) fn append(&mut self, other: Statement) -> &mut Self {
+        self.sql.push_str(&other.sql);
+        self.values.extend(other.values);
+        self
+    }
+
     /// Appends `v1, v2, …` as bound parameters.
     pub(crate) fn push_values(&mut self, values: impl IntoIterator<Item = SqlValue>) -> &mut Self {
         for (i, v) in values.into_iter().enumerate() {
@@ -113,6 +120,14 @@ mod tests {
         assert_eq!(s.sql(), "SELECT 1 WHERE TRUE");
         s.push_and_in("status", ["A", "B"]);
         assert_eq!(s.sql(), "SELECT 1 WHERE TRUE AND status IN (?, ?)");
+    }
+
+    #[test]
+    fn append_keeps_the_order_of_values() {
+        let mut s = Statement::new("SELECT 1 WHERE a = ?").bind(1_i64);
+        s.append(Statement::new(" AND b = ?").bind("b"));
+        assert_eq!(s.sql(), "SELECT 1 WHERE a = ? AND b = ?");
+        assert_eq!(s.values, vec![SqlValue::Int(1), SqlValue::Text("b".into())]);
     }
 
     #[test]

@@ -3,8 +3,15 @@
 mod blob_refs;
 mod catalogs;
 mod depot;
+mod download_sessions;
+mod libraries;
+mod library_items;
+mod library_shared;
+mod session_files;
 mod sessions;
 mod tasks;
+mod update_session_complete;
+mod update_sessions;
 mod users;
 
 use async_trait::async_trait;
