@@ -70,12 +70,13 @@ where
     std::iter::once(jsonrpc).chain(rest).collect()
 }
 
-/// This crate's operations (CIS sessions and tasks) plus `extra`, the operations of the
-/// other vSphere families.
+/// This crate's operations (CIS sessions and tasks, content libraries) plus `extra`,
+/// the operations of the other vSphere families.
 pub fn registry<S>(extra: Vec<Operation<S>>) -> Registry<S>
 where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
+    depot_library::ContentLibrary: FromRef<S>,
 {
     let mut all = ops::all();
     all.extend(extra);

@@ -8,8 +8,7 @@ mod verify;
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
 pub use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
-pub use crate::verify::{
-    Checksum, ChecksumAlgorithm, ChecksumMismatch, InvalidChecksum, Progress, Verifying,
-};
+pub use crate::verify::{Checksum, ChecksumMismatch, InvalidChecksum, Progress, Verifying};
+pub use depot_model::ChecksumAlgorithm;
 /// The name of a blob; it lives in `depot-model`, shared with the records that name blobs.
 pub use depot_model::Sha256Digest;

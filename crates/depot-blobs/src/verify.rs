@@ -9,77 +9,30 @@
 use std::fmt;
 use std::io;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
+use depot_model::ChecksumAlgorithm;
 use sha2::Digest;
 use tokio::io::{AsyncRead, ReadBuf};
 
-/// A checksum algorithm a client may declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChecksumAlgorithm {
-    /// MD5 (16 bytes).
-    Md5,
-    /// SHA-1 (20 bytes).
-    Sha1,
-    /// SHA-256 (32 bytes).
-    Sha256,
-    /// SHA-512 (64 bytes).
-    Sha512,
-}
-
-impl ChecksumAlgorithm {
-    /// The name as vSphere writes it: `MD5`, `SHA1`, `SHA256`, `SHA512`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Md5 => "MD5",
-            Self::Sha1 => "SHA1",
-            Self::Sha256 => "SHA256",
-            Self::Sha512 => "SHA512",
-        }
-    }
-
-    /// The digest length in bytes.
-    pub fn digest_len(self) -> usize {
-        match self {
-            Self::Md5 => 16,
-            Self::Sha1 => 20,
-            Self::Sha256 => 32,
-            Self::Sha512 => 64,
-        }
-    }
-
-    fn hasher(self) -> Hasher {
-        match self {
-            Self::Md5 => Hasher::Md5(md5::Md5::new()),
-            Self::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
-            Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-            Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
-        }
+/// The digest length of `algorithm`, in bytes.
+fn digest_len(algorithm: ChecksumAlgorithm) -> usize {
+    match algorithm {
+        ChecksumAlgorithm::Md5 => 16,
+        ChecksumAlgorithm::Sha1 => 20,
+        ChecksumAlgorithm::Sha256 => 32,
+        ChecksumAlgorithm::Sha512 => 64,
     }
 }
 
-impl fmt::Display for ChecksumAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ChecksumAlgorithm {
-    type Err = InvalidChecksum;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "MD5" => Ok(Self::Md5),
-            "SHA1" => Ok(Self::Sha1),
-            "SHA256" => Ok(Self::Sha256),
-            "SHA512" => Ok(Self::Sha512),
-            _ => Err(InvalidChecksum(format!(
-                "checksum algorithm {s:?} is not MD5, SHA1, SHA256 or SHA512"
-            ))),
-        }
+fn hasher(algorithm: ChecksumAlgorithm) -> Hasher {
+    match algorithm {
+        ChecksumAlgorithm::Md5 => Hasher::Md5(md5::Md5::new()),
+        ChecksumAlgorithm::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+        ChecksumAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+        ChecksumAlgorithm::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
     }
 }
 
@@ -98,16 +51,26 @@ pub struct InvalidChecksum(String);
 impl Checksum {
     /// A checksum from its hex text (either case); the length must fit the algorithm.
     pub fn from_hex(algorithm: ChecksumAlgorithm, hex: &str) -> Result<Self, InvalidChecksum> {
-        let digest = hex::decode(hex)
-            .map_err(|_| InvalidChecksum(format!("the {algorithm} checksum is not hexadecimal")))?;
-        if digest.len() != algorithm.digest_len() {
+        let digest = hex::decode(hex).map_err(|_| {
+            InvalidChecksum(format!(
+                "the {} checksum is not hexadecimal",
+                algorithm.as_str()
+            ))
+        })?;
+        if digest.len() != digest_len(algorithm) {
             return Err(InvalidChecksum(format!(
-                "a {algorithm} checksum has {} hex digits, not {}",
-                algorithm.digest_len() * 2,
+                "a {} checksum has {} hex digits, not {}",
+                algorithm.as_str(),
+                digest_len(algorithm) * 2,
                 hex.len()
             )));
         }
         Ok(Self { algorithm, digest })
+    }
+
+    /// The checksum a client declared (its hex checked).
+    pub fn declared(declared: &depot_model::Checksum) -> Result<Self, InvalidChecksum> {
+        Self::from_hex(declared.algorithm, &declared.value)
     }
 
     /// The algorithm.
@@ -123,7 +86,7 @@ impl Checksum {
 
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.algorithm, self.hex())
+        write!(f, "{}:{}", self.algorithm.as_str(), self.hex())
     }
 }
 
@@ -191,7 +154,7 @@ impl<R> Verifying<R> {
         Self {
             inner,
             check: checksum.map(|c| {
-                let hasher = c.algorithm.hasher();
+                let hasher = hasher(c.algorithm);
                 (c, hasher)
             }),
             progress: Progress::default(),
@@ -310,10 +273,13 @@ mod tests {
     fn bad_checksums_are_refused() {
         assert!(Checksum::from_hex(ChecksumAlgorithm::Md5, "zz").is_err());
         assert!(Checksum::from_hex(ChecksumAlgorithm::Sha256, "abcd").is_err());
-        assert!("CRC32".parse::<ChecksumAlgorithm>().is_err());
+        let declared = depot_model::Checksum {
+            algorithm: ChecksumAlgorithm::Sha1,
+            value: "A9993E364706816ABA3E25717850C26C9CD0D89D".to_owned(),
+        };
         assert_eq!(
-            "SHA512".parse::<ChecksumAlgorithm>(),
-            Ok(ChecksumAlgorithm::Sha512)
+            Checksum::declared(&declared).unwrap().to_string(),
+            "SHA1:a9993e364706816aba3e25717850c26c9cd0d89d"
         );
     }
 }

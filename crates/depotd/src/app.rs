@@ -10,6 +10,7 @@ use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
+use depot_library::{ContentLibrary, LibraryConfig};
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
@@ -38,6 +39,8 @@ pub struct App {
     pub catalogs: Arc<CatalogService>,
     /// Depot settings and metadata syncs.
     pub depot: Arc<DepotService>,
+    /// Content libraries, their items and transfers.
+    pub library: ContentLibrary,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -108,13 +111,14 @@ impl App {
         } else {
             Validation::EachRead
         }));
+        let sealer = Arc::new(SecretBox::new(
+            &data_dir.secret_key(config.secret_key_file.as_deref())?,
+        ));
         let sync_parts = Arc::new(SyncParts {
             store: Arc::clone(&store),
             blobs: Arc::clone(&blobs),
             config: sync_config(&config),
-            sealer: Arc::new(SecretBox::new(
-                &data_dir.secret_key(config.secret_key_file.as_deref())?,
-            )),
+            sealer: Arc::clone(&sealer),
             trust: Arc::clone(&catalog_settings.trust),
             catalog_cache: Arc::clone(&catalog_cache),
         });
@@ -148,6 +152,13 @@ impl App {
         ));
         let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
         let public = Arc::new(config.public_base()?);
+        let library = ContentLibrary::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            sealer,
+            Arc::clone(&clock),
+            LibraryConfig::default(),
+        );
         Ok(Self {
             config: Arc::new(config),
             store,
@@ -159,6 +170,7 @@ impl App {
             },
             catalogs,
             depot,
+            library,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -270,6 +282,12 @@ impl App {
     /// families (none yet), and any added to this app.
     pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry<App> {
         depot_api_vsphere::registry(self.extra_vsphere_operations.clone())
+    }
+}
+
+impl FromRef<App> for ContentLibrary {
+    fn from_ref(app: &App) -> ContentLibrary {
+        app.library.clone()
     }
 }
 

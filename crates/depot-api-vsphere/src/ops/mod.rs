@@ -1,20 +1,24 @@
 //! The vSphere operations this crate defines, one file per service.
 
+pub mod content;
 pub mod session;
 pub mod tasks;
 
 use axum::extract::FromRef;
 use depot_http::Services;
+use depot_library::ContentLibrary;
 
 use crate::vapi::registry::Operation;
 
-/// The CIS operations: sessions and tasks.
+/// Every operation: CIS sessions and tasks, content libraries.
 pub fn all<S>() -> Vec<Operation<S>>
 where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
+    ContentLibrary: FromRef<S>,
 {
     let mut ops = session::operations();
     ops.extend(tasks::operations());
+    ops.extend(content::operations());
     ops
 }

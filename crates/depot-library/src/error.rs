@@ -1,0 +1,144 @@
+//! [`LibraryError`]: everything the content-library service refuses or fails at.
+
+use depot_blobs::BlobError;
+use depot_metadata::MetadataError;
+use depot_model::{DomainError, ErrorKind, Message};
+use depot_secrets::SealError;
+
+/// Why a content-library operation did not happen. Codes that are vAPI standard error
+/// types (`RESOURCE_BUSY`, `INVALID_ELEMENT_TYPE`, …) are shown as those types.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LibraryError {
+    /// The addressed library, item, session or file does not exist.
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        /// What was looked for ("library", "library item", …).
+        what: &'static str,
+        /// The id or name given.
+        id: String,
+    },
+    /// The input breaks a rule; the text says which and what is accepted.
+    #[error("{0}")]
+    Invalid(String),
+    /// The addressed object is of the wrong kind (a subscribed library where a local
+    /// one is needed, …).
+    #[error("{0}")]
+    InvalidElementType(String),
+    /// A name is taken.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The caller named a version that is no longer current.
+    #[error("{0}")]
+    ConcurrentChange(String),
+    /// Another session holds the object.
+    #[error("{0}")]
+    ResourceBusy(String),
+    /// The object's state does not allow it.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The metadata store failed or refused.
+    #[error(transparent)]
+    Store(#[from] MetadataError),
+    /// The blob store failed or refused.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// A stored password could not be sealed or opened.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+}
+
+impl DomainError for LibraryError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Invalid(_) | Self::InvalidElementType(_) => ErrorKind::Invalid,
+            Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
+            Self::ConcurrentChange(_) | Self::ResourceBusy(_) => ErrorKind::Conflict,
+            Self::NotAllowed(_) => ErrorKind::NotAllowedInCurrentState,
+            Self::Store(e) => e.kind(),
+            Self::Blob(e) => match e.kind() {
+                depot_blobs::ErrorKind::NotFound => ErrorKind::NotFound,
+                depot_blobs::ErrorKind::Invalid => ErrorKind::Invalid,
+                depot_blobs::ErrorKind::Unavailable => ErrorKind::Unavailable,
+                _ => ErrorKind::Internal,
+            },
+            Self::Seal(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::Invalid(_) => "INVALID_ARGUMENT",
+            Self::InvalidElementType(_) => "INVALID_ELEMENT_TYPE",
+            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",
+            Self::ResourceBusy(_) => "RESOURCE_BUSY",
+            Self::NotAllowed(_) => "NOT_ALLOWED_IN_CURRENT_STATE",
+            Self::Store(MetadataError::ItemBusy { .. }) => "RESOURCE_BUSY",
+            Self::Store(e) => match e.kind() {
+                ErrorKind::NotFound => "NOT_FOUND",
+                ErrorKind::AlreadyExists => "ALREADY_EXISTS",
+                ErrorKind::Conflict => "CONCURRENT_CHANGE",
+                ErrorKind::NotAllowedInCurrentState => "NOT_ALLOWED_IN_CURRENT_STATE",
+                ErrorKind::Invalid => "INVALID_ARGUMENT",
+                _ => "INTERNAL_SERVER_ERROR",
+            },
+            Self::Blob(e) => match e.kind() {
+                depot_blobs::ErrorKind::Invalid => "INVALID_ARGUMENT",
+                depot_blobs::ErrorKind::NotFound => "NOT_FOUND",
+                _ => "INTERNAL_SERVER_ERROR",
+            },
+            Self::Seal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    fn message(&self) -> Message {
+        Message::new(
+            format!(
+                "com.vmware.depotd.content.{}",
+                self.code().to_ascii_lowercase()
+            ),
+            self.to_string(),
+        )
+    }
+
+    fn is_internal(&self) -> bool {
+        match self {
+            Self::Store(e) => matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable),
+            Self::Blob(e) => matches!(
+                e.kind(),
+                depot_blobs::ErrorKind::Unavailable | depot_blobs::ErrorKind::Internal
+            ),
+            Self::Seal(_) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_name_vapi_error_types() {
+        let busy = LibraryError::Store(MetadataError::ItemBusy {
+            item: "i".to_owned(),
+        });
+        assert_eq!(busy.code(), "RESOURCE_BUSY");
+        assert_eq!(busy.kind(), ErrorKind::Conflict);
+        let wrong = LibraryError::InvalidElementType("a subscribed library".to_owned());
+        assert_eq!(
+            (wrong.kind(), wrong.code()),
+            (ErrorKind::Invalid, "INVALID_ELEMENT_TYPE")
+        );
+        let gone = LibraryError::NotFound {
+            what: "library",
+            id: "x".to_owned(),
+        };
+        assert_eq!(gone.to_string(), "library x does not exist");
+        assert!(!gone.is_internal());
+        assert!(LibraryError::Seal(SealError::Sealing).is_internal());
+    }
+}

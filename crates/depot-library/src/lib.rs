@@ -1,0 +1,101 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use depot_blobs::BlobStore;
+use depot_metadata::MetadataStore;
+use depot_model::{Clock, SealedSecret, Secret, Timestamp};
+use depot_secrets::SecretBox;
+
+pub use error::LibraryError;
+
+/// Settings of the content-library service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryConfig {
+    /// How long an update session lives without a keep-alive or a transfer.
+    pub update_session_timeout: Duration,
+    /// How long a download session lives without a keep-alive or a download.
+    pub download_session_timeout: Duration,
+}
+
+impl Default for LibraryConfig {
+    fn default() -> Self {
+        Self {
+            update_session_timeout: Duration::from_mins(5),
+            download_session_timeout: Duration::from_mins(5),
+        }
+    }
+}
+
+/// The content-library service: libraries, items, and their update and download
+/// sessions. Cheap to clone.
+#[derive(Clone)]
+pub struct ContentLibrary {
+    store: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    sealer: Arc<SecretBox>,
+    clock: Arc<dyn Clock>,
+    config: LibraryConfig,
+}
+
+impl ContentLibrary {
+    /// The service over its stores, the server's secret box and clock.
+    pub fn new(
+        store: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        sealer: Arc<SecretBox>,
+        clock: Arc<dyn Clock>,
+        config: LibraryConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            sealer,
+            clock,
+            config,
+        }
+    }
+
+    /// The metadata store.
+    pub fn store(&self) -> &Arc<dyn MetadataStore> {
+        &self.store
+    }
+
+    /// The blob store holding the content.
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &LibraryConfig {
+        &self.config
+    }
+
+    /// The current time, from the injected clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Seals a password for the settings field `field` (the associated data: a value
+    /// sealed for one field does not open as another).
+    pub fn seal(&self, field: &str, secret: &Secret) -> Result<SealedSecret, LibraryError> {
+        Ok(SealedSecret::new(self.sealer.seal(field, secret)?))
+    }
+
+    /// Opens a password sealed for `field`.
+    pub fn open(&self, field: &str, sealed: &SealedSecret) -> Result<Secret, LibraryError> {
+        Ok(self.sealer.open(field, sealed.sealed())?)
+    }
+}
+
+impl std::fmt::Debug for ContentLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentLibrary")
+            .field("backend", &self.store.backend())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
