@@ -74,9 +74,8 @@ impl DomainError for LibraryError {
             Self::InvalidElementType(_) => "INVALID_ELEMENT_TYPE",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",
-            Self::ResourceBusy(_) => "RESOURCE_BUSY",
+            Self::ResourceBusy(_) | Self::Store(MetadataError::ItemBusy { .. }) => "RESOURCE_BUSY",
             Self::NotAllowed(_) => "NOT_ALLOWED_IN_CURRENT_STATE",
-            Self::Store(MetadataError::ItemBusy { .. }) => "RESOURCE_BUSY",
             Self::Store(e) => match e.kind() {
                 ErrorKind::NotFound => "NOT_FOUND",
                 ErrorKind::AlreadyExists => "ALREADY_EXISTS",
