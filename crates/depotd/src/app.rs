@@ -80,16 +80,7 @@ impl App {
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         info!(backend = store.backend(), "metadata store ready");
-        let blob_root = data_dir.path().join("blobs");
-        let blobs: Arc<dyn BlobStore> = Arc::new(
-            FsBlobStore::open(&blob_root)
-                .await
-                .with_context(|| format!("cannot open the blob store {}", blob_root.display()))?,
-        );
-        blobs
-            .check_writable()
-            .await
-            .with_context(|| format!("the blob store {} is not writable", blob_root.display()))?;
+        let blobs = open_blobs(data_dir).await?;
         let auth = Arc::new(AuthService::new(
             Arc::clone(&store),
             AuthSettings {
@@ -295,6 +286,21 @@ impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
     }
+}
+
+/// The blob store in `<data dir>/blobs`, checked writable.
+async fn open_blobs(data_dir: &DataDir) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let blob_root = data_dir.path().join("blobs");
+    let blobs: Arc<dyn BlobStore> = Arc::new(
+        FsBlobStore::open(&blob_root)
+            .await
+            .with_context(|| format!("cannot open the blob store {}", blob_root.display()))?,
+    );
+    blobs
+        .check_writable()
+        .await
+        .with_context(|| format!("the blob store {} is not writable", blob_root.display()))?;
+    Ok(blobs)
 }
 
 /// The sync's fixed configuration from `[depot]`.
