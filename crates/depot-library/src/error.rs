@@ -46,6 +46,10 @@ pub enum LibraryError {
     /// A stored password could not be sealed or opened.
     #[error(transparent)]
     Seal(#[from] SealError),
+    // VCSP
+    /// A subscriber sent no or wrong credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
 }
 
 impl DomainError for LibraryError {
@@ -64,6 +68,7 @@ impl DomainError for LibraryError {
                 _ => ErrorKind::Internal,
             },
             Self::Seal(_) => ErrorKind::Internal,
+            Self::Unauthenticated(_) => ErrorKind::Unauthenticated,
         }
     }
 
@@ -90,6 +95,7 @@ impl DomainError for LibraryError {
                 _ => "INTERNAL_SERVER_ERROR",
             },
             Self::Seal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
         }
     }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod vcsp;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -237,6 +237,7 @@ impl App {
                 ),
             )
             .nest("/depot", downstream::router(self.downstream_state()))
+            .nest("/cls/vcsp/lib", crate::vcsp::router(self.library.clone()))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))

@@ -11,3 +11,4 @@ pub mod openapi;
 pub mod ops;
 pub mod server;
 pub mod tls;
+pub mod vcsp;

@@ -6,7 +6,7 @@ use depot_http::RouteDoc;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::{downstream, ops};
+use crate::{downstream, ops, vcsp};
 
 /// Every route served, with its full path.
 pub fn operations(app: &App) -> Vec<RouteDoc> {
@@ -28,6 +28,7 @@ pub fn operations(app: &App) -> Vec<RouteDoc> {
             .map(under("/api")),
     );
     all.extend(downstream::route_docs().into_iter().map(under("/depot")));
+    all.extend(vcsp::route_docs().into_iter().map(under("/cls/vcsp/lib")));
     all.extend(ops::route_docs());
     all
 }

@@ -20,4 +20,5 @@ mod sessions;
 mod support;
 mod task_operations;
 mod tasks_api;
+mod vcsp;
 mod vsphere_context;

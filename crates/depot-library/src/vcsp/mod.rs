@@ -1,0 +1,145 @@
+//! Publishing over VCSP: what a subscriber (a vCenter, another depotd) reads of a
+//! published local library, and who may read it.
+//!
+//! Ids never change and versions only grow, so a subscriber re-reads `items.json` only
+//! when `lib.json`'s `version` moved, and a file only when its `etag` (the content's
+//! SHA-256) did. Anything that is not a published local library answers like an
+//! unknown one.
+
+mod documents;
+
+use depot_model::{ItemFile, ItemId, Library, LibraryAuth, LibraryId, LibraryKind, Secret};
+
+pub use documents::{Capabilities, FileJson, ItemJson, ItemsJson, LibJson, VCSP_VERSION};
+
+use crate::{ContentLibrary, LibraryError};
+
+/// The settings field a library's publish password is sealed for.
+pub const PUBLISH_PASSWORD_FIELD: &str = "library.publish.password";
+
+/// The one user name VCSP subscribers authenticate as (vCenter allows no other).
+pub const VCSP_USER: &str = "vcsp";
+
+fn not_published(id: &str) -> LibraryError {
+    LibraryError::NotFound {
+        what: "published library",
+        id: id.to_owned(),
+    }
+}
+
+impl ContentLibrary {
+    /// The published local library `id`; an unknown, subscribed or unpublished one is
+    /// `NotFound`, all alike.
+    pub async fn published_library(&self, id: &str) -> Result<Library, LibraryError> {
+        let parsed: LibraryId = id.parse().map_err(|_| not_published(id))?;
+        let library = self
+            .store()
+            .get_library(parsed)
+            .await?
+            .ok_or_else(|| not_published(id))?;
+        let published = library.kind == LibraryKind::Local
+            && library.publish.as_ref().is_some_and(|p| p.published);
+        if published {
+            Ok(library)
+        } else {
+            Err(not_published(id))
+        }
+    }
+
+    /// Checks what a subscriber sent (`basic`: user name and password) against the
+    /// library's publish settings: nothing is needed for `NONE`; `BASIC` needs user
+    /// `vcsp` and the library's password, compared in constant time.
+    pub fn check_subscriber(
+        &self,
+        library: &Library,
+        basic: Option<(&str, &Secret)>,
+    ) -> Result<(), LibraryError> {
+        let Some(publish) = &library.publish else {
+            return Err(not_published(&library.id.to_string()));
+        };
+        if publish.authentication == LibraryAuth::None {
+            return Ok(());
+        }
+        let refused = || LibraryError::Unauthenticated("VCSP credentials are required".to_owned());
+        let (user, password) = basic.ok_or_else(refused)?;
+        let Some(sealed) = &publish.password else {
+            return Err(refused());
+        };
+        let expected = self.open(PUBLISH_PASSWORD_FIELD, sealed)?;
+        let user_ok = user == VCSP_USER;
+        let password_ok = same(expected.expose().as_bytes(), password.expose().as_bytes());
+        if user_ok && password_ok {
+            Ok(())
+        } else {
+            Err(refused())
+        }
+    }
+
+    /// `items.json` of a published library.
+    pub async fn vcsp_items(&self, library: &Library) -> Result<ItemsJson, LibraryError> {
+        let mut items = Vec::new();
+        for item in self.store().list_items(library.id).await? {
+            let files = self.store().item_files(item.id).await?;
+            items.push(ItemJson::of(&item, &files));
+        }
+        Ok(ItemsJson { items })
+    }
+
+    /// `item.json` of item `item` of a published library.
+    pub async fn vcsp_item(&self, library: &Library, item: &str) -> Result<ItemJson, LibraryError> {
+        let found = self.library_item(library, item).await?;
+        let files = self.store().item_files(found.id).await?;
+        Ok(ItemJson::of(&found, &files))
+    }
+
+    /// The cached file `name` of item `item` of a published library.
+    pub async fn vcsp_file(
+        &self,
+        library: &Library,
+        item: &str,
+        name: &str,
+    ) -> Result<ItemFile, LibraryError> {
+        let found = self.library_item(library, item).await?;
+        self.store()
+            .item_file(found.id, name)
+            .await?
+            .filter(ItemFile::cached)
+            .ok_or_else(|| LibraryError::NotFound {
+                what: "file",
+                id: name.to_owned(),
+            })
+    }
+
+    async fn library_item(
+        &self,
+        library: &Library,
+        item: &str,
+    ) -> Result<depot_model::LibraryItem, LibraryError> {
+        let missing = || LibraryError::NotFound {
+            what: "library item",
+            id: item.to_owned(),
+        };
+        let id: ItemId = item.parse().map_err(|_| missing())?;
+        self.store()
+            .get_item(id)
+            .await?
+            .filter(|i| i.library_id == library.id)
+            .ok_or_else(missing)
+    }
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn same_compares_whole_values() {
+        assert!(super::same(b"secret", b"secret"));
+        assert!(!super::same(b"secret", b"secreT"));
+        assert!(!super::same(b"secret", b"secret2"));
+        assert!(!super::same(b"", b"x"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Published content libraries over VCSP, under `/cls/vcsp/lib/{library}/`: `lib.json`,
+//! `items.json`, `{item}/item.json` and `{item}/{file}`, as vCenter publishes them,
+//! so that a vCenter (or another depotd) can subscribe.
+//!
+//! The documents and the files go through the one file server: strong `ETag`s (the
+//! document's or the content's SHA-256), conditional requests, ranges. A library with
+//! `BASIC` authentication needs user `vcsp` and its publish password; those credentials
+//! open nothing else of the server (they are no user's).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use depot_file_server::{FileMeta, FileSource};
+use depot_http::{Credentials, Family, Problem, RouteDoc, file_problem};
+use depot_library::ContentLibrary;
+use depot_model::{ErrorKind, Library, Sha256Digest};
+use serde::Serialize;
+use serde_json::json;
+
+/// The challenge sent with a 401.
+const CHALLENGE: &str = "Basic realm=\"VCSP\"";
+
+/// The VCSP routes, relative to where they are nested (`/cls/vcsp/lib`).
+pub fn router(library: ContentLibrary) -> Router {
+    Router::new()
+        .route("/{library}/lib.json", get(lib_json).head(lib_json))
+        .route("/{library}/items.json", get(items_json).head(items_json))
+        .route(
+            "/{library}/{item}/item.json",
+            get(item_json).head(item_json),
+        )
+        .route("/{library}/{item}/{file}", get(file).head(file))
+        .fallback(|| async { Problem::from_status(StatusCode::NOT_FOUND, "no such VCSP document") })
+        .with_state(library)
+        .layer(axum::middleware::from_fn(
+            depot_http::render_errors::<VcspFamily>,
+        ))
+}
+
+/// The documentation of the routes (below `/cls/vcsp/lib`).
+pub fn route_docs() -> Vec<RouteDoc> {
+    [
+        (
+            "/{library}/lib.json",
+            "vcsp_lib",
+            "A published library's lib.json",
+        ),
+        (
+            "/{library}/items.json",
+            "vcsp_items",
+            "A published library's items.json",
+        ),
+        (
+            "/{library}/{item}/item.json",
+            "vcsp_item",
+            "A published item's item.json",
+        ),
+        (
+            "/{library}/{item}/{file}",
+            "vcsp_file",
+            "A published item's file (Range)",
+        ),
+    ]
+    .into_iter()
+    .flat_map(|(path, id, summary)| {
+        [Method::GET, Method::HEAD].map(|method| RouteDoc {
+            method,
+            path: path.to_owned(),
+            operation_id: id.to_owned(),
+            tag: "vcsp",
+            summary: summary.to_owned(),
+            status: StatusCode::OK,
+        })
+    })
+    .collect()
+}
+
+/// The published library, once the subscriber's credentials are checked: nothing about
+/// it, not even whether it exists, before that (an unknown library asks for
+/// credentials too).
+async fn open(service: &ContentLibrary, id: &str, headers: &HeaderMap) -> Result<Library, Problem> {
+    let basic = match Credentials::authorization(headers) {
+        Some(Credentials::Basic { user, password }) => Some((user, password)),
+        _ => None,
+    };
+    let library = service.published_library(id).await;
+    let checked = match &library {
+        Ok(library) => service.check_subscriber(
+            library,
+            basic
+                .as_ref()
+                .map(|(user, password)| (user.as_str(), password)),
+        ),
+        Err(_) if basic.is_none() => Err(depot_library::LibraryError::Unauthenticated(
+            "VCSP credentials are required".to_owned(),
+        )),
+        Err(_) => Ok(()),
+    };
+    checked?;
+    Ok(library?)
+}
+
+async fn lib_json(
+    State(service): State<ContentLibrary>,
+    Path(library): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let library = open(&service, &library, &headers).await?;
+    document(
+        &method,
+        &headers,
+        &depot_library::vcsp::LibJson::of(&library),
+    )
+    .await
+}
+
+async fn items_json(
+    State(service): State<ContentLibrary>,
+    Path(library): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let library = open(&service, &library, &headers).await?;
+    document(&method, &headers, &service.vcsp_items(&library).await?).await
+}
+
+async fn item_json(
+    State(service): State<ContentLibrary>,
+    Path((library, item)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let library = open(&service, &library, &headers).await?;
+    document(
+        &method,
+        &headers,
+        &service.vcsp_item(&library, &item).await?,
+    )
+    .await
+}
+
+async fn file(
+    State(service): State<ContentLibrary>,
+    Path((library, item, name)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let library = open(&service, &library, &headers).await?;
+    let file = service.vcsp_file(&library, &item, &name).await?;
+    let Some(digest) = file.digest else {
+        return Err(Problem::from_status(StatusCode::NOT_FOUND, "not cached"));
+    };
+    let meta = FileMeta::new(file.size, &digest.to_string(), "application/octet-stream")
+        .map_err(|e| Problem::internal(&e))?;
+    let source = FileSource::Blob {
+        store: service.blobs().as_ref(),
+        digest,
+    };
+    Ok(depot_file_server::serve(&method, &headers, &meta, source)
+        .await
+        .unwrap_or_else(file_problem))
+}
+
+/// A JSON document through the file server, tagged with its SHA-256, to be revalidated
+/// on every use (it changes under the same name).
+async fn document(
+    method: &Method,
+    headers: &HeaderMap,
+    value: &impl Serialize,
+) -> Result<Response, Problem> {
+    let bytes = Bytes::from(serde_json::to_vec(value).map_err(|e| Problem::internal(&e))?);
+    let tag = Sha256Digest::compute(&bytes).to_string();
+    let meta = FileMeta::new(bytes.len() as u64, &tag, "application/json")
+        .map_err(|e| Problem::internal(&e))?
+        .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(
+        depot_file_server::serve(method, headers, &meta, FileSource::Bytes(bytes))
+            .await
+            .unwrap_or_else(file_problem),
+    )
+}
+
+/// VCSP's error answers: `{code, message, referenceId}`, a Basic challenge with 401.
+struct VcspFamily;
+
+impl Family for VcspFamily {
+    fn body(problem: &Problem, _: StatusCode, reference: &str) -> serde_json::Value {
+        json!({
+            "code": problem.code,
+            "message": problem.message.default,
+            "referenceId": reference,
+        })
+    }
+
+    fn decorate(problem: &Problem, response: &mut Response) {
+        if problem.kind == ErrorKind::Unauthenticated {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+    }
+}
