@@ -46,6 +46,20 @@ pub enum LibraryError {
     /// A stored password could not be sealed or opened.
     #[error(transparent)]
     Seal(#[from] SealError),
+    // update and download sessions
+    /// A transfer into a session file failed: the data did not match what was declared
+    /// (size, checksum) or could not be fetched. The file is in `ERROR`; a retry may
+    /// succeed.
+    #[error("{0}")]
+    TransferFailed(String),
+    /// More bytes arrived than the file's declared size (or the server's cap) allows;
+    /// nothing was stored.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The client went away before the whole body arrived; nothing was stored and the
+    /// file waits for a new transfer.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl DomainError for LibraryError {
@@ -64,6 +78,9 @@ impl DomainError for LibraryError {
                 _ => ErrorKind::Internal,
             },
             Self::Seal(_) => ErrorKind::Internal,
+            Self::TransferFailed(_) | Self::TooLarge(_) | Self::Interrupted(_) => {
+                ErrorKind::Invalid
+            }
         }
     }
 
@@ -90,6 +107,9 @@ impl DomainError for LibraryError {
                 _ => "INTERNAL_SERVER_ERROR",
             },
             Self::Seal(_) => "INTERNAL_SERVER_ERROR",
+            Self::TransferFailed(_) | Self::TooLarge(_) | Self::Interrupted(_) => {
+                "INVALID_ARGUMENT"
+            }
         }
     }
 

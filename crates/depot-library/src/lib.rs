@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,9 @@ use depot_model::{Clock, SealedSecret, Secret, Timestamp};
 use depot_secrets::SecretBox;
 
 pub use error::LibraryError;
+pub use transfer::{
+    AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, Served, Upload, Validation,
+};
 
 /// Settings of the content-library service.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
-use depot_library::{ContentLibrary, LibraryConfig};
+use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
@@ -148,7 +148,7 @@ impl App {
             Arc::clone(&blobs),
             sealer,
             Arc::clone(&clock),
-            LibraryConfig::default(),
+            config.library.service(),
         );
         Ok(Self {
             config: Arc::new(config),
@@ -237,6 +237,7 @@ impl App {
                 ),
             )
             .nest("/depot", downstream::router(self.downstream_state()))
+            .merge(crate::cls_transfer::router(self.library.clone()))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
