@@ -139,7 +139,11 @@ impl ContentLibrary {
 
     /// Deletes a session (any state) with its prepared files.
     pub async fn delete_download_session(&self, id: &str) -> Result<(), LibraryError> {
-        if self.store().delete_download_session(session_id(id)?).await? {
+        if self
+            .store()
+            .delete_download_session(session_id(id)?)
+            .await?
+        {
             Ok(())
         } else {
             Err(not_found(id))

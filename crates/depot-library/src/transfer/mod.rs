@@ -12,9 +12,9 @@ mod upload;
 
 use std::time::Duration;
 
+pub use download::Served;
 pub use expiry::ExpiryReport;
 pub use files::{AddFile, Validation};
-pub use download::Served;
 pub use upload::Upload;
 
 /// The largest file a session takes when the client declared no size.

@@ -23,7 +23,10 @@ pub(crate) fn check_file_name(name: &str) -> Result<(), LibraryError> {
     if name == "." || name == ".." {
         return bad("is a relative path");
     }
-    if name.chars().any(|c| c == '/' || c == '\\' || c.is_control()) {
+    if name
+        .chars()
+        .any(|c| c == '/' || c == '\\' || c.is_control())
+    {
         return bad("has a forbidden character");
     }
     Ok(())
@@ -39,7 +42,12 @@ mod tests {
             assert!(check_file_name(bad).is_err(), "{bad:?}");
         }
         assert!(check_file_name(&"x".repeat(256)).is_err());
-        for good in ["disk-1.vmdk", "VMware-ESXi-9.0.0.iso", "a..b", "x".repeat(255).as_str()] {
+        for good in [
+            "disk-1.vmdk",
+            "VMware-ESXi-9.0.0.iso",
+            "a..b",
+            "x".repeat(255).as_str(),
+        ] {
             check_file_name(good).unwrap();
         }
     }

@@ -187,7 +187,12 @@ impl ContentLibrary {
             require_active(&session)?;
             session.state = state;
             session.error_message.clone_from(&message);
-            if self.store().update_update_session(&session).await?.is_some() {
+            if self
+                .store()
+                .update_update_session(&session)
+                .await?
+                .is_some()
+            {
                 return Ok(());
             }
         }
@@ -215,7 +220,5 @@ pub(crate) fn check_progress(p: i64) -> Result<u8, LibraryError> {
     u8::try_from(p)
         .ok()
         .filter(|p| *p <= 100)
-        .ok_or_else(|| {
-            LibraryError::Invalid(format!("client_progress {p} is not within 0 to 100"))
-        })
+        .ok_or_else(|| LibraryError::Invalid(format!("client_progress {p} is not within 0 to 100")))
 }

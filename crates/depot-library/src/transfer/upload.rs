@@ -152,7 +152,11 @@ impl ContentLibrary {
     }
 
     /// Records the byte count of an upload every [`PROGRESS_EVERY`] until aborted.
-    fn report_progress(&self, file: &SessionFile, progress: Progress) -> tokio::task::JoinHandle<()> {
+    fn report_progress(
+        &self,
+        file: &SessionFile,
+        progress: Progress,
+    ) -> tokio::task::JoinHandle<()> {
         let library = self.clone();
         let (session, name) = (file.session_id, file.name.clone());
         tokio::spawn(async move {

@@ -195,7 +195,9 @@ where
     ContentLibrary: FromRef<S>,
 {
     let library: ContentLibrary = ctx.get();
-    library.cancel_update_session(&input.update_session_id).await?;
+    library
+        .cancel_update_session(&input.update_session_id)
+        .await?;
     Ok(())
 }
 
@@ -215,7 +217,9 @@ where
     ContentLibrary: FromRef<S>,
 {
     let library: ContentLibrary = ctx.get();
-    library.delete_update_session(&input.update_session_id).await?;
+    library
+        .delete_update_session(&input.update_session_id)
+        .await?;
     Ok(())
 }
 

@@ -220,7 +220,11 @@ impl Info {
                 TransferStatus::Validating => Status::Validating,
                 TransferStatus::Error => Status::Error,
             },
-            error_message: f.transfer.error_message.as_ref().map(LocalizableMessage::from),
+            error_message: f
+                .transfer
+                .error_message
+                .as_ref()
+                .map(LocalizableMessage::from),
             keep_in_storage: Some(true),
         }
     }
