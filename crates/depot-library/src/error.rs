@@ -66,7 +66,11 @@ impl DomainError for LibraryError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Invalid(_) | Self::InvalidElementType(_) => ErrorKind::Invalid,
+            Self::Invalid(_)
+            | Self::InvalidElementType(_)
+            | Self::TransferFailed(_)
+            | Self::TooLarge(_)
+            | Self::Interrupted(_) => ErrorKind::Invalid,
             Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Self::ConcurrentChange(_) | Self::ResourceBusy(_) => ErrorKind::Conflict,
             Self::NotAllowed(_) => ErrorKind::NotAllowedInCurrentState,
@@ -78,16 +82,16 @@ impl DomainError for LibraryError {
                 _ => ErrorKind::Internal,
             },
             Self::Seal(_) => ErrorKind::Internal,
-            Self::TransferFailed(_) | Self::TooLarge(_) | Self::Interrupted(_) => {
-                ErrorKind::Invalid
-            }
         }
     }
 
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound { .. } => "NOT_FOUND",
-            Self::Invalid(_) => "INVALID_ARGUMENT",
+            Self::Invalid(_)
+            | Self::TransferFailed(_)
+            | Self::TooLarge(_)
+            | Self::Interrupted(_) => "INVALID_ARGUMENT",
             Self::InvalidElementType(_) => "INVALID_ELEMENT_TYPE",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",
@@ -107,9 +111,6 @@ impl DomainError for LibraryError {
                 _ => "INTERNAL_SERVER_ERROR",
             },
             Self::Seal(_) => "INTERNAL_SERVER_ERROR",
-            Self::TransferFailed(_) | Self::TooLarge(_) | Self::Interrupted(_) => {
-                "INVALID_ARGUMENT"
-            }
         }
     }
 

@@ -1,6 +1,11 @@
 //! Download sessions over `/api` REST and the `/cls/download` endpoint: prepare a
 //! file, GET it (whole, by range, HEAD), and the refusals once the session ends.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "t: the app, r/s/p/…: replies, read once each"
+)]
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::json;
@@ -18,36 +23,44 @@ async fn get(t: &TestApp, path: &str, headers: &[(&str, &str)], method: Method) 
     t.call(b.body(Body::empty()).unwrap()).await
 }
 
-#[tokio::test]
-async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
-    let t = TestApp::new().await;
-    let sid = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
-    let item = item(&t, Some("iso")).await;
-    let content: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 256) as u8).collect();
-    upload_complete(&t, &sid, item, "media.iso", &content).await;
-
+/// Opens a download session on `item` (with a client token); checks get and list.
+async fn open_download(t: &TestApp, sid: &str, item: depot_model::ItemId) -> String {
     let r = t
         .send(
             Method::POST,
             DS,
-            &[("vmware-api-session-id", &sid), ("client-token", "dl-1")],
+            &[("vmware-api-session-id", sid), ("client-token", "dl-1")],
             Some(&json!({"library_item_id": item.to_string()}).to_string()),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let session = r.body.as_str().unwrap().to_owned();
-    let s = api(&t, &sid, Method::GET, &format!("{DS}/{session}"), None).await;
+    let s = api(t, sid, Method::GET, &format!("{DS}/{session}"), None).await;
     assert_eq!(s.body["state"], "ACTIVE", "{}", s.body);
     assert_eq!(s.body["library_item_content_version"], "2", "{}", s.body);
     let list = api(
-        &t,
-        &sid,
+        t,
+        sid,
         Method::GET,
         &format!("{DS}?library_item_id={item}"),
         None,
     )
     .await;
     assert_eq!(list.body, json!([session]));
+    session
+}
+
+#[tokio::test]
+async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
+    let t = TestApp::new().await;
+    let sid = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let item = item(&t, Some("iso")).await;
+    let content: Vec<u8> = (0..70_000u32)
+        .map(|i| u8::try_from(i * 7 % 256).unwrap())
+        .collect();
+    upload_complete(&t, &sid, item, "media.iso", &content).await;
+
+    let session = open_download(&t, &sid, item).await;
 
     let files = api(&t, &sid, Method::GET, &format!("{DS}/{session}/file"), None).await;
     assert_eq!(files.body[0]["status"], "UNPREPARED", "{}", files.body);
@@ -126,9 +139,14 @@ async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
         "a prepared file serves the blob fixed at prepare time"
     );
 
+    ends_and_serves_nothing(&t, &sid, &session, path).await;
+}
+
+/// Keep-alive, cancel (then nothing is served, fail is refused), delete.
+async fn ends_and_serves_nothing(t: &TestApp, sid: &str, session: &str, path: &str) {
     let k = api(
-        &t,
-        &sid,
+        t,
+        sid,
         Method::POST,
         &format!("{DS}/{session}?action=keep-alive"),
         Some(json!({"progress": 50})),
@@ -136,8 +154,8 @@ async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
     .await;
     assert_eq!(k.status, StatusCode::NO_CONTENT, "{}", k.text);
     let c = api(
-        &t,
-        &sid,
+        t,
+        sid,
         Method::POST,
         &format!("{DS}/{session}?action=cancel"),
         None,
@@ -145,12 +163,12 @@ async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
     .await;
     assert_eq!(c.status, StatusCode::NO_CONTENT, "{}", c.text);
     assert_eq!(
-        get(&t, path, &[], Method::GET).await.status,
+        get(t, path, &[], Method::GET).await.status,
         StatusCode::NOT_FOUND
     );
     let f = api(
-        &t,
-        &sid,
+        t,
+        sid,
         Method::POST,
         &format!("{DS}/{session}?action=fail"),
         Some(json!({"client_error_message": "x"})),
@@ -161,10 +179,10 @@ async fn a_prepared_file_downloads_whole_and_by_range_until_the_session_ends() {
         "{}",
         f.text
     );
-    let d = api(&t, &sid, Method::DELETE, &format!("{DS}/{session}"), None).await;
+    let d = api(t, sid, Method::DELETE, &format!("{DS}/{session}"), None).await;
     assert_eq!(d.status, StatusCode::NO_CONTENT, "{}", d.text);
     assert_eq!(
-        api(&t, &sid, Method::GET, &format!("{DS}/{session}"), None)
+        api(t, sid, Method::GET, &format!("{DS}/{session}"), None)
             .await
             .status,
         StatusCode::NOT_FOUND

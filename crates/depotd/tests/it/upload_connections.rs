@@ -142,7 +142,7 @@ async fn a_cut_off_upload_stores_nothing_and_a_retry_works() {
     let size = 100_000;
     let (sid, session, path) = served.session_with_file(size).await;
     let mut stream = served.put_head(&path, size).await;
-    stream.write_all(&[1u8; 10_000]).await.unwrap();
+    stream.write_all(&vec![1u8; 10_000]).await.unwrap();
     tokio::time::sleep(SECOND / 2).await;
     drop(stream);
     let info = wait_for(&served, &sid, &session, "WAITING_FOR_TRANSFER").await;
@@ -168,7 +168,7 @@ async fn a_stalled_upload_is_ended_and_its_file_waits_again() {
     let (sid, session, path) = served.session_with_file(size).await;
     let started = Instant::now();
     let mut stream = served.put_head(&path, size).await;
-    stream.write_all(&[1u8; 20_000]).await.unwrap();
+    stream.write_all(&vec![1u8; 20_000]).await.unwrap();
     // Nothing more: the rate floor ends the request.
     let status = tokio::time::timeout(10 * SECOND, answer_status(&mut stream)).await;
     assert!(status.is_ok(), "the stalled upload was answered");
@@ -186,11 +186,11 @@ async fn of_two_concurrent_uploads_of_one_file_one_is_refused() {
     let size = 200_000;
     let (sid, session, path) = served.session_with_file(size).await;
     let mut first = served.put_head(&path, size).await;
-    first.write_all(&[3u8; 100_000]).await.unwrap();
+    first.write_all(&vec![3u8; 100_000]).await.unwrap();
     wait_for(&served, &sid, &session, "TRANSFERRING").await;
     let second = put(&served.t, &path, &vec![4u8; size]).await;
     assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text);
-    first.write_all(&[3u8; 100_000]).await.unwrap();
+    first.write_all(&vec![3u8; 100_000]).await.unwrap();
     assert_eq!(answer_status(&mut first).await, 200);
     let info = served.status_of(&sid, &session).await;
     assert_eq!(info["status"], "READY", "{info}");

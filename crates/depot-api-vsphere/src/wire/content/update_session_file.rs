@@ -230,6 +230,15 @@ impl Info {
     }
 }
 
+/// A byte as two upper-case hex digits.
+fn hex_byte(b: u8) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]
+        .iter()
+        .map(|d| char::from(*d))
+        .collect()
+}
+
 /// A file name as one URL path segment: everything but unreserved characters is
 /// percent-encoded.
 pub fn percent_encode(name: &str) -> String {
@@ -238,8 +247,21 @@ pub fn percent_encode(name: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push_str(&hex_byte(b));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_encode;
+
+    #[test]
+    fn names_become_one_path_segment() {
+        assert_eq!(percent_encode("disk-1.vmdk"), "disk-1.vmdk");
+        assert_eq!(percent_encode("a b/c%"), "a%20b%2Fc%25");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+    }
 }
