@@ -13,7 +13,8 @@ use depot_secrets::SecretBox;
 
 pub use error::LibraryError;
 pub use transfer::{
-    AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, Served, Upload, Validation,
+    AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, PULL_JOB_KIND, PullJob, PullRequest,
+    Served, Upload, Validation,
 };
 
 /// Settings of the content-library service.

@@ -113,7 +113,15 @@ impl App {
             trust: Arc::clone(&catalog_settings.trust),
             catalog_cache: Arc::clone(&catalog_cache),
         });
+        let library = ContentLibrary::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            Arc::clone(&sealer),
+            Arc::clone(&clock),
+            config.library.service(),
+        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
+        job_list.push(Arc::new(depot_library::PullJob::new(library.clone())));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -143,13 +151,6 @@ impl App {
         ));
         let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
         let public = Arc::new(config.public_base()?);
-        let library = ContentLibrary::new(
-            Arc::clone(&store),
-            Arc::clone(&blobs),
-            sealer,
-            Arc::clone(&clock),
-            config.library.service(),
-        );
         Ok(Self {
             config: Arc::new(config),
             store,

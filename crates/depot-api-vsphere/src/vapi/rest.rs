@@ -76,6 +76,21 @@ where
         .find(|o| o.rest.as_ref().and_then(|r| r.action) == action)
         .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
     let Some(op) = op else {
+        if action.is_none() {
+            // The path is served, but only with an action: say which.
+            let actions: Vec<&str> = ops
+                .iter()
+                .filter_map(|o| o.rest.as_ref().and_then(|r| r.action))
+                .collect();
+            return Problem::invalid(
+                "INVALID_ARGUMENT",
+                format!(
+                    "this request needs ?action=, one of: {}",
+                    actions.join(", ")
+                ),
+            )
+            .into_response();
+        }
         let (method, template) = ops
             .first()
             .and_then(|o| o.rest.as_ref())

@@ -44,7 +44,8 @@ impl Validation {
 
 impl ContentLibrary {
     /// Adds a file to an active session. `PUSH` files get an upload token (the URL's
-    /// capability). Only `PUSH` is taken: depotd does not fetch files itself yet.
+    /// capability); `PULL` files need a source endpoint, fetched by a
+    /// [`PullRequest`](super::PullRequest) task the caller submits.
     pub async fn add_session_file(
         &self,
         session: &str,
@@ -58,11 +59,19 @@ impl ContentLibrary {
         }
         match spec.source_type {
             SourceType::Push => {}
-            SourceType::Pull | SourceType::None => {
-                return Err(LibraryError::Invalid(format!(
-                    "source_type {} is not supported by depotd: add the file with PUSH and send its bytes to the upload endpoint",
-                    spec.source_type.as_str()
-                )));
+            SourceType::Pull => {
+                let endpoint = spec.source_endpoint.as_ref().ok_or_else(|| {
+                    LibraryError::Invalid(
+                        "a PULL file needs source_endpoint.uri: the http(s) URL depotd fetches it from"
+                            .to_owned(),
+                    )
+                })?;
+                super::pull::check_endpoint(endpoint)?;
+            }
+            SourceType::None => {
+                return Err(LibraryError::Invalid(
+                    "source_type NONE is not supported by depotd: add the file with PUSH (and send its bytes to the upload endpoint) or PULL".to_owned(),
+                ));
             }
         }
         let file = SessionFile {

@@ -6,6 +6,7 @@ mod expiry;
 mod files;
 mod names;
 mod ovf;
+mod pull;
 mod token;
 mod update;
 mod upload;
@@ -15,6 +16,7 @@ use std::time::Duration;
 pub use download::Served;
 pub use expiry::ExpiryReport;
 pub use files::{AddFile, Validation};
+pub use pull::{PULL_JOB_KIND, PullJob, PullRequest};
 pub use upload::Upload;
 
 /// The largest file a session takes when the client declared no size.

@@ -308,18 +308,17 @@ async fn wrong_tokens_names_and_file_names_are_refused() {
     )
     .await;
     assert_eq!(bad_sum.status, StatusCode::BAD_REQUEST, "{}", bad_sum.text);
-    // PULL is not offered: a clear refusal.
-    let pull = api(
+    // NONE is not offered: a clear refusal.
+    let none = api(
         &t,
         &sid,
         Method::POST,
         &format!("{US}/{session}/file"),
-        Some(json!({"name": "p.bin", "source_type": "PULL",
-                    "source_endpoint": {"uri": "https://127.0.0.1:1/x"}})),
+        Some(json!({"name": "n.bin", "source_type": "NONE"})),
     )
     .await;
-    assert_eq!(pull.status, StatusCode::BAD_REQUEST, "{}", pull.text);
-    assert!(pull.text.contains("PUSH"), "{}", pull.text);
+    assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.text);
+    assert!(none.text.contains("PUSH"), "{}", none.text);
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
 //! Uploads over real connections, with the `[http]` body-rate floor short: a slow but
 //! steady upload passes, a stalled or cut-off one stores nothing and can be retried,
-//! two concurrent uploads of one file cannot both run.
+//! two concurrent uploads of one file cannot both run; PULL files are fetched over
+//! HTTPS from the server's own download endpoint, with a pinned certificate.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use depot_http::linger::Budget;
 use depotd::server::{self, Shutdown};
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp};
-use crate::update_sessions::{add_push, file, item, open, put};
+use crate::update_sessions::{US, add_push, api, file, item, open, put, upload_complete};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -25,6 +26,10 @@ struct Served {
 
 impl Served {
     async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(tls: bool) -> Self {
         let t = TestApp::with(
             |c| {
                 c.http.body_min_rate_bytes = 16 * 1024;
@@ -35,13 +40,19 @@ impl Served {
             Vec::new(),
         )
         .await;
+        // Pull tasks run on the engine's workers.
+        t.app.services.tasks.start();
+        let tls = tls.then(|| {
+            let files = depotd::tls::resolve(&t.app.config.data_dir, None, None).unwrap();
+            depotd::tls::server_config(&files).unwrap()
+        });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
         let router = server::router(&t.app, Budget::DEFAULT);
         let limits = t.app.config.http.clone();
         let stop = shutdown.clone();
-        tokio::spawn(async move { server::serve(listener, None, router, &limits, stop).await });
+        tokio::spawn(async move { server::serve(listener, tls, router, &limits, stop).await });
         Self { t, addr, shutdown }
     }
 
@@ -194,4 +205,159 @@ async fn of_two_concurrent_uploads_of_one_file_one_is_refused() {
     assert_eq!(answer_status(&mut first).await, 200);
     let info = served.status_of(&sid, &session).await;
     assert_eq!(info["status"], "READY", "{info}");
+}
+
+/// A file of another item, prepared for download on the TLS server: its URL.
+async fn source_url(served: &Served, sid: &str, content: &[u8]) -> String {
+    let t = &served.t;
+    let source = item(t, None).await;
+    upload_complete(t, sid, source, "src.iso", content).await;
+    let ds = "/api/content/library/item/download-session";
+    let r = api(
+        t,
+        sid,
+        Method::POST,
+        ds,
+        Some(json!({"library_item_id": source.to_string()})),
+    )
+    .await;
+    let session = r.body.as_str().unwrap().to_owned();
+    let p = api(
+        t,
+        sid,
+        Method::POST,
+        &format!("{ds}/{session}/file?action=prepare"),
+        Some(json!({"file_name": "src.iso"})),
+    )
+    .await;
+    let uri = p.body["download_endpoint"]["uri"].as_str().unwrap();
+    let path = &uri[uri.find("/cls/download/").unwrap()..];
+    format!("https://127.0.0.1:{}{path}", served.addr.port())
+}
+
+/// Adds a PULL file `name` from `endpoint` to a new session; returns the session.
+async fn add_pull(served: &Served, sid: &str, name: &str, endpoint: Value) -> String {
+    let t = &served.t;
+    let session = open(t, sid, item(t, None).await).await;
+    let r = api(
+        t,
+        sid,
+        Method::POST,
+        &format!("{US}/{session}/file"),
+        Some(json!({"name": name, "source_type": "PULL", "source_endpoint": endpoint})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body.get("upload_endpoint").is_none(), "{}", r.body);
+    session
+}
+
+#[tokio::test]
+async fn a_pulled_file_is_fetched_over_https_with_its_pinned_certificate() {
+    let served = Served::start_with(true).await;
+    let sid = served.t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let content: Vec<u8> = (0..50_000u32)
+        .map(|i| u8::try_from(i % 199).unwrap())
+        .collect();
+    let url = source_url(&served, &sid, &content).await;
+    let cert = depotd::tls::resolve(&served.t.app.config.data_dir, None, None)
+        .unwrap()
+        .cert;
+    let pin = depotd::tls::thumbprint(&cert).unwrap();
+    let session = add_pull(
+        &served,
+        &sid,
+        "copy.iso",
+        json!({"uri": url, "ssl_certificate_thumbprint": pin}),
+    )
+    .await;
+    let t = &served.t;
+    let deadline = Instant::now() + 20 * SECOND;
+    loop {
+        let info = file(t, &sid, &session, "copy.iso").await;
+        if info["status"] == "READY" {
+            assert_eq!(info["bytes_transferred"], content.len());
+            break;
+        }
+        assert_ne!(info["status"], "ERROR", "{info}");
+        assert!(Instant::now() < deadline, "never READY: {info}");
+        tokio::time::sleep(SECOND / 10).await;
+    }
+    let r = api(
+        t,
+        &sid,
+        Method::POST,
+        &format!("{US}/{session}?action=complete"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+}
+
+#[tokio::test]
+async fn pulls_from_a_wrong_certificate_or_an_unreachable_url_fail_the_file() {
+    let served = Served::start_with(true).await;
+    let sid = served.t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let url = source_url(&served, &sid, b"content").await;
+    let wrong = vec!["AB"; 32].join(":");
+    let session = add_pull(
+        &served,
+        &sid,
+        "a.iso",
+        json!({"uri": url, "ssl_certificate_thumbprint": wrong}),
+    )
+    .await;
+    let info = wait_for_named(&served, &sid, &session, "a.iso", "ERROR").await;
+    assert!(
+        info["error_message"]["default_message"]
+            .as_str()
+            .unwrap()
+            .contains("a.iso"),
+        "{info}"
+    );
+    let session = add_pull(
+        &served,
+        &sid,
+        "b.iso",
+        json!({"uri": "https://127.0.0.1:1/b.iso"}),
+    )
+    .await;
+    wait_for_named(&served, &sid, &session, "b.iso", "ERROR").await;
+    let r = api(
+        &served.t,
+        &sid,
+        Method::POST,
+        &format!("{US}/{session}?action=complete"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body["error_type"], "NOT_ALLOWED_IN_CURRENT_STATE",
+        "{}",
+        r.text
+    );
+    // A source that is not an http(s) URL of a file is refused when added.
+    let t = &served.t;
+    let other = open(t, &sid, item(t, None).await).await;
+    let r = api(t, &sid, Method::POST, &format!("{US}/{other}/file"),
+        Some(json!({"name": "c", "source_type": "PULL", "source_endpoint": {"uri": "file:///etc/passwd"}}))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}
+
+async fn wait_for_named(
+    served: &Served,
+    sid: &str,
+    session: &str,
+    name: &str,
+    status: &str,
+) -> Value {
+    let deadline = Instant::now() + 20 * SECOND;
+    loop {
+        let info = file(&served.t, sid, session, name).await;
+        if info["status"] == status {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "never {status}: {info}");
+        tokio::time::sleep(SECOND / 10).await;
+    }
 }

@@ -4,7 +4,7 @@
 use axum::extract::FromRef;
 use axum::http::{Method, StatusCode};
 use depot_http::{Problem, Services};
-use depot_library::{AddFile, ContentLibrary};
+use depot_library::{AddFile, ContentLibrary, PullRequest};
 use depot_model::{Message, Privilege, SourceType, TransferEndpoint};
 
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
@@ -79,6 +79,7 @@ where
 async fn add<S>(ctx: Ctx<S>, input: AddInput) -> Result<Info, Problem>
 where
     ContentLibrary: FromRef<S>,
+    Services: FromRef<S>,
 {
     let spec = input.file_spec;
     let size = spec
@@ -107,10 +108,19 @@ where
             ssl_certificate: e.ssl_certificate,
         }),
     };
+    let user = ctx.principal()?.user.to_string();
     let library: ContentLibrary = ctx.get();
     let file = library
         .add_session_file(&input.update_session_id, add)
         .await?;
+    if file.source_type == SourceType::Pull {
+        // depotd fetches it in a task: it survives a restart and shows in the task list.
+        let services: Services = ctx.get();
+        services
+            .tasks
+            .submit(PullRequest::task(&file, &user))
+            .await?;
+    }
     Ok(Info::from_file(&file, &ctx.base_url))
 }
 
