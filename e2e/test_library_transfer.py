@@ -70,7 +70,7 @@ def test_push_complete_and_download(vsphere_stub_config, http, item_id):
         sessions.create(create_spec=UpdateSessionModel(library_item_id=item_id))
     info = files.add(session, UpdateFile.AddSpec(
         name="media.iso", source_type=UpdateFile.SourceType.PUSH, size=len(CONTENT)))
-    assert info.status.string == "WAITING_FOR_TRANSFER"
+    assert info.status == "WAITING_FOR_TRANSFER"
     uri = info.upload_endpoint.uri
     assert "/cls/data/" in uri
     with pytest.raises(NotAllowedInCurrentState):
@@ -80,12 +80,12 @@ def test_push_complete_and_download(vsphere_stub_config, http, item_id):
     r = http.put(uri, data=CONTENT, headers={"Content-Type": "application/octet-stream"})
     assert r.status_code == 200, r.text
     info = files.get(session, "media.iso")
-    assert info.status.string == "READY" and info.bytes_transferred == len(CONTENT)
+    assert info.status == "READY" and info.bytes_transferred == len(CONTENT)
     result = files.validate(session)
     assert not result.has_errors, result
     sessions.keep_alive(session, client_progress=100)
     sessions.complete(session)
-    assert sessions.get(session).state.string == "DONE"
+    assert sessions.get(session).state == "DONE"
     assert session in sessions.list(library_item_id=item_id)
 
     downloads = DownloadSession(vsphere_stub_config)
@@ -93,16 +93,16 @@ def test_push_complete_and_download(vsphere_stub_config, http, item_id):
     download = downloads.create(create_spec=DownloadSessionModel(library_item_id=item_id),
                                 client_token=str(uuid.uuid4()))
     listed = dfiles.list(download)
-    assert [(f.name, f.size, f.status.string) for f in listed] == \
+    assert [(f.name, f.size, f.status) for f in listed] == \
         [("media.iso", len(CONTENT), "UNPREPARED")]
     prepared = dfiles.prepare(download, "media.iso", DownloadFile.EndpointType.HTTPS)
-    assert prepared.status.string == "PREPARED"
+    assert prepared.status == "PREPARED"
     assert prepared.checksum_info.checksum == hashlib.sha256(CONTENT).hexdigest()
     got = http.get(prepared.download_endpoint.uri)
     assert got.status_code == 200 and got.content == CONTENT
     part = http.get(prepared.download_endpoint.uri, headers={"Range": "bytes=1000-1999"})
     assert part.status_code == 206 and part.content == CONTENT[1000:2000]
-    assert dfiles.get(download, "media.iso").status.string == "PREPARED"
+    assert dfiles.get(download, "media.iso").status == "PREPARED"
     downloads.cancel(download)
     assert http.get(prepared.download_endpoint.uri).status_code == 404
     downloads.delete(download)
@@ -122,7 +122,7 @@ def test_a_checksum_mismatch_fails_the_file_and_a_retry_works(vsphere_stub_confi
         checksum_info=checksum))
     r = http.put(info.upload_endpoint.uri, data=b"wrong")
     assert r.status_code == 400, r.text
-    assert files.get(session, "small.bin").status.string == "ERROR"
+    assert files.get(session, "small.bin").status == "ERROR"
     assert http.put(info.upload_endpoint.uri, data=b"right").status_code == 200
     sessions.cancel(session)
     assert http.put(info.upload_endpoint.uri, data=b"right").status_code == 409

@@ -227,6 +227,29 @@ async fn a_failed_session_serves_nothing_and_unknown_items_are_not_found() {
         .to_owned();
     let path = &uri[uri.find("/cls/download/").unwrap()..];
     assert_eq!(get(&t, path, &[], Method::GET).await.raw, b"abc");
+    // REST get is the list path with ?file_name=.
+    let one = api(
+        &t,
+        &sid,
+        Method::GET,
+        &format!("{DS}/{session}/file?file_name=a.bin"),
+        None,
+    )
+    .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(
+        (one.body["name"].as_str(), one.body["status"].as_str()),
+        (Some("a.bin"), Some("PREPARED"))
+    );
+    let none = api(
+        &t,
+        &sid,
+        Method::GET,
+        &format!("{DS}/{session}/file?file_name=b.bin"),
+        None,
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
     let f = api(
         &t,
         &sid,

@@ -46,7 +46,7 @@ crate::vapi_struct! {
     }
 }
 
-/// Every operation of the service. `get` is the list path with `?file_name=`.
+/// Every operation of the service. REST `get` is the list path with `?file_name=`.
 pub fn operations<S>() -> Vec<Operation<S>>
 where
     S: Clone + Send + Sync + 'static,
@@ -66,7 +66,6 @@ where
     ]
 }
 
-/// REST `GET .../file` lists; with `?file_name=` it is `get` (one `Info`).
 async fn list<S>(ctx: Ctx<S>, input: ListInput) -> Result<Vec<Info>, Problem>
 where
     ContentLibrary: FromRef<S>,

@@ -120,9 +120,8 @@ impl From<&UpdateSession> for UpdateSessionModel {
                 UpdateSessionState::Canceled => State::Canceled,
             }),
             expiration_time: Some(DateTime(s.expiration_time)),
-            preview_info: Some(PreviewInfo {
-                state: PreviewState::NotApplicable,
-            }),
+            // A union member the bindings accept only with a preview: depotd has none.
+            preview_info: None,
             warning_behavior: Some(Vec::new()),
         }
     }
