@@ -50,13 +50,31 @@ pub enum LibraryError {
     /// A subscriber sent no or wrong credentials.
     #[error("{0}")]
     Unauthenticated(String),
+    // update and download sessions
+    /// A transfer into a session file failed: the data did not match what was declared
+    /// (size, checksum) or could not be fetched. The file is in `ERROR`; a retry may
+    /// succeed.
+    #[error("{0}")]
+    TransferFailed(String),
+    /// More bytes arrived than the file's declared size (or the server's cap) allows;
+    /// nothing was stored.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The client went away before the whole body arrived; nothing was stored and the
+    /// file waits for a new transfer.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl DomainError for LibraryError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Invalid(_) | Self::InvalidElementType(_) => ErrorKind::Invalid,
+            Self::Invalid(_)
+            | Self::InvalidElementType(_)
+            | Self::TransferFailed(_)
+            | Self::TooLarge(_)
+            | Self::Interrupted(_) => ErrorKind::Invalid,
             Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Self::ConcurrentChange(_) | Self::ResourceBusy(_) => ErrorKind::Conflict,
             Self::NotAllowed(_) => ErrorKind::NotAllowedInCurrentState,
@@ -75,7 +93,10 @@ impl DomainError for LibraryError {
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound { .. } => "NOT_FOUND",
-            Self::Invalid(_) => "INVALID_ARGUMENT",
+            Self::Invalid(_)
+            | Self::TransferFailed(_)
+            | Self::TooLarge(_)
+            | Self::Interrupted(_) => "INVALID_ARGUMENT",
             Self::InvalidElementType(_) => "INVALID_ELEMENT_TYPE",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",

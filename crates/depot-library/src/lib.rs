@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod transfer;
 pub mod vcsp;
 
 use std::sync::Arc;
@@ -12,6 +13,10 @@ use depot_model::{Clock, SealedSecret, Secret, Timestamp};
 use depot_secrets::SecretBox;
 
 pub use error::LibraryError;
+pub use transfer::{
+    AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, PULL_JOB_KIND, PullJob, PullRequest,
+    Served, Upload, Validation,
+};
 
 /// Settings of the content-library service.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,11 +28,15 @@ pub enum Privilege {
     TaskManage,
     /// Manage users and roles.
     UserManage,
+    /// Upload content into library items through update sessions.
+    ContentLibraryUpdateSession,
+    /// Download content of library items through download sessions.
+    ContentLibraryDownloadSession,
 }
 
 impl Privilege {
     /// Every privilege, in a stable order.
-    pub const ALL: [Privilege; 11] = [
+    pub const ALL: [Privilege; 13] = [
         Privilege::SystemRead,
         Privilege::ContentLibraryAddItem,
         Privilege::ContentLibrarySyncItem,
@@ -44,6 +48,8 @@ impl Privilege {
         Privilege::DepotSettingsWrite,
         Privilege::TaskManage,
         Privilege::UserManage,
+        Privilege::ContentLibraryUpdateSession,
+        Privilege::ContentLibraryDownloadSession,
     ];
 
     /// The privilege id: vSphere's where it exists, a `Depot.` id otherwise.
@@ -60,6 +66,8 @@ impl Privilege {
             Privilege::DepotSettingsWrite => "Depot.Settings.Write",
             Privilege::TaskManage => "Depot.Task.Manage",
             Privilege::UserManage => "Authorization.ModifyPermissions",
+            Privilege::ContentLibraryUpdateSession => "ContentLibrary.UpdateSession",
+            Privilege::ContentLibraryDownloadSession => "ContentLibrary.DownloadSession",
         }
     }
 }

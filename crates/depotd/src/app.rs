@@ -10,7 +10,7 @@ use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
-use depot_library::{ContentLibrary, LibraryConfig};
+use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
@@ -113,7 +113,15 @@ impl App {
             trust: Arc::clone(&catalog_settings.trust),
             catalog_cache: Arc::clone(&catalog_cache),
         });
+        let library = ContentLibrary::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            Arc::clone(&sealer),
+            Arc::clone(&clock),
+            config.library.service(),
+        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
+        job_list.push(Arc::new(depot_library::PullJob::new(library.clone())));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -143,13 +151,6 @@ impl App {
         ));
         let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
         let public = Arc::new(config.public_base()?);
-        let library = ContentLibrary::new(
-            Arc::clone(&store),
-            Arc::clone(&blobs),
-            sealer,
-            Arc::clone(&clock),
-            LibraryConfig::default(),
-        );
         Ok(Self {
             config: Arc::new(config),
             store,
@@ -238,6 +239,7 @@ impl App {
             )
             .nest("/depot", downstream::router(self.downstream_state()))
             .nest("/cls/vcsp/lib", crate::vcsp::router(self.library.clone()))
+            .merge(crate::cls_transfer::router(self.library.clone()))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cls_transfer;
 pub mod config;
 pub mod data_dir;
 pub mod downstream;

@@ -60,6 +60,10 @@ pub struct RestBinding {
     pub status: StatusCode,
     /// Input fields read from request headers: (header, field), e.g. `Client-Token`.
     pub headers: Vec<(&'static str, &'static str)>,
+    /// A query parameter whose presence selects this form over another operation on
+    /// the same method and path (`GET …/file?file_name=` is `get`, `GET …/file` is
+    /// `list`, as in the bindings' templates).
+    pub selected_by: Option<&'static str>,
 }
 
 /// One invocation of an operation, as its handler sees it.
@@ -226,7 +230,18 @@ impl<S: Send + 'static> Operation<S> {
             body: RestBody::None,
             status,
             headers: Vec::new(),
+            selected_by: None,
         });
+        self
+    }
+
+    /// The REST form is chosen over another operation on the same method and path
+    /// when the query has parameter `name`.
+    #[must_use]
+    pub fn selected_by_query(mut self, name: &'static str) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.selected_by = Some(name);
+        }
         self
     }
 

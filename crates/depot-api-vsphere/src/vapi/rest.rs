@@ -71,11 +71,36 @@ where
         Ok(action) => action,
         Err(problem) => return problem.into_response(),
     };
-    let op = ops
-        .iter()
-        .find(|o| o.rest.as_ref().and_then(|r| r.action) == action)
+    let with_action = || {
+        ops.iter()
+            .filter(move |o| o.rest.as_ref().and_then(|r| r.action) == action)
+    };
+    let selected = |o: &&Arc<Operation<S>>| {
+        o.rest
+            .as_ref()
+            .and_then(|r| r.selected_by)
+            .map(|name| query.get(name).is_ok_and(|v| v.is_some()))
+    };
+    let op = with_action()
+        .find(|o| selected(o) == Some(true))
+        .or_else(|| with_action().find(|o| selected(o).is_none()))
         .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
     let Some(op) = op else {
+        if action.is_none() {
+            // The path is served, but only with an action: say which.
+            let actions: Vec<&str> = ops
+                .iter()
+                .filter_map(|o| o.rest.as_ref().and_then(|r| r.action))
+                .collect();
+            return Problem::invalid(
+                "INVALID_ARGUMENT",
+                format!(
+                    "this request needs ?action=, one of: {}",
+                    actions.join(", ")
+                ),
+            )
+            .into_response();
+        }
         let (method, template) = ops
             .first()
             .and_then(|o| o.rest.as_ref())

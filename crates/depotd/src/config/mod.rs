@@ -13,6 +13,7 @@ mod catalog;
 mod depot;
 mod http;
 mod layers;
+mod library;
 mod log;
 mod tasks;
 mod values;
@@ -30,6 +31,7 @@ pub use auth::{AuthConfig, AuthFlags};
 pub use catalog::{CatalogConfig, CatalogFlags, CatalogTrustFlags};
 pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotFlags, DownstreamConfig, DownstreamFlags};
 pub use http::{HttpConfig, HttpFlags};
+pub use library::LibraryConfig;
 pub use log::{LogConfig, LogFlags, LogFormat};
 pub use tasks::{TasksConfig, TasksFlags};
 
@@ -79,6 +81,8 @@ pub struct Config {
     pub downstream: DownstreamConfig,
     /// `[http]`: connection limits and timeouts.
     pub http: HttpConfig,
+    /// `[library]`: content-library session lifetimes.
+    pub library: LibraryConfig,
 }
 
 impl Default for Config {
@@ -101,6 +105,7 @@ impl Default for Config {
             depot: DepotConfig::default(),
             downstream: DownstreamConfig::default(),
             http: HttpConfig::default(),
+            library: LibraryConfig::default(),
         }
     }
 }

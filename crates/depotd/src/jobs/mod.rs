@@ -17,6 +17,8 @@ use crate::app::App;
 
 /// How often expired sessions are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_mins(10);
+/// How often idle content-library sessions are expired.
+const LIBRARY_EXPIRY_EVERY: Duration = Duration::from_secs(30);
 /// How often unreferenced blobs are collected.
 const BLOB_GC_EVERY: Duration = Duration::from_hours(6);
 
@@ -29,18 +31,31 @@ pub fn all(
     vec![Arc::new(BlobGc::new(store, blobs))]
 }
 
-/// Starts the periodic housekeeping: purging expired sessions, collecting blobs.
+/// Starts the periodic housekeeping: purging expired sessions, expiring idle
+/// content-library sessions, collecting blobs.
 pub fn schedule_housekeeping(app: &App) {
     let app = app.clone();
     tokio::spawn(async move {
         let mut sessions = tokio::time::interval(SESSION_PURGE_EVERY);
         let mut gc = tokio::time::interval(BLOB_GC_EVERY);
+        let mut library = tokio::time::interval(LIBRARY_EXPIRY_EVERY);
         gc.tick().await;
         loop {
             tokio::select! {
                 _ = sessions.tick() => {
                     if let Err(e) = app.services.auth.purge_expired().await {
                         warn!(error = %e, "purging expired sessions failed");
+                    }
+                }
+                _ = library.tick() => {
+                    match app.library.expire_sessions().await {
+                        Ok(r) if r.update_sessions + r.download_sessions > 0 => tracing::info!(
+                            update_sessions = r.update_sessions,
+                            download_sessions = r.download_sessions,
+                            "expired idle content-library sessions"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => warn!(error = %e, "expiring content-library sessions failed"),
                     }
                 }
                 _ = gc.tick() => {

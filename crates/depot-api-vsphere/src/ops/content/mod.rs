@@ -7,6 +7,11 @@ use depot_library::ContentLibrary;
 
 use crate::vapi::registry::Operation;
 
+pub mod download_session;
+pub mod download_session_file;
+pub mod update_session;
+pub mod update_session_file;
+
 /// Every content-library operation.
 pub fn operations<S>() -> Vec<Operation<S>>
 where
@@ -15,6 +20,11 @@ where
     ContentLibrary: FromRef<S>,
 {
     // Libraries and items:
+    let mut ops = Vec::new();
     // Update and download sessions:
-    Vec::new()
+    ops.extend(update_session::operations());
+    ops.extend(update_session_file::operations());
+    ops.extend(download_session::operations());
+    ops.extend(download_session_file::operations());
+    ops
 }

@@ -1,0 +1,40 @@
+//! `[library]`: the content library's session lifetimes.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::values;
+
+/// `[library]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibraryConfig {
+    /// How long an update session lives without a keep-alive or bytes arriving; then
+    /// it is canceled and its partial uploads dropped.
+    #[serde(rename = "update_session_timeout_seconds", with = "values::seconds")]
+    pub update_session_timeout: Duration,
+    /// How long a download session lives without a keep-alive.
+    #[serde(rename = "download_session_timeout_seconds", with = "values::seconds")]
+    pub download_session_timeout: Duration,
+}
+
+impl Default for LibraryConfig {
+    fn default() -> Self {
+        let service = depot_library::LibraryConfig::default();
+        Self {
+            update_session_timeout: service.update_session_timeout,
+            download_session_timeout: service.download_session_timeout,
+        }
+    }
+}
+
+impl LibraryConfig {
+    /// The service's settings.
+    pub fn service(&self) -> depot_library::LibraryConfig {
+        depot_library::LibraryConfig {
+            update_session_timeout: self.update_session_timeout,
+            download_session_timeout: self.download_session_timeout,
+        }
+    }
+}
