@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod item;
+pub mod library;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +13,11 @@ use depot_model::{Clock, SealedSecret, Secret, Timestamp};
 use depot_secrets::SecretBox;
 
 pub use error::LibraryError;
+pub use item::{CopySpec, FileStorage, ItemChange, NewItem, blob_uri};
+pub use library::{
+    BackingSpec, DEPOT_DATASTORE_ID, DEPOT_STORAGE_SCHEME, LibraryChange, LibraryQuery,
+    MAX_NAME_LEN, NewLibrary, PUBLISH_PASSWORD_FIELD, PublishSpec, VCSP_USER,
+};
 
 /// Settings of the content-library service.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,6 +60,9 @@ pub struct RestBinding {
     pub status: StatusCode,
     /// Input fields read from request headers: (header, field), e.g. `Client-Token`.
     pub headers: Vec<(&'static str, &'static str)>,
+    /// Input fields read from a path parameter of another name: (parameter, field),
+    /// so that routes sharing a path prefix share its parameter names.
+    pub path_fields: Vec<(&'static str, &'static str)>,
 }
 
 /// One invocation of an operation, as its handler sees it.
@@ -226,6 +229,7 @@ impl<S: Send + 'static> Operation<S> {
             body: RestBody::None,
             status,
             headers: Vec::new(),
+            path_fields: Vec::new(),
         });
         self
     }
@@ -236,6 +240,16 @@ impl<S: Send + 'static> Operation<S> {
     pub fn header(mut self, header: &'static str, field: &'static str) -> Self {
         if let Some(rest) = &mut self.rest {
             rest.headers.push((header, field));
+        }
+        self
+    }
+
+    /// An input field the REST form reads from the path parameter `param` (of another
+    /// name than the field).
+    #[must_use]
+    pub fn path_field(mut self, param: &'static str, field: &'static str) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.path_fields.push((param, field));
         }
         self
     }

@@ -71,10 +71,15 @@ where
         Ok(action) => action,
         Err(problem) => return problem.into_response(),
     };
-    let op = ops
+    let matching: Vec<&Arc<Operation<S>>> = ops
         .iter()
-        .find(|o| o.rest.as_ref().and_then(|r| r.action) == action)
-        .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
+        .filter(|o| o.rest.as_ref().and_then(|r| r.action) == action)
+        .collect();
+    let op = match matching.as_slice() {
+        [] => ops.iter().find(|_| action.is_none() && ops.len() == 1),
+        [one] => Some(*one),
+        many => by_query(many, &path, &query),
+    };
     let Some(op) = op else {
         let (method, template) = ops
             .first()
@@ -116,6 +121,33 @@ where
     }
 }
 
+/// Of several operations on one route and action (an item's files: list, and get
+/// with `?name=`), the one whose required query parameters are all given, the most
+/// of them winning.
+fn by_query<'a, S>(
+    ops: &[&'a Arc<Operation<S>>],
+    path: &HashMap<String, String>,
+    query: &QueryPairs,
+) -> Option<&'a Arc<Operation<S>>> {
+    let wanted = |o: &Operation<S>| -> Option<usize> {
+        let mut given = 0;
+        for f in o.input.fields {
+            if matches!(f.ty, Type::Optional(_)) || path.contains_key(f.name) {
+                continue;
+            }
+            if query.all(f.name).is_empty() {
+                return None;
+            }
+            given += 1;
+        }
+        Some(given)
+    };
+    ops.iter()
+        .filter_map(|o| wanted(o).map(|n| (n, *o)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, o)| o)
+}
+
 /// Builds the canonical `operation-input` of a REST request.
 fn rest_input<S>(
     op: &Operation<S>,
@@ -153,7 +185,12 @@ fn rest_input<S>(
             .iter()
             .find(|(_, field)| *field == f.name)
             .map(|(name, _)| *name);
-        let value = if let Some(v) = path.get(f.name) {
+        let param = rest
+            .path_fields
+            .iter()
+            .find(|(_, field)| *field == f.name)
+            .map_or(f.name, |(param, _)| *param);
+        let value = if let Some(v) = path.get(param) {
             Value::String(v.clone())
         } else if let Some(name) = header {
             match headers.get(name).map(|v| v.to_str()) {

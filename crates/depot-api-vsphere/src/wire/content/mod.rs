@@ -1,0 +1,4 @@
+//! Content-library DTOs (`com.vmware.content.*`), as in the contract.
+
+pub mod item;
+pub mod library;
