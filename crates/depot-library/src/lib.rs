@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod item;
+pub mod library;
 mod transfer;
 pub mod vcsp;
 
@@ -13,6 +15,11 @@ use depot_model::{Clock, SealedSecret, Secret, Timestamp};
 use depot_secrets::SecretBox;
 
 pub use error::LibraryError;
+pub use item::{CopySpec, FileStorage, ItemChange, NewItem, blob_uri};
+pub use library::{
+    BackingSpec, DEPOT_DATASTORE_ID, DEPOT_STORAGE_SCHEME, LibraryChange, LibraryQuery,
+    MAX_NAME_LEN, NewLibrary, PUBLISH_PASSWORD_FIELD, PublishSpec, VCSP_USER,
+};
 pub use transfer::{
     AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, PULL_JOB_KIND, PullJob, PullRequest,
     Served, Upload, Validation,

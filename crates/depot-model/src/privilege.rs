@@ -14,6 +14,8 @@ pub enum Privilege {
     ContentLibrarySyncItem,
     /// Create, update and delete libraries.
     ContentLibraryManage,
+    /// Delete items of a content library.
+    ContentLibraryDeleteItem,
     /// Read ESX lifecycle settings, such as offline depots.
     LifecycleSettingsRead,
     /// Change ESX lifecycle settings, such as importing offline depots.
@@ -36,11 +38,12 @@ pub enum Privilege {
 
 impl Privilege {
     /// Every privilege, in a stable order.
-    pub const ALL: [Privilege; 13] = [
+    pub const ALL: [Privilege; 14] = [
         Privilege::SystemRead,
         Privilege::ContentLibraryAddItem,
         Privilege::ContentLibrarySyncItem,
         Privilege::ContentLibraryManage,
+        Privilege::ContentLibraryDeleteItem,
         Privilege::LifecycleSettingsRead,
         Privilege::LifecycleSettingsWrite,
         Privilege::DepotSync,
@@ -59,6 +62,7 @@ impl Privilege {
             Privilege::ContentLibraryAddItem => "ContentLibrary.AddLibraryItem",
             Privilege::ContentLibrarySyncItem => "ContentLibrary.SyncLibraryItem",
             Privilege::ContentLibraryManage => "ContentLibrary.CreateLocalLibrary",
+            Privilege::ContentLibraryDeleteItem => "ContentLibrary.DeleteLibraryItem",
             Privilege::LifecycleSettingsRead => "VcIntegrity.lifecycleSettings.Read",
             Privilege::LifecycleSettingsWrite => "VcIntegrity.lifecycleSettings.Write",
             Privilege::DepotSync => "Depot.Metadata.Sync",

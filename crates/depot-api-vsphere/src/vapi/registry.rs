@@ -64,6 +64,9 @@ pub struct RestBinding {
     /// the same method and path (`GET …/file?file_name=` is `get`, `GET …/file` is
     /// `list`, as in the bindings' templates).
     pub selected_by: Option<&'static str>,
+    /// Input fields read from a path parameter of another name: (parameter, field),
+    /// so that routes sharing a path prefix share its parameter names.
+    pub path_fields: Vec<(&'static str, &'static str)>,
 }
 
 /// One invocation of an operation, as its handler sees it.
@@ -231,6 +234,7 @@ impl<S: Send + 'static> Operation<S> {
             status,
             headers: Vec::new(),
             selected_by: None,
+            path_fields: Vec::new(),
         });
         self
     }
@@ -251,6 +255,16 @@ impl<S: Send + 'static> Operation<S> {
     pub fn header(mut self, header: &'static str, field: &'static str) -> Self {
         if let Some(rest) = &mut self.rest {
             rest.headers.push((header, field));
+        }
+        self
+    }
+
+    /// An input field the REST form reads from the path parameter `param` (of another
+    /// name than the field).
+    #[must_use]
+    pub fn path_field(mut self, param: &'static str, field: &'static str) -> Self {
+        if let Some(rest) = &mut self.rest {
+            rest.path_fields.push((param, field));
         }
         self
     }

@@ -71,20 +71,34 @@ where
         Ok(action) => action,
         Err(problem) => return problem.into_response(),
     };
-    let with_action = || {
-        ops.iter()
-            .filter(move |o| o.rest.as_ref().and_then(|r| r.action) == action)
-    };
-    let selected = |o: &&Arc<Operation<S>>| {
+    let matching: Vec<&Arc<Operation<S>>> = ops
+        .iter()
+        .filter(|o| o.rest.as_ref().and_then(|r| r.action) == action)
+        .collect();
+    // An operation may be selected by a query parameter's presence (`…/file?file_name=`
+    // is `get`, `…/file` is `list`); else by which required inputs the query gives.
+    let selected = |o: &Arc<Operation<S>>| {
         o.rest
             .as_ref()
             .and_then(|r| r.selected_by)
             .map(|name| query.get(name).is_ok_and(|v| v.is_some()))
     };
-    let op = with_action()
-        .find(|o| selected(o) == Some(true))
-        .or_else(|| with_action().find(|o| selected(o).is_none()))
-        .or_else(|| ops.iter().find(|_| action.is_none() && ops.len() == 1));
+    let op = match matching.as_slice() {
+        [] => ops.iter().find(|_| action.is_none() && ops.len() == 1),
+        [one] => Some(*one),
+        many => many
+            .iter()
+            .copied()
+            .find(|o| selected(o) == Some(true))
+            .or_else(|| {
+                let unselected: Vec<_> = many
+                    .iter()
+                    .copied()
+                    .filter(|o| selected(o).is_none())
+                    .collect();
+                by_query(&unselected, &path, &query)
+            }),
+    };
     let Some(op) = op else {
         if action.is_none() {
             // The path is served, but only with an action: say which.
@@ -141,6 +155,33 @@ where
     }
 }
 
+/// Of several operations on one route and action (an item's files: list, and get
+/// with `?name=`), the one whose required query parameters are all given, the most
+/// of them winning.
+fn by_query<'a, S>(
+    ops: &[&'a Arc<Operation<S>>],
+    path: &HashMap<String, String>,
+    query: &QueryPairs,
+) -> Option<&'a Arc<Operation<S>>> {
+    let wanted = |o: &Operation<S>| -> Option<usize> {
+        let mut given = 0;
+        for f in o.input.fields {
+            if matches!(f.ty, Type::Optional(_)) || path.contains_key(f.name) {
+                continue;
+            }
+            if query.all(f.name).is_empty() {
+                return None;
+            }
+            given += 1;
+        }
+        Some(given)
+    };
+    ops.iter()
+        .filter_map(|o| wanted(o).map(|n| (n, *o)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, o)| o)
+}
+
 /// Builds the canonical `operation-input` of a REST request.
 fn rest_input<S>(
     op: &Operation<S>,
@@ -178,7 +219,12 @@ fn rest_input<S>(
             .iter()
             .find(|(_, field)| *field == f.name)
             .map(|(name, _)| *name);
-        let value = if let Some(v) = path.get(f.name) {
+        let param = rest
+            .path_fields
+            .iter()
+            .find(|(_, field)| *field == f.name)
+            .map_or(f.name, |(param, _)| *param);
+        let value = if let Some(v) = path.get(param) {
             Value::String(v.clone())
         } else if let Some(name) = header {
             match headers.get(name).map(|v| v.to_str()) {

@@ -12,13 +12,7 @@ use depot_model::{ItemFile, ItemId, Library, LibraryAuth, LibraryId, LibraryKind
 
 pub use documents::{Capabilities, FileJson, ItemJson, ItemsJson, LibJson, VCSP_VERSION};
 
-use crate::{ContentLibrary, LibraryError};
-
-/// The settings field a library's publish password is sealed for.
-pub const PUBLISH_PASSWORD_FIELD: &str = "library.publish.password";
-
-/// The one user name VCSP subscribers authenticate as (vCenter allows no other).
-pub const VCSP_USER: &str = "vcsp";
+use crate::{ContentLibrary, LibraryError, PUBLISH_PASSWORD_FIELD, VCSP_USER};
 
 fn not_published(id: &str) -> LibraryError {
     LibraryError::NotFound {

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use depot_blobs::Expected;
-use depot_library::vcsp::PUBLISH_PASSWORD_FIELD;
+use depot_library::PUBLISH_PASSWORD_FIELD;
 use depot_model::{
     FileTransfer, Library, LibraryAuth, LibraryItem, LibraryKind, PublishSettings, Secret,
     SessionFile, SourceType, StoredBlob, UpdateSession,

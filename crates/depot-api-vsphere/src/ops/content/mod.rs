@@ -1,6 +1,12 @@
 //! The content library's operations (`com.vmware.content.*`), one file per service:
 //! libraries and items, and the update and download sessions that move their content.
 
+mod convert;
+pub mod item;
+pub mod item_file;
+pub mod library;
+pub mod local_library;
+
 use axum::extract::FromRef;
 use depot_http::Services;
 use depot_library::ContentLibrary;
@@ -20,7 +26,10 @@ where
     ContentLibrary: FromRef<S>,
 {
     // Libraries and items:
-    let mut ops = Vec::new();
+    let mut ops = library::operations();
+    ops.extend(local_library::operations());
+    ops.extend(item::operations());
+    ops.extend(item_file::operations());
     // Update and download sessions:
     ops.extend(update_session::operations());
     ops.extend(update_session_file::operations());
