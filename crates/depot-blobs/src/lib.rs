@@ -6,6 +6,6 @@ mod store;
 
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
-pub use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
+pub use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 /// The name of a blob; it lives in `depot-model`, shared with the records that name blobs.
 pub use depot_model::Sha256Digest;
