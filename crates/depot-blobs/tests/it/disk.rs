@@ -143,8 +143,10 @@ async fn full_disk_fails_the_put_and_leaves_no_temp_file() {
 
 #[tokio::test]
 async fn capacity_is_the_size_of_the_disk_and_shrinks_with_puts() {
-    let Some(fs) = Tmpfs::mount("capacity_is_the_size_of_the_disk_and_shrinks_with_puts", "256k")
-    else {
+    let Some(fs) = Tmpfs::mount(
+        "capacity_is_the_size_of_the_disk_and_shrinks_with_puts",
+        "256k",
+    ) else {
         return;
     };
     let store = FsBlobStore::open(fs.path()).await.expect("open");
