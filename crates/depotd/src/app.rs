@@ -220,6 +220,18 @@ impl App {
                 depot_api_vsphere::router(self.clone(), Arc::new(self.vsphere_registry())),
             )
             .nest(
+                "/rest",
+                depot_api_vsphere::legacy::router(
+                    self.clone(),
+                    Arc::new(self.vsphere_registry()),
+                    self.session_cookie(),
+                ),
+            )
+            .route(
+                "/rest/",
+                axum::routing::any(depot_api_vsphere::legacy::unknown_root),
+            )
+            .nest(
                 "/v1",
                 depot_api_sddc_manager::router(
                     s.clone(),
@@ -260,16 +272,32 @@ impl App {
         }
     }
 
-    /// The registry of every vSphere operation served: CIS, the other vSphere
-    /// families (none yet), and any added to this app.
+    /// The registry of every vSphere operation served: CIS, the depot's datastore,
+    /// and any added to this app.
     pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry<App> {
-        depot_api_vsphere::registry(self.extra_vsphere_operations.clone())
+        let mut extra = depot_api_vsphere::ops::datastore::operations();
+        extra.extend(self.extra_vsphere_operations.iter().cloned());
+        depot_api_vsphere::registry(extra)
+    }
+
+    /// The legacy `/rest` login's cookie is `Secure` unless the server itself speaks
+    /// plain HTTP (`plain_http`), where a client would never send it back.
+    fn session_cookie(&self) -> depot_api_vsphere::legacy::SessionCookie {
+        depot_api_vsphere::legacy::SessionCookie {
+            secure: !self.config.plain_http,
+        }
     }
 }
 
 impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
+    }
+}
+
+impl FromRef<App> for Arc<dyn BlobStore> {
+    fn from_ref(app: &App) -> Arc<dyn BlobStore> {
+        Arc::clone(&app.blobs)
     }
 }
 

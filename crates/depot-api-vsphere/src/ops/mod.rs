@@ -1,5 +1,6 @@
 //! The vSphere operations this crate defines, one file per service.
 
+pub mod datastore;
 pub mod session;
 pub mod tasks;
 

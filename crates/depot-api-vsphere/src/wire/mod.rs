@@ -1,4 +1,5 @@
 //! Wire DTOs, exactly as in the contract (snake_case).
 
+pub mod datastore;
 pub mod message;
 pub mod task;
