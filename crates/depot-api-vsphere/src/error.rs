@@ -8,7 +8,7 @@ use depot_model::ErrorKind;
 use crate::wire::message::LocalizableMessage;
 
 /// The challenge sent with `UNAUTHENTICATED`.
-const CHALLENGE: &str = "Basic realm=\"depotd\"";
+pub(crate) const CHALLENGE: &str = "Basic realm=\"depotd\"";
 
 /// vSphere's error dialect (`/api` REST form).
 pub struct VsphereFamily;

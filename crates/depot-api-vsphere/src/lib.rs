@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+pub mod legacy;
 pub mod ops;
 mod task_view;
 pub mod vapi;

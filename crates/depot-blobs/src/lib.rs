@@ -7,7 +7,7 @@ mod verify;
 
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
-pub use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
+pub use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 pub use crate::verify::{Checksum, ChecksumMismatch, InvalidChecksum, Progress, Verifying};
 pub use depot_model::ChecksumAlgorithm;
 /// The name of a blob; it lives in `depot-model`, shared with the records that name blobs.

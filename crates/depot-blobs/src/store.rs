@@ -44,6 +44,16 @@ pub struct GcReport {
     pub kept: u64,
 }
 
+/// The size of the storage a blob store writes to, and the space left on it, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    /// The storage's total size.
+    pub total: u64,
+    /// The space a write can still use (for a file system: what an unprivileged
+    /// process may use, so the part reserved for root is not counted).
+    pub free: u64,
+}
+
 /// A content-addressed store of immutable blobs, named by their SHA-256 digest.
 ///
 /// Implementations must make a blob visible only once it is complete and verified, and must
@@ -105,6 +115,12 @@ pub trait BlobStore: Send + Sync {
 
     /// Total bytes stored in committed blobs (for a metric).
     async fn usage(&self) -> Result<u64, BlobError>;
+
+    /// The size of the storage under the store and the space left on it; `None` when
+    /// the backend has no such figure (an object store has no fixed size: such a
+    /// backend answers `None` rather than make one up). Both figures are taken now, so
+    /// other users of the same storage move them too.
+    async fn capacity(&self) -> Result<Option<Capacity>, BlobError>;
 
     /// Proves the store can take writes right now (writes, syncs and removes a small
     /// probe); used by the health check and at start-up.

@@ -19,7 +19,7 @@ pub enum Credentials {
     },
     /// `Authorization: Bearer <token>`.
     Bearer(Secret),
-    /// `vmware-api-session-id: <id>`.
+    /// `vmware-api-session-id: <id>` (header, or the legacy `/rest` cookie).
     SessionId(Secret),
     /// An `Authorization` header that cannot be read.
     Malformed,
@@ -49,6 +49,21 @@ impl Credentials {
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(|v| Credentials::SessionId(Secret::new(v.trim())))
+    }
+
+    /// Reads the vSphere session cookie, `Cookie: vmware-api-session-id=<id>`, which
+    /// the legacy `/rest` login sets (only the legacy routes read it).
+    pub fn session_cookie(headers: &HeaderMap) -> Option<Self> {
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name.trim() == SESSION_HEADER).then(|| value.trim().trim_matches('"'))
+            })
+            .map(|v| Credentials::SessionId(Secret::new(v)))
     }
 }
 
@@ -102,5 +117,28 @@ mod tests {
             Credentials::session_id(&headers("vmware-api-session-id", "s1")),
             Some(Credentials::SessionId(s)) if s.expose() == "s1"
         ));
+    }
+
+    #[test]
+    fn reads_the_session_cookie_among_others() {
+        let mut h = headers("cookie", "a=1; vmware-api-session-id=s2 ; b=2");
+        assert!(matches!(
+            Credentials::session_cookie(&h),
+            Some(Credentials::SessionId(s)) if s.expose() == "s2"
+        ));
+        h.insert(
+            "cookie",
+            HeaderValue::from_static("x-vmware-api-session-id=no"),
+        );
+        assert!(Credentials::session_cookie(&h).is_none());
+        h.append(
+            "cookie",
+            HeaderValue::from_static("vmware-api-session-id=\"s3\""),
+        );
+        assert!(matches!(
+            Credentials::session_cookie(&h),
+            Some(Credentials::SessionId(s)) if s.expose() == "s3"
+        ));
+        assert!(Credentials::session_cookie(&HeaderMap::new()).is_none());
     }
 }

@@ -230,6 +230,18 @@ impl App {
                 depot_api_vsphere::router(self.clone(), Arc::new(self.vsphere_registry())),
             )
             .nest(
+                "/rest",
+                depot_api_vsphere::legacy::router(
+                    self.clone(),
+                    Arc::new(self.vsphere_registry()),
+                    self.session_cookie(),
+                ),
+            )
+            .route(
+                "/rest/",
+                axum::routing::any(depot_api_vsphere::legacy::unknown_root),
+            )
+            .nest(
                 "/v1",
                 depot_api_sddc_manager::router(
                     s.clone(),
@@ -272,10 +284,20 @@ impl App {
         }
     }
 
-    /// The registry of every vSphere operation served: CIS, the other vSphere
-    /// families (none yet), and any added to this app.
+    /// The registry of every vSphere operation served: CIS, the depot's datastore,
+    /// and any added to this app.
     pub fn vsphere_registry(&self) -> depot_api_vsphere::Registry<App> {
-        depot_api_vsphere::registry(self.extra_vsphere_operations.clone())
+        let mut extra = depot_api_vsphere::ops::datastore::operations();
+        extra.extend(self.extra_vsphere_operations.iter().cloned());
+        depot_api_vsphere::registry(extra)
+    }
+
+    /// The legacy `/rest` login's cookie is `Secure` unless the server itself speaks
+    /// plain HTTP (`plain_http`), where a client would never send it back.
+    fn session_cookie(&self) -> depot_api_vsphere::legacy::SessionCookie {
+        depot_api_vsphere::legacy::SessionCookie {
+            secure: !self.config.plain_http,
+        }
     }
 }
 
@@ -304,6 +326,12 @@ async fn open_blobs(data_dir: &DataDir) -> anyhow::Result<Arc<dyn BlobStore>> {
         .await
         .with_context(|| format!("the blob store {} is not writable", blob_root.display()))?;
     Ok(blobs)
+}
+
+impl FromRef<App> for Arc<dyn BlobStore> {
+    fn from_ref(app: &App) -> Arc<dyn BlobStore> {
+        Arc::clone(&app.blobs)
+    }
 }
 
 /// The sync's fixed configuration from `[depot]`.

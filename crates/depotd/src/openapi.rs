@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the same route declarations the routers are
 //! built from: each family's `route_docs` (its `ApiRoutes`), the vSphere operation
-//! registry, the downstream depot and the operations routes.
+//! registry, the legacy `/rest` routes, the downstream depot and the operations routes.
 
 use depot_http::RouteDoc;
 use serde_json::{Map, Value, json};
@@ -26,6 +26,11 @@ pub fn operations(app: &App) -> Vec<RouteDoc> {
         depot_api_vsphere::route_docs(&app.vsphere_registry())
             .into_iter()
             .map(under("/api")),
+    );
+    all.extend(
+        depot_api_vsphere::legacy::route_docs::<App>()
+            .into_iter()
+            .map(under("/rest")),
     );
     all.extend(downstream::route_docs().into_iter().map(under("/depot")));
     all.extend(vcsp::route_docs().into_iter().map(under("/cls/vcsp/lib")));

@@ -1,6 +1,7 @@
 //! The vSphere operations this crate defines, one file per service.
 
 pub mod content;
+pub mod datastore;
 pub mod session;
 pub mod tasks;
 

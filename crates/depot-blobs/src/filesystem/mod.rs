@@ -1,5 +1,6 @@
 //! [`FsBlobStore`]: blobs as files on a local file system.
 
+mod capacity;
 mod gc;
 mod ingest;
 mod layout;
@@ -18,7 +19,7 @@ use self::layout::Layout;
 use self::temp::TempNamer;
 use crate::Sha256Digest;
 use crate::error::BlobError;
-use crate::store::{BlobInfo, BlobReader, BlobStore, Expected, GcReport};
+use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 
 /// A [`BlobStore`] keeping each blob as a file `<root>/sha256/<first 2 hex>/<64 hex>`.
 ///
@@ -119,6 +120,10 @@ impl BlobStore for FsBlobStore {
 
     async fn usage(&self) -> Result<u64, BlobError> {
         Ok(self.walk().await?.iter().map(|e| e.size).sum())
+    }
+
+    async fn capacity(&self) -> Result<Option<Capacity>, BlobError> {
+        self.capacity_impl().await
     }
 
     async fn check_writable(&self) -> Result<(), BlobError> {

@@ -246,6 +246,24 @@ async fn check_writable(store: &dyn BlobStore) {
     assert_eq!(store.list().await.expect("list"), Vec::new());
 }
 
+async fn capacity_is_consistent(store: &dyn BlobStore) {
+    // A backend may not know its size (`None`); one that does never reports more free
+    // space than there is.
+    if let Some(c) = store.capacity().await.expect("capacity") {
+        assert!(c.total >= c.free, "{c:?}");
+        assert!(c.total > 0, "{c:?}");
+        put_bytes(store, &data(4096, 3), Expected::default())
+            .await
+            .expect("put");
+        let after = store
+            .capacity()
+            .await
+            .expect("capacity after a put")
+            .expect("a backend that knew its size still knows it");
+        assert_eq!(after.total, c.total);
+    }
+}
+
 /// Runs every conformance check against a backend: `$make` is an async expression giving
 /// `(guard, store)`; the guard is kept alive for the test.
 macro_rules! conformance {
@@ -276,5 +294,6 @@ conformance!(
         rejected_puts_leave_nothing,
         gc_keeps_referenced_and_fresh,
         check_writable,
+        capacity_is_consistent,
     ]
 );

@@ -140,3 +140,27 @@ async fn full_disk_fails_the_put_and_leaves_no_temp_file() {
         .expect("small put fits");
     assert!(tmp_files(fs.path()).is_empty());
 }
+
+#[tokio::test]
+async fn capacity_is_the_size_of_the_disk_and_shrinks_with_puts() {
+    let Some(fs) = Tmpfs::mount(
+        "capacity_is_the_size_of_the_disk_and_shrinks_with_puts",
+        "256k",
+    ) else {
+        return;
+    };
+    let store = FsBlobStore::open(fs.path()).await.expect("open");
+    let before = store.capacity().await.expect("capacity").expect("known");
+    assert_eq!(before.total, 256 * 1024, "{before:?}");
+    assert!(before.free <= before.total, "{before:?}");
+    put_bytes(&store, &data(64 * 1024, 5), Expected::default())
+        .await
+        .expect("put");
+    let after = store.capacity().await.expect("capacity").expect("known");
+    assert_eq!(after.total, before.total);
+    assert!(
+        after.free + 64 * 1024 <= before.free,
+        "{before:?} then {after:?}"
+    );
+    drop(store);
+}

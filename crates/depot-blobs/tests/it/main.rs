@@ -1,5 +1,6 @@
 //! Integration tests of depot-blobs against real files (one test binary, see STYLE.md §9).
 
+mod capacity;
 mod conformance;
 mod crash;
 mod disk;

@@ -25,7 +25,7 @@ const PASSWORD: &str = "the right password";
 const MAX_DELAY: Duration = Duration::from_secs(8);
 
 /// A request from `peer` with a JSON `body` and extra headers.
-fn from(
+pub(crate) fn from(
     peer: &str,
     method: Method,
     uri: &str,
@@ -47,7 +47,7 @@ fn from(
 }
 
 /// Status and JSON body of `request`.
-async fn call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+pub(crate) async fn call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
     let (status, _, body) = call_with_headers(router, request).await;
     (status, body)
 }

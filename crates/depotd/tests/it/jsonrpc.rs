@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp};
 
-fn request_ref(
+pub(crate) fn request_ref(
     id: &str,
     service: &str,
     operation: &str,
@@ -27,23 +27,29 @@ fn request_ref(
     clippy::needless_pass_by_value,
     reason = "call sites build the values inline"
 )]
-fn request(id: &str, service: &str, operation: &str, input: Value, security: Value) -> String {
+pub(crate) fn request(
+    id: &str,
+    service: &str,
+    operation: &str,
+    input: Value,
+    security: Value,
+) -> String {
     request_ref(id, service, operation, &input, &security)
 }
 
-fn no_input() -> Value {
+pub(crate) fn no_input() -> Value {
     json!({"STRUCTURE": {"operation-input": {}}})
 }
 
-fn user_pass(user: &str, password: &str) -> Value {
+pub(crate) fn user_pass(user: &str, password: &str) -> Value {
     json!({"schemeId": "com.vmware.vapi.std.security.user_pass", "userName": user, "password": password})
 }
 
-fn session(id: &str) -> Value {
+pub(crate) fn session(id: &str) -> Value {
     json!({"schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": id})
 }
 
-async fn rpc(t: &TestApp, body: &str) -> Value {
+pub(crate) async fn rpc(t: &TestApp, body: &str) -> Value {
     let r = t
         .send(Method::POST, "/api", &[("vapi-service", "x")], Some(body))
         .await;
@@ -52,14 +58,14 @@ async fn rpc(t: &TestApp, body: &str) -> Value {
     r.body
 }
 
-fn error_name(reply: &Value) -> String {
+pub(crate) fn error_name(reply: &Value) -> String {
     let e = reply["result"]["error"]["ERROR"]
         .as_object()
         .unwrap_or_else(|| panic!("no error in {reply}"));
     e.keys().next().unwrap().clone()
 }
 
-async fn login(t: &TestApp) -> String {
+pub(crate) async fn login(t: &TestApp) -> String {
     let r = rpc(
         t,
         &request(

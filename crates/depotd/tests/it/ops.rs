@@ -43,6 +43,7 @@ fn concrete(template: &str) -> String {
         .replace("{task_id}", &uuid::Uuid::new_v4().to_string())
         .replace("{*path}", "PROD/x.json")
         .replace("{task}", "x")
+        .replace("{datastore}", "datastore-depot")
 }
 
 #[tokio::test]
