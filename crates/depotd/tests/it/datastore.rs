@@ -65,6 +65,21 @@ async fn list_and_get_show_the_blob_store() {
 }
 
 #[tokio::test]
+async fn a_blob_store_that_cannot_be_read_is_not_accessible() {
+    let t = TestApp::new().await;
+    let s = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    std::fs::remove_dir_all(t.app.config.data_dir.join("blobs")).unwrap();
+    let r = get(&t, &format!("/api/vcenter/datastore/{ID}"), &s).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["accessible"], false, "{}", r.text);
+    assert!(r.body["free_space"].is_null(), "{}", r.text);
+    let r = get(&t, "/api/vcenter/datastore", &s).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[0]["datastore"], ID, "{}", r.text);
+    assert!(r.body[0]["capacity"].is_null(), "{}", r.text);
+}
+
+#[tokio::test]
 async fn list_honours_the_filter() {
     let t = TestApp::new().await;
     let s = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;

@@ -57,7 +57,10 @@ where
         Operation::new(SERVICE, "list", Auth::Session, list::<S>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, FILES, StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, get::<S>).privilege(Privilege::SystemRead),
+        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, FILES, StatusCode::OK)
+            .selected_by_query("file_name"),
         Operation::new(SERVICE, "prepare", Auth::Session, prepare::<S>)
             .privilege(Privilege::ContentLibraryDownloadSession)
             .rest(Method::POST, FILES, StatusCode::OK)
