@@ -101,7 +101,7 @@ impl ContentLibrary {
         library.storage = backing::storage_from(&spec.storage)?;
         library.publish = spec
             .publish
-            .map(|p| self.publish_settings(None, p))
+            .map(|p| self.publish_settings(None, &p))
             .transpose()?;
         match self
             .store()
@@ -211,7 +211,7 @@ impl ContentLibrary {
                     "library {id} is not a local library: it has no publish_info"
                 )));
             }
-            library.publish = Some(self.publish_settings(library.publish.as_ref(), publish)?);
+            library.publish = Some(self.publish_settings(library.publish.as_ref(), &publish)?);
         }
         library.last_modified_time = self.now();
         match self.store().update_library(&library).await? {

@@ -35,7 +35,7 @@ impl ContentLibrary {
     pub(crate) fn publish_settings(
         &self,
         current: Option<&PublishSettings>,
-        spec: PublishSpec,
+        spec: &PublishSpec,
     ) -> Result<PublishSettings, LibraryError> {
         if let Some(user) = &spec.user_name
             && user != VCSP_USER

@@ -401,8 +401,8 @@ async fn client_tokens_make_create_idempotent() {
 #[tokio::test]
 async fn find_by_name_type_and_backing() {
     let (t, s) = app().await;
-    let a = create(&t, &s, json!({"name": "a", "storage_backings": [{"type": "OTHER", "storage_uri": "depotd:blobs"}]})).await;
-    let b = create(&t, &s, json!({"name": "b"})).await;
+    let first = create(&t, &s, json!({"name": "a", "storage_backings": [{"type": "OTHER", "storage_uri": "depotd:blobs"}]})).await;
+    let second = create(&t, &s, json!({"name": "b"})).await;
     let sub = subscribed(&t, "sub").await;
     let find = |spec: Value| {
         let (t, s) = (&t, &s);
@@ -420,16 +420,16 @@ async fn find_by_name_type_and_backing() {
             r.body
         }
     };
-    assert_eq!(find(json!({"name": "b"})).await, json!([b]));
-    assert_eq!(find(json!({"type": "LOCAL"})).await, json!([a, b]));
+    assert_eq!(find(json!({"name": "b"})).await, json!([second]));
+    assert_eq!(find(json!({"type": "LOCAL"})).await, json!([first, second]));
     assert_eq!(find(json!({"type": "SUBSCRIBED"})).await, json!([sub]));
     assert_eq!(
         find(json!({"storage_backing": {"type": "OTHER"}})).await,
-        json!([a])
+        json!([first])
     );
     assert_eq!(find(json!({"name": "none"})).await, json!([]));
     let r = call(&t, &s, Method::GET, "/api/content/local-library", None, &[]).await;
-    assert_eq!(r.body, json!([a, b]));
+    assert_eq!(r.body, json!([first, second]));
 }
 
 #[tokio::test]

@@ -345,7 +345,11 @@ async fn copies_hold_the_same_blobs_under_their_own_references() {
     let kept = t.app.library.blobs().read_all(&digest, 100).await.unwrap();
     assert_eq!(kept, b"<Envelope/>");
     assert_eq!(file(copy).await["cached"], true);
+}
 
+#[tokio::test]
+async fn copying_an_unknown_item_is_not_found() {
+    let (t, s) = app().await;
     let r = call(
         &t,
         &s,
@@ -403,6 +407,12 @@ async fn bad_item_input_is_refused_and_nothing_is_stored() {
         let r = call(&t, &s, Method::POST, ITEMS, Some(bad.clone()), &[]).await;
         assert_eq!(failed(&r, status), error, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn duplicates_stale_versions_and_open_sessions_are_refused() {
+    let (t, s) = app().await;
+    let lib = create(&t, &s, json!({"name": "lib"})).await;
     let id = new_item(&t, &s, json!({"library_id": lib, "name": "one"})).await;
     let r = call(
         &t,
@@ -493,7 +503,7 @@ async fn find_and_client_tokens() {
         &token,
     )
     .await;
-    let a = r.body.as_str().unwrap().to_owned();
+    let first = r.body.as_str().unwrap().to_owned();
     let r = call(
         &t,
         &s,
@@ -504,8 +514,8 @@ async fn find_and_client_tokens() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.body, json!(a));
-    let b = new_item(
+    assert_eq!(r.body, json!(first));
+    let second = new_item(
         &t,
         &s,
         json!({"library_id": lib, "name": "b", "type": "ovf"}),
@@ -526,11 +536,14 @@ async fn find_and_client_tokens() {
             .body
         }
     };
-    assert_eq!(find(json!({"library_id": lib})).await, json!([a, b]));
-    assert_eq!(find(json!({"type": "ovf"})).await, json!([b]));
+    assert_eq!(
+        find(json!({"library_id": lib})).await,
+        json!([first, second])
+    );
+    assert_eq!(find(json!({"type": "ovf"})).await, json!([second]));
     assert_eq!(
         find(json!({"name": "a", "library_id": lib})).await,
-        json!([a])
+        json!([first])
     );
     assert_eq!(find(json!({"library_id": "not-an-id"})).await, json!([]));
 }

@@ -73,9 +73,16 @@ async fn openapi_documents_exactly_the_routes_served() {
             r.body["paths"][&doc_path][&method].is_object(),
             "{method} {doc_path}"
         );
-        let reply = t
-            .send(op.method.clone(), &concrete(&op.path), &[], None)
-            .await;
+        // Routes with several actions are served only with one of them.
+        let uri = match op.summary.split_once("(?action=") {
+            Some((_, action)) => format!(
+                "{}?action={}",
+                concrete(&op.path),
+                action.trim_end_matches(')')
+            ),
+            None => concrete(&op.path),
+        };
+        let reply = t.send(op.method.clone(), &uri, &[], None).await;
         assert!(
             !unrouted(&reply),
             "{} {} is documented but not routed: {}",
