@@ -127,10 +127,20 @@ impl ContentLibrary {
 
     /// Commits every file of the session to its item at once and bumps the item's
     /// content version. Files not `READY` (missing, short, failed) are
-    /// `NOT_ALLOWED_IN_CURRENT_STATE` naming them, and nothing changes.
+    /// `NOT_ALLOWED_IN_CURRENT_STATE` naming them, and nothing changes; so is an OVF
+    /// descriptor that names files neither the session nor the item has.
     pub async fn complete_update_session(&self, id: &str) -> Result<LibraryItem, LibraryError> {
         let session = self.update_session(id).await?;
         require_active(&session)?;
+        let files = self.store().session_files(session.id).await?;
+        let missing = self.missing_ovf_files(&session, &files).await?;
+        if !missing.is_empty() {
+            return Err(LibraryError::NotAllowed(format!(
+                "the OVF descriptor names files that are neither in the session nor in the \
+                 item: {}",
+                missing.join(", ")
+            )));
+        }
         Ok(self
             .store()
             .complete_update_session(session.id, self.now())

@@ -589,6 +589,20 @@ async fn an_ovf_descriptor_naming_a_missing_disk_fails_validation() {
     assert_eq!(v.status, StatusCode::OK, "{}", v.text);
     assert_eq!(v.body["has_errors"], true);
     assert_eq!(v.body["missing_files"], json!(["vm-disk2.vmdk"]));
+    // Completing now is refused, naming the disk, and the session stays open.
+    let c = api(
+        &t,
+        &sid,
+        Method::POST,
+        &format!("{US}/{session}?action=complete"),
+        None,
+    )
+    .await;
+    assert_eq!(c.status, StatusCode::BAD_REQUEST, "{}", c.text);
+    assert_eq!(c.body["error_type"], "NOT_ALLOWED_IN_CURRENT_STATE");
+    assert!(c.text.contains("vm-disk2.vmdk"), "{}", c.text);
+    let s = api(&t, &sid, Method::GET, &format!("{US}/{session}"), None).await;
+    assert_eq!(s.body["state"], "ACTIVE");
     let p = add_push(
         &t,
         &sid,
@@ -606,6 +620,15 @@ async fn an_ovf_descriptor_naming_a_missing_disk_fails_validation() {
     )
     .await;
     assert_eq!(v.body["has_errors"], false, "{}", v.body);
+    let c = api(
+        &t,
+        &sid,
+        Method::POST,
+        &format!("{US}/{session}?action=complete"),
+        None,
+    )
+    .await;
+    assert_eq!(c.status, StatusCode::NO_CONTENT, "{}", c.text);
 }
 
 #[tokio::test]
