@@ -122,6 +122,10 @@ pub trait LibraryItemStore: Send + Sync {
 
     /// The file `name` of `item`.
     async fn item_file(&self, item: ItemId, name: &str) -> Result<Option<ItemFile>>;
+
+    /// The files of every item of `library`, by item id and name, in one read (a
+    /// VCSP `items.json` of thousands of items is one query, not one per item).
+    async fn library_files(&self, library: LibraryId) -> Result<Vec<ItemFile>>;
 }
 
 /// Update sessions: uploads into an item, committed together.

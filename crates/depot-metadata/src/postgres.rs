@@ -2,6 +2,7 @@
 //! `search_path`.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -49,6 +50,31 @@ impl PostgresStore {
         .map_err(query_error("connect_in_schema"))?;
         conn.close().await.map_err(connect_error)?;
         Self::open(options.options([("search_path", schema)])).await
+    }
+
+    /// Drops `schema` and everything in it (the end of a
+    /// [`connect_in_schema`](Self::connect_in_schema) test), waiting at most
+    /// `lock_timeout` for the locks it needs.
+    pub async fn drop_schema(url: &str, schema: &str, lock_timeout: Duration) -> Result<()> {
+        if !is_plain_identifier(schema) {
+            return Err(MetadataError::Connect {
+                source: format!("invalid schema name {schema:?}: use [a-z_][a-z0-9_]*").into(),
+            });
+        }
+        let timeout = format!("{}ms", lock_timeout.as_millis());
+        let mut conn = parse_url(url)?
+            .options([("lock_timeout", timeout.as_str())])
+            .connect()
+            .await
+            .map_err(connect_error)?;
+        // The name was checked above: it cannot break out of the quotes.
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error("drop_schema"))?;
+        conn.close().await.map_err(connect_error)
     }
 
     async fn open(options: PgConnectOptions) -> Result<Self> {

@@ -71,11 +71,19 @@ impl ContentLibrary {
 
     /// `items.json` of a published library.
     pub async fn vcsp_items(&self, library: &Library) -> Result<ItemsJson, LibraryError> {
-        let mut items = Vec::new();
-        for item in self.store().list_items(library.id).await? {
-            let files = self.store().item_files(item.id).await?;
-            items.push(ItemJson::of(&item, &files));
-        }
+        let mut files = self.store().library_files(library.id).await?;
+        files.sort_by_key(|f| f.item_id);
+        let items = self
+            .store()
+            .list_items(library.id)
+            .await?
+            .iter()
+            .map(|item| {
+                let start = files.partition_point(|f| f.item_id < item.id);
+                let end = files.partition_point(|f| f.item_id <= item.id);
+                ItemJson::of(item, &files[start..end])
+            })
+            .collect();
         Ok(ItemsJson { items })
     }
 

@@ -53,8 +53,37 @@ async fn items_crud(store: Store) {
     assert_eq!(file.digest, Some(blob(1, 7).digest));
     assert_eq!(file.version, committed.content_version);
     assert!(file.cached());
-    assert_eq!(store.item_files(a.id).await.unwrap(), vec![file]);
+    assert_eq!(store.item_files(a.id).await.unwrap(), vec![file.clone()]);
     assert_eq!(store.item_file(a.id, "nope").await.unwrap(), None);
+
+    // A library's files in one read: by item, then name; other libraries' not.
+    let d = stored_item(&*store, lib.id, "d").await;
+    commit_files(
+        &*store,
+        d.id,
+        &[("z.bin", blob(2, 3)), ("m.bin", blob(3, 4))],
+    )
+    .await;
+    commit_files(
+        &*store,
+        stored_item(&*store, other.id, "c").await.id,
+        &[("c", blob(4, 1))],
+    )
+    .await;
+    let mut expected = vec![
+        file,
+        store.item_file(d.id, "m.bin").await.unwrap().unwrap(),
+        store.item_file(d.id, "z.bin").await.unwrap().unwrap(),
+    ];
+    expected.sort_by_key(|f| (f.item_id.to_string(), f.name.clone()));
+    assert_eq!(store.library_files(lib.id).await.unwrap(), expected);
+    assert!(
+        store
+            .library_files(LibraryId::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn find_items_by_each_field(store: Store) {

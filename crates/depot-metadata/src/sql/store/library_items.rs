@@ -251,6 +251,20 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
         records.into_iter().map(ItemFileRecord::into_file).collect()
     }
 
+    async fn library_files(&self, library: LibraryId) -> Result<Vec<ItemFile>> {
+        let stmt = Statement::new(format!(
+            "SELECT {ITEM_FILE_COLUMNS} FROM item_files WHERE item_id IN \
+             (SELECT id FROM library_items WHERE library_id = ?) ORDER BY item_id, name"
+        ))
+        .bind(library.to_string());
+        let records: Vec<ItemFileRecord> = self
+            .db
+            .fetch_all(On::Read, stmt)
+            .await
+            .map_err(query_error("library_files"))?;
+        records.into_iter().map(ItemFileRecord::into_file).collect()
+    }
+
     async fn item_file(&self, item: ItemId, name: &str) -> Result<Option<ItemFile>> {
         let stmt = Statement::new(format!(
             "SELECT {ITEM_FILE_COLUMNS} FROM item_files WHERE item_id = ? AND name = ?"
