@@ -2,7 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 
-use crate::support::TestApp;
+use crate::support::{self, TestApp};
 
 #[tokio::test]
 async fn health_reports_database_and_blob_store() {
@@ -10,7 +10,7 @@ async fn health_reports_database_and_blob_store() {
     let r = t.send(Method::GET, "/health", &[], None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "ok");
-    assert_eq!(r.body["databaseBackend"], "sqlite");
+    assert_eq!(r.body["databaseBackend"], support::database_backend());
 }
 
 #[tokio::test]

@@ -16,11 +16,76 @@ pub const ADMIN: &str = "administrator@vsphere.local";
 pub const ADMIN_PASSWORD: &str = "Admin!23-test";
 
 /// A server's parts on a temporary data dir, without a listener.
+///
+/// With `DEPOTD_TEST_APP_DATABASE=postgres` its metadata lives in a fresh schema of
+/// the PostgreSQL database named by `DEPOTD_TEST_POSTGRES_URL`, dropped at the end
+/// (`scripts/test.sh` runs this suite once that way too); otherwise in SQLite in the
+/// data dir. A test that sets `database_url` itself keeps its own.
 pub struct TestApp {
     pub app: App,
     pub router: Router,
     _dir: tempfile::TempDir,
     _data_dir: DataDir,
+    _schema: Option<PgSchema>,
+}
+
+/// A PostgreSQL schema of one test, dropped with it.
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+/// The database backend test apps use in this run: `sqlite` or `postgres`.
+pub fn database_backend() -> &'static str {
+    if std::env::var("DEPOTD_TEST_APP_DATABASE").as_deref() == Ok("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+impl PgSchema {
+    /// A new schema when this run puts test apps on PostgreSQL.
+    async fn for_this_run() -> Option<Self> {
+        if database_backend() != "postgres" {
+            return None;
+        }
+        let url = std::env::var("DEPOTD_TEST_POSTGRES_URL")
+            .expect("DEPOTD_TEST_APP_DATABASE=postgres needs DEPOTD_TEST_POSTGRES_URL");
+        let name = format!("depotd_it_{}", uuid::Uuid::new_v4().simple());
+        // Creates the schema (and migrates it); the app connects again through the URL.
+        depot_metadata::PostgresStore::connect_in_schema(&url, &name)
+            .await
+            .expect("create the test schema");
+        Some(Self { url, name })
+    }
+
+    fn database_url(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={}", self.url, self.name)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // The test's runtime may be a blocked current-thread one: drop on a new one.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(depot_metadata::PostgresStore::drop_schema(
+                    &url,
+                    &name,
+                    std::time::Duration::from_secs(10),
+                ))
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("test schema {} was not dropped: {dropped:?}", self.name);
+        }
+    }
 }
 
 /// A response: status, headers and body as JSON (or `Value::Null` when empty).
@@ -51,8 +116,10 @@ impl TestApp {
         clock: Arc<dyn depot_model::Clock>,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let schema = PgSchema::for_this_run().await;
         let mut config = Config {
             data_dir: dir.path().to_path_buf(),
+            database_url: schema.as_ref().map(|s| s.database_url().into()),
             ..Config::default()
         };
         tweak(&mut config);
@@ -69,6 +136,7 @@ impl TestApp {
             router,
             _dir: dir,
             _data_dir: data_dir,
+            _schema: schema,
         }
     }
 
