@@ -42,6 +42,7 @@ async fn upload(
     let mut reader = BodyReader {
         body,
         pending: Bytes::new(),
+        too_slow: false,
     };
     let received = library
         .receive_upload(Upload {
@@ -53,6 +54,8 @@ async fn upload(
         .await;
     match received {
         Ok(_) => StatusCode::OK.into_response(),
+        // A body that fell below the rate floor is the server's timeout, not bad input.
+        Err(e) if reader.too_slow => reason(StatusCode::REQUEST_TIMEOUT, &e),
         Err(e) => refusal(&e),
     }
 }
@@ -116,6 +119,11 @@ fn refusal(e: &LibraryError) -> Response {
         warn!(error = %e, "a content transfer failed");
         return status.into_response();
     }
+    reason(status, e)
+}
+
+/// `status` with `e` as a plain-text reason.
+fn reason(status: StatusCode, e: &LibraryError) -> Response {
     let mut response = (status, format!("{e}\n")).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -128,6 +136,8 @@ fn refusal(e: &LibraryError) -> Response {
 struct BodyReader {
     body: Body,
     pending: Bytes,
+    /// Whether the body failed for arriving below the rate floor.
+    too_slow: bool,
 }
 
 impl AsyncRead for BodyReader {
@@ -146,7 +156,10 @@ impl AsyncRead for BodyReader {
             match Pin::new(&mut self.body).poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(io::Error::other(e))),
+                Poll::Ready(Some(Err(e))) => {
+                    self.too_slow = depot_http::body_rate::is_too_slow(&e);
+                    return Poll::Ready(Err(io::Error::other(e)));
+                }
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         self.pending = data;

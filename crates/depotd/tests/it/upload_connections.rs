@@ -182,7 +182,11 @@ async fn a_stalled_upload_is_ended_and_its_file_waits_again() {
     stream.write_all(&vec![1u8; 20_000]).await.unwrap();
     // Nothing more: the rate floor ends the request.
     let status = tokio::time::timeout(10 * SECOND, answer_status(&mut stream)).await;
-    assert!(status.is_ok(), "the stalled upload was answered");
+    assert_eq!(
+        status,
+        Ok(408),
+        "the stalled upload is answered as timed out"
+    );
     assert!(started.elapsed() < 10 * SECOND);
     wait_for(&served, &sid, &session, "WAITING_FOR_TRANSFER").await;
     assert_eq!(
