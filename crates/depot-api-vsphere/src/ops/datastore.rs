@@ -11,14 +11,14 @@ use axum::extract::FromRef;
 use axum::http::{Method, StatusCode};
 use depot_blobs::{BlobStore, Capacity};
 use depot_http::{Problem, Services};
+// The depot's datastore id: the one library storage backings name.
+use depot_library::DEPOT_DATASTORE_ID as DATASTORE_ID;
 use depot_model::{ErrorKind, Message, Privilege};
 
 use crate::vapi::registry::{Auth, Ctx, Operation};
 use crate::wire::datastore::{DatastoreType, FilterSpec, Info, Summary};
 
 const SERVICE: &str = "com.vmware.vcenter.datastore";
-/// The depot's datastore id.
-pub const DATASTORE_ID: &str = "datastore-depot";
 /// The depot's datastore name.
 pub const DATASTORE_NAME: &str = "depot-blobs";
 /// Its type (see [`DatastoreType`] for why `OTHER`).
