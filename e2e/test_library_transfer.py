@@ -3,8 +3,6 @@ pushed through an update session (bytes PUT to the upload endpoint with requests
 committed, then downloaded through a download session, whole and by range."""
 
 import hashlib
-import sqlite3
-import time
 import uuid
 
 import pytest
@@ -20,35 +18,14 @@ from harness import ADMIN_PASSWORD, ADMIN_USER
 CONTENT = bytes((i * 31 + 7) % 256 for i in range(3 << 20))  # 3 MiB
 
 
-def _seed_item(depotd) -> str:
-    """A local library with one item, written into the server's SQLite database (for a
-    branch whose vSphere library and item create operations are not there yet)."""
-    now = int(time.time() * 1000)
-    library, item = str(uuid.uuid4()), str(uuid.uuid4())
-    with sqlite3.connect(depotd.data_dir / "depotd.db", timeout=10) as db:
-        db.execute(
-            "INSERT INTO libraries (id, name, kind, storage, version, content_version,"
-            " creation_time, last_modified_time) VALUES (?, ?, 'LOCAL', '\"None\"', 1, 1, ?, ?)",
-            (library, f"transfer-{library}", now, now))
-        db.execute(
-            "INSERT INTO library_items (id, library_id, name, item_type, version,"
-            " content_version, metadata_version, creation_time, last_modified_time, size,"
-            " cached) VALUES (?, ?, 'media', 'iso', 1, 1, 1, ?, ?, 0, 1)",
-            (item, library, now, now))
-    return item
-
-
 @pytest.fixture
 def item_id(depotd, http) -> str:
-    """An empty item: created through /api REST when the server has the operations,
-    seeded into its database otherwise."""
+    """An empty item of a new local library, created through /api REST."""
     sid = http.post(f"{depotd.url}/api/session", auth=(ADMIN_USER, ADMIN_PASSWORD)).json()
     headers = {"vmware-api-session-id": sid}
     try:
         r = http.post(f"{depotd.url}/api/content/local-library", headers=headers,
                       json={"name": f"transfer-{uuid.uuid4()}", "type": "LOCAL"})
-        if r.status_code == 404 and "OPERATION_NOT_FOUND" in r.text:
-            return _seed_item(depotd)
         assert r.status_code == 201, r.text
         r = http.post(f"{depotd.url}/api/content/library/item", headers=headers,
                       json={"library_id": r.json(), "name": "media", "type": "iso"})
