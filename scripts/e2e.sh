@@ -3,9 +3,11 @@
 #
 #   scripts/e2e.sh [pytest args...]      e.g. scripts/e2e.sh -k fleet -x
 #
-# 1. Python venv in target/e2e-venv with e2e/requirements.txt, rebuilt only when the
-#    requirements (or the Python interpreter) change. Needs python3 with the venv
-#    module (Debian: python3-venv) and access to PyPI. PYTHON=... picks the interpreter.
+# 1. Python venv in target/e2e-venv with e2e/requirements.txt, plus the Ansible
+#    collections named in e2e/ansible-collections.txt (copied out of the pinned
+#    `ansible` wheel, see that file), rebuilt only when either file (or the Python
+#    interpreter) changes. Needs python3 with the venv module (Debian: python3-venv)
+#    and access to PyPI. PYTHON=... picks the interpreter.
 # 2. cargo build --release --locked -p depotd (skipped when DEPOTD_BIN names a binary).
 # 3. pytest e2e -q; its exit status is this script's. "No tests collected" (5) fails.
 #
@@ -17,16 +19,22 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 venv=target/e2e-venv
 requirements=e2e/requirements.txt
+collections=e2e/ansible-collections.txt
 
 sha256() { if command -v sha256sum >/dev/null; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
 
-# The key: the requirements file plus the interpreter's version.
-key=$( { sha256 <"$requirements"; "$python" -c 'import sys; print(sys.version)'; } | sha256)
+# The key: the requirements and collection files plus the interpreter's version.
+key=$( { sha256 <"$requirements"; sha256 <"$collections"; "$python" -c 'import sys; print(sys.version)'; } | sha256)
 if [ "$(cat "$venv/.key" 2>/dev/null || true)" != "$key" ]; then
     echo "e2e: creating $venv" >&2
     rm -rf "$venv"
     "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    wheels=$(mktemp -d)
+    "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+        --only-binary=:all: --require-hashes --dest "$wheels" -r "$collections"
+    "$venv/bin/python" e2e/install_collections.py "$collections" "$wheels"
+    rm -rf "$wheels"
     # Written last: an interrupted install is redone next time.
     echo "$key" >"$venv/.key"
 fi

@@ -140,6 +140,52 @@ async fn sessions_of_the_other_doors_work_here() {
     assert_eq!(r.body["value"]["user"], "VSPHERE.LOCAL\\administrator");
 }
 
+/// Asserts a JSON answer whose `Content-Type` is exactly `application/json`: Ansible's
+/// vmware.vmware_rest modules compare the header verbatim and ignore any other body.
+fn assert_json(r: &Reply, status: StatusCode) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(r.headers["content-type"], "application/json", "{}", r.text);
+}
+
+/// What Ansible's vmware.vmware_rest modules (4.x) send: a login by aiohttp (Basic, no
+/// body, no content type), then `/api` calls with the id and `content-type:
+/// application/json` on every request, bodiless GETs included, and `{}` as the body of
+/// a DELETE. `state: present` re-runs compare the `storage_backings` they sent with the
+/// library read back, so that list holds no extra (null) fields.
+#[tokio::test]
+async fn ansible_drives_a_local_library_with_the_legacy_session() {
+    let t = TestApp::new().await;
+    let login = [("authorization", basic(ADMIN, ADMIN_PASSWORD))];
+    let login: Vec<(&str, &str)> = login.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t.send(Method::POST, PATH, &login, None).await;
+    assert_json(&r, StatusCode::OK);
+    let id = r.body["value"].as_str().unwrap().to_owned();
+    let session = [("vmware-api-session-id", id.as_str())];
+    let typed = [session[0], ("content-type", "application/json")];
+
+    let all = "/api/content/local-library";
+    let r = t.send(Method::GET, all, &typed, None).await;
+    assert_json(&r, StatusCode::OK);
+    assert_eq!(r.body, serde_json::json!([]));
+    let backings = serde_json::json!([{"type": "DATASTORE", "datastore_id": "datastore-depot"}]);
+    let spec = serde_json::json!({"name": "ansible", "storage_backings": backings});
+    let r = t
+        .send(Method::POST, all, &session, Some(&spec.to_string()))
+        .await;
+    assert_json(&r, StatusCode::CREATED);
+    let one = format!("{all}/{}", r.body.as_str().unwrap());
+    let r = t.send(Method::GET, &one, &typed, None).await;
+    assert_json(&r, StatusCode::OK);
+    assert_eq!(r.body["storage_backings"], backings, "{}", r.text);
+
+    let r = t.send(Method::DELETE, &one, &session, Some("{}")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // `state: absent` again: a 404 NOT_FOUND is what the module reports as "no change".
+    let r = t.send(Method::DELETE, &one, &session, Some("{}")).await;
+    assert_json(&r, StatusCode::NOT_FOUND);
+    assert_eq!(r.body["error_type"], "NOT_FOUND", "{}", r.text);
+}
+
 #[tokio::test]
 async fn delete_ends_the_session_everywhere() {
     let t = TestApp::new().await;
