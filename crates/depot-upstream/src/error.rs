@@ -421,6 +421,60 @@ mod tests {
     }
 
     #[test]
+    fn download_codes() {
+        let url = || "http://h/f".to_owned();
+        let full = BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        let denied = BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let cases = [
+            (
+                UpstreamError::SizeMismatch {
+                    url: url(),
+                    expected: 1,
+                    actual: 2,
+                },
+                "DEPOT_SIZE_MISMATCH",
+                ErrorKind::Invalid,
+            ),
+            (
+                UpstreamError::StoreFull {
+                    url: url(),
+                    needed: 2,
+                    free: 1,
+                },
+                "DEPOT_STORE_FULL",
+                ErrorKind::Unavailable,
+            ),
+            (
+                UpstreamError::Store {
+                    url: url(),
+                    source: full,
+                },
+                "DEPOT_STORE_FULL",
+                ErrorKind::Unavailable,
+            ),
+            (
+                UpstreamError::Store {
+                    url: url(),
+                    source: denied,
+                },
+                "DEPOT_STORE_FAILED",
+                ErrorKind::Unavailable,
+            ),
+        ];
+        for (err, code, kind) in cases {
+            assert_eq!((err.code(), err.kind()), (code, kind), "{err}");
+        }
+    }
+
+    #[test]
     fn truncated_message_names_sizes() {
         let err = UpstreamError::Truncated {
             url: "http://h/f".into(),

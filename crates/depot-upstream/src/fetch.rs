@@ -203,7 +203,12 @@ impl DepotClient {
     }
 
     /// What an answer other than 200 (or an expected 304) means.
-    pub(crate) fn status_failure(&self, target: &Target, response: &Response, attempts: u32) -> Step {
+    pub(crate) fn status_failure(
+        &self,
+        target: &Target,
+        response: &Response,
+        attempts: u32,
+    ) -> Step {
         let url = target.shown.clone();
         let status = response.status().as_u16();
         match status {

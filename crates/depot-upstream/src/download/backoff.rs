@@ -14,7 +14,7 @@ pub(super) fn jittered(policy: &RetryPolicy, retry: u32) -> Duration {
 /// `base / 2` plus a `random` share (in thousandths) of the other half.
 fn spread(base: Duration, random: u32) -> Duration {
     let half = base / 2;
-    half + (base - half) * (random % 1001) / 1000
+    half + base.saturating_sub(half) * (random % 1001) / 1000
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 use std::time::{Duration, Instant};
 
 use depot_blobs::{BlobError, BlobInfo, BlobStore, Expected, StagedWrite};
-use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, LAST_MODIFIED, RANGE};
 use reqwest::Response;
+use reqwest::header::{
+    CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, LAST_MODIFIED, RANGE,
+};
 use tracing::{info, warn};
 
 use super::backoff::jittered;
@@ -203,13 +205,11 @@ impl FileDownload<'_> {
         if partial.staged.is_empty() {
             return Ok(None);
         }
-        match &partial.validator {
-            Some(validator) => Ok(Some((partial.staged.len(), validator.clone()))),
-            None => {
-                self.restart(target, partial).await?;
-                Ok(None)
-            }
+        if let Some(validator) = &partial.validator {
+            return Ok(Some((partial.staged.len(), validator.clone())));
         }
+        self.restart(target, partial).await?;
+        Ok(None)
     }
 
     /// Checks the answer's status and headers, and starts over when the depot sent the

@@ -5,7 +5,9 @@ use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use depot_blobs::{BlobStore as _, Checksum, ChecksumAlgorithm, Expected, FsBlobStore, Sha256Digest};
+use depot_blobs::{
+    BlobStore as _, Checksum, ChecksumAlgorithm, Expected, FsBlobStore, Sha256Digest,
+};
 use depot_upstream::{
     DepotClient, DownloadProgress, DownloadRequest, DownloadSettings, DownloadSource, Downloaded,
     Downloader, RateLimit, UpstreamError,
@@ -58,7 +60,10 @@ async fn assert_holds(store: &FsBlobStore, done: &Downloaded, content: &[u8]) {
 async fn a_cut_connection_resumes_with_range_and_if_range() {
     let publisher = Publisher::start().await;
     let content = big_content(1);
-    publisher.add("big.iso", File::new(content.clone()).fault(Fault::CutAfter(300_000)));
+    publisher.add(
+        "big.iso",
+        File::new(content.clone()).fault(Fault::CutAfter(300_000)),
+    );
     let (store, _dir) = store().await;
     let sha1 = hex::encode(sha1::Sha1::digest(&content));
     let request = DownloadRequest {
@@ -68,7 +73,9 @@ async fn a_cut_connection_resumes_with_range_and_if_range() {
         ..at("big.iso")
     };
 
-    let done = one(&downloader(&publisher.base(), 4), &store, request).await.unwrap();
+    let done = one(&downloader(&publisher.base(), 4), &store, request)
+        .await
+        .unwrap();
 
     assert_eq!((done.attempts, done.resumed), (2, 1));
     let served = publisher.served("big.iso");
@@ -121,7 +128,10 @@ async fn a_server_ignoring_range_starts_over() {
 
     let served = publisher.served("f.bin");
     assert_eq!(served[1].range.as_deref(), Some("bytes=400000-"));
-    assert_eq!((served[1].status, served[1].sent()), (200, content.len() as u64));
+    assert_eq!(
+        (served[1].status, served[1].sent()),
+        (200, content.len() as u64)
+    );
     assert_eq!(done.resumed, 0);
     assert_holds(&store, &done, &content).await;
 }
@@ -148,7 +158,11 @@ async fn validators_decide_whether_to_resume() {
 
     let done = one(&downloader, &store, at("dated")).await.unwrap();
     let served = publisher.served("dated");
-    assert_eq!(served[1].if_range.as_deref(), Some(date), "a weak ETag is not used");
+    assert_eq!(
+        served[1].if_range.as_deref(),
+        Some(date),
+        "a weak ETag is not used"
+    );
     assert_eq!((served[1].status, done.resumed), (206, 1));
 
     // Without a validator a resumed file could mix two versions: start over instead.
@@ -161,8 +175,7 @@ async fn validators_decide_whether_to_resume() {
 
 #[tokio::test]
 async fn a_truncated_file_fails_after_the_retries_without_a_blob() {
-    let mut response =
-        b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nETag: \"t\"\r\n\r\n".to_vec();
+    let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nETag: \"t\"\r\n\r\n".to_vec();
     response.extend_from_slice(&[b'x'; 1000]);
     let server = RawServer::start(response).await;
     let (store, _dir) = store().await;
@@ -178,7 +191,10 @@ async fn a_truncated_file_fails_after_the_retries_without_a_blob() {
     };
     assert_eq!(*attempts, 3);
     let requests = server.requests.lock().unwrap().clone();
-    assert!(requests[1].contains("range: bytes=1000-\r\n"), "{requests:?}");
+    assert!(
+        requests[1].contains("range: bytes=1000-\r\n"),
+        "{requests:?}"
+    );
     assert!(requests[1].contains("if-range: \"t\"\r\n"), "{requests:?}");
     assert_empty(&store).await;
 }
@@ -192,7 +208,13 @@ async fn size_digest_or_checksum_other_than_expected_fail_without_a_blob() {
     let downloader = downloader(&publisher.base(), 4);
     let wrong_sha1 = Checksum::from_hex(ChecksumAlgorithm::Sha1, &"ab".repeat(20)).unwrap();
     let cases = [
-        (DownloadRequest { size: Some(999), ..at("f") }, "DEPOT_SIZE_MISMATCH"),
+        (
+            DownloadRequest {
+                size: Some(999),
+                ..at("f")
+            },
+            "DEPOT_SIZE_MISMATCH",
+        ),
         (
             DownloadRequest {
                 sha256: Some(Sha256Digest::compute(b"other")),
@@ -248,7 +270,10 @@ async fn content_already_stored_is_not_downloaded_again() {
     assert_eq!((done.blob, done.attempts), (stored, 0));
     assert!(publisher.served("f").is_empty());
     let p = *watcher.borrow();
-    assert_eq!((p.bytes_done, p.bytes_total, p.files_done), (stored.size, stored.size, 1));
+    assert_eq!(
+        (p.bytes_done, p.bytes_total, p.files_done),
+        (stored.size, stored.size, 1)
+    );
 }
 
 #[tokio::test]
@@ -267,12 +292,18 @@ async fn files_download_in_parallel_up_to_the_setting() {
     let (store, _dir) = store().await;
     let requests: Vec<_> = (0..6).map(|n| at(&format!("f{n}"))).collect();
 
-    let results = downloader(&publisher.base(), 3).download(&store, &requests).await;
+    let results = downloader(&publisher.base(), 3)
+        .download(&store, &requests)
+        .await;
 
     assert_eq!(publisher.max_in_flight(), 3);
     for (result, content) in results.iter().zip(&contents) {
         let done = result.as_ref().unwrap();
-        assert_eq!(done.blob.digest, Sha256Digest::compute(content), "in request order");
+        assert_eq!(
+            done.blob.digest,
+            Sha256Digest::compute(content),
+            "in request order"
+        );
     }
 }
 
@@ -296,20 +327,27 @@ async fn batch_and_shared_bandwidth_limits_hold() {
         .download(&store, &[at("a"), at("b")])
         .await;
     assert!(results.iter().all(Result::is_ok));
-    assert!(started.elapsed() >= Duration::from_millis(1700), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1700),
+        "{:?}",
+        started.elapsed()
+    );
 
     // Two downloaders sharing one overall limit of 512 KiB/s.
     let (store, _dir) = crate::store().await;
     let overall = Arc::new(RateLimit::new(rate));
     let first = Downloader::new(client.clone(), DownloadSettings::default())
         .with_overall_limit(overall.clone());
-    let second =
-        Downloader::new(client, DownloadSettings::default()).with_overall_limit(overall);
+    let second = Downloader::new(client, DownloadSettings::default()).with_overall_limit(overall);
     let (a, b) = ([at("a")], [at("b")]);
     let started = Instant::now();
     let (a, b) = tokio::join!(first.download(&store, &a), second.download(&store, &b));
     assert!(a[0].is_ok() && b[0].is_ok());
-    assert!(started.elapsed() >= Duration::from_millis(1700), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1700),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -358,7 +396,8 @@ async fn progress_counts_bytes_and_files() {
     };
     assert_eq!(last, want);
     assert!(
-        seen.iter().any(|p| p.bytes_done > 0 && p.bytes_done < p.bytes_total),
+        seen.iter()
+            .any(|p| p.bytes_done > 0 && p.bytes_done < p.bytes_total),
         "{seen:?}"
     );
 }

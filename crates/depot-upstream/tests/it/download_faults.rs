@@ -21,8 +21,13 @@ use crate::{assert_empty, settings, store};
 async fn unreachable_401_and_404() {
     let (store, _dir) = store().await;
     let base = format!("http://127.0.0.1:{}/", closed_port());
-    let err = one(&downloader(&base, 4), &store, at("f")).await.unwrap_err();
-    let UpstreamError::NotAvailable { cause, attempts, .. } = &err else {
+    let err = one(&downloader(&base, 4), &store, at("f"))
+        .await
+        .unwrap_err();
+    let UpstreamError::NotAvailable {
+        cause, attempts, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!((cause, *attempts), (&Unavailable::Refused, 3));
@@ -31,7 +36,10 @@ async fn unreachable_401_and_404() {
     let downloader = downloader(&upstream.url(""), 4);
     let requests = [at("status/401/file"), at("missing/file")];
     let results = downloader.download(&store, &requests).await;
-    let codes: Vec<_> = results.iter().map(|r| r.as_ref().unwrap_err().code()).collect();
+    let codes: Vec<_> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap_err().code())
+        .collect();
     assert_eq!(codes, ["DEPOT_INVALID_CREDENTIAL", "DEPOT_FILE_NOT_FOUND"]);
     assert_eq!(upstream.hits.get("/status/401/file"), 1, "not retried");
     assert_eq!(upstream.hits.get("/missing/file"), 1, "not retried");
@@ -45,12 +53,21 @@ async fn server_errors_then_success_and_retry_after() {
     let downloader = downloader(&upstream.url(""), 4);
 
     let done = one(&downloader, &store, at("flaky/2/file")).await.unwrap();
-    assert_eq!((done.attempts, done.blob.size), (3, SMALL_BODY.len() as u64));
+    assert_eq!(
+        (done.attempts, done.blob.size),
+        (3, SMALL_BODY.len() as u64)
+    );
 
     let started = Instant::now();
-    let done = one(&downloader, &store, at("retry-after/1/file")).await.unwrap();
+    let done = one(&downloader, &store, at("retry-after/1/file"))
+        .await
+        .unwrap();
     assert_eq!(done.attempts, 2);
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -66,11 +83,18 @@ async fn slow_publishers_pass_and_stalled_ones_fail() {
     );
 
     // 10 chunks 100 ms apart: longer than the read timeout in total, never silent that long.
-    let done = one(&downloader, &store, at("slow/10/100/file")).await.unwrap();
+    let done = one(&downloader, &store, at("slow/10/100/file"))
+        .await
+        .unwrap();
     assert_eq!((done.blob.size, done.attempts), (10 * 1024, 1));
 
-    let err = one(&downloader, &store, at("slow/3/2000/file")).await.unwrap_err();
-    let UpstreamError::NotAvailable { cause, attempts, .. } = &err else {
+    let err = one(&downloader, &store, at("slow/3/2000/file"))
+        .await
+        .unwrap_err();
+    let UpstreamError::NotAvailable {
+        cause, attempts, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(
@@ -95,14 +119,27 @@ async fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "DEPOT_STORE_FULL", "{err}");
-    assert!(matches!(err, UpstreamError::StoreFull { needed: 1_048_576, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            UpstreamError::StoreFull {
+                needed: 1_048_576,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("not enough space"), "{err}");
     assert_empty(&store).await;
 
     // No size announced: the disk fills up while writing.
-    let err = one(&downloader(&upstream.url(""), 4), &store, at("big-chunked/1/file"))
-        .await
-        .unwrap_err();
+    let err = one(
+        &downloader(&upstream.url(""), 4),
+        &store,
+        at("big-chunked/1/file"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "DEPOT_STORE_FULL", "{err}");
     assert!(matches!(err, UpstreamError::Store { .. }), "{err:?}");
     assert_empty(&store).await;

@@ -151,7 +151,8 @@ async fn serve(
             .map(str::to_owned)
     };
     let (range, if_range) = (text(header::RANGE), text(header::IF_RANGE));
-    let Some((status, response_headers, plan)) = answer(&shared, &name, range.as_deref(), if_range.as_deref())
+    let Some((status, response_headers, plan)) =
+        answer(&shared, &name, range.as_deref(), if_range.as_deref())
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -178,15 +179,18 @@ fn answer(
     let file = files.get_mut(name)?;
     let fault = file.faults.pop_front();
     let len = file.content.len();
-    let validators_match = if_range
-        .is_none_or(|v| Some(v) == file.etag || Some(v) == file.last_modified);
+    let validators_match =
+        if_range.is_none_or(|v| Some(v) == file.etag || Some(v) == file.last_modified);
     let start = range
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|start| file.ranges && validators_match && *start < len);
     let mut headers = HeaderMap::new();
-    for (name, value) in [(header::ETAG, file.etag), (header::LAST_MODIFIED, file.last_modified)] {
+    for (name, value) in [
+        (header::ETAG, file.etag),
+        (header::LAST_MODIFIED, file.last_modified),
+    ] {
         if let Some(value) = value {
             headers.insert(name, value.parse().unwrap());
         }
