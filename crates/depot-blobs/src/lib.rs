@@ -2,11 +2,13 @@
 
 mod error;
 mod filesystem;
+mod staged;
 mod store;
 mod verify;
 
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
+pub use crate::staged::StagedWrite;
 pub use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 pub use crate::verify::{Checksum, ChecksumMismatch, InvalidChecksum, Progress, Verifying};
 pub use depot_model::ChecksumAlgorithm;

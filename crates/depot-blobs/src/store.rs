@@ -5,8 +5,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::io::AsyncRead;
 
-use crate::Sha256Digest;
 use crate::error::BlobError;
+use crate::staged::StagedWrite;
+use crate::{Checksum, Sha256Digest};
 
 /// A reader over a stored blob's bytes (or a range of them).
 pub type BlobReader = Box<dyn AsyncRead + Send + Unpin>;
@@ -72,6 +73,15 @@ pub trait BlobStore: Send + Sync {
         reader: &mut (dyn AsyncRead + Send + Unpin),
         expect: Expected,
     ) -> Result<BlobInfo, BlobError>;
+
+    /// Starts a write fed piece by piece ([`StagedWrite`]), checked against `expect` and,
+    /// when given, a checksum its sender declared. For downloads that resume after a broken
+    /// connection: the hash state is kept, so a continued write never re-reads its data.
+    async fn stage(
+        &self,
+        expect: Expected,
+        declared: Option<Checksum>,
+    ) -> Result<Box<dyn StagedWrite>, BlobError>;
 
     /// Opens a blob for reading; returns the reader and the blob's size.
     async fn open(&self, digest: &Sha256Digest) -> Result<(BlobReader, u64), BlobError>;

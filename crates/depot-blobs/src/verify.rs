@@ -17,6 +17,9 @@ use depot_model::ChecksumAlgorithm;
 use sha2::Digest;
 use tokio::io::{AsyncRead, ReadBuf};
 
+mod running;
+pub(crate) use self::running::RunningChecksum;
+
 /// The digest length of `algorithm`, in bytes.
 fn digest_len(algorithm: ChecksumAlgorithm) -> usize {
     match algorithm {

@@ -65,8 +65,14 @@ impl DepotClient {
 
     /// A GET of `url` with authentication, and the request timeout if one is set.
     pub(crate) fn get(&self, url: reqwest::Url) -> RequestBuilder {
+        self.get_as(url, true)
+    }
+
+    /// A GET of `url`, with the depot's credentials only when `authenticated` (never for a
+    /// URL on another host: they are the depot's, not that host's).
+    pub(crate) fn get_as(&self, url: reqwest::Url, authenticated: bool) -> RequestBuilder {
         let mut request = self.http.get(url);
-        if let Some((username, password)) = &self.basic {
+        if let Some((username, password)) = self.basic.as_ref().filter(|_| authenticated) {
             request = request.basic_auth(username, Some(password.expose()));
         }
         if let Some(total) = self.timeouts.request {

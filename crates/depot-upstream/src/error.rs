@@ -211,6 +211,39 @@ pub enum UpstreamError {
         actual: Sha256Digest,
     },
 
+    /// The file's size is not the size the caller expected.
+    #[error("{url} has {actual} bytes, expected {expected}")]
+    SizeMismatch {
+        /// The URL (token redacted).
+        url: String,
+        /// The size the caller expected.
+        expected: u64,
+        /// The size the depot announced or sent (a lower bound when it sent too much).
+        actual: u64,
+    },
+
+    /// The file's content does not have the checksum the caller declared (MD5, SHA-1, …).
+    #[error("{url}: {source}")]
+    ChecksumMismatch {
+        /// The URL (token redacted).
+        url: String,
+        /// Expected and actual checksum.
+        source: depot_blobs::ChecksumMismatch,
+    },
+
+    /// The blob store has too little free space for the file.
+    #[error(
+        "not enough space in the blob store for {url}: {needed} bytes needed, {free} bytes free"
+    )]
+    StoreFull {
+        /// The URL (token redacted).
+        url: String,
+        /// Bytes still to be written.
+        needed: u64,
+        /// Bytes free in the store.
+        free: u64,
+    },
+
     /// The depot answered with a status this client does not expect.
     #[error("unexpected answer HTTP {status} from the depot for {url}")]
     UnexpectedStatus {
@@ -247,7 +280,10 @@ impl UpstreamError {
             Self::UntrustedCertificate { .. } => "DEPOT_UNTRUSTED_CERTIFICATE",
             Self::Truncated { .. } => "DEPOT_TRUNCATED_DOWNLOAD",
             Self::TooLarge { .. } => "DEPOT_FILE_TOO_LARGE",
-            Self::DigestMismatch { .. } => "DEPOT_DIGEST_MISMATCH",
+            Self::DigestMismatch { .. } | Self::ChecksumMismatch { .. } => "DEPOT_DIGEST_MISMATCH",
+            Self::SizeMismatch { .. } => "DEPOT_SIZE_MISMATCH",
+            Self::StoreFull { .. } => "DEPOT_STORE_FULL",
+            Self::Store { source, .. } if is_storage_full(source) => "DEPOT_STORE_FULL",
             Self::UnexpectedStatus { .. } => "DEPOT_UNEXPECTED_RESPONSE",
             Self::Store { .. } => "DEPOT_STORE_FAILED",
         }
@@ -265,12 +301,15 @@ impl UpstreamError {
             | Self::InvalidCredential { .. }
             | Self::UntrustedCertificate { .. }
             | Self::TooLarge { .. }
-            | Self::DigestMismatch { .. } => ErrorKind::Invalid,
+            | Self::DigestMismatch { .. }
+            | Self::ChecksumMismatch { .. }
+            | Self::SizeMismatch { .. } => ErrorKind::Invalid,
             Self::FileNotFound { .. } => ErrorKind::NotFound,
             Self::UnknownHost { .. }
             | Self::NotAvailable { .. }
             | Self::Truncated { .. }
-            | Self::UnexpectedStatus { .. } => ErrorKind::Unavailable,
+            | Self::UnexpectedStatus { .. }
+            | Self::StoreFull { .. } => ErrorKind::Unavailable,
             Self::ClientSetup { .. } => ErrorKind::Internal,
             Self::Store { source, .. } => match source.kind() {
                 depot_blobs::ErrorKind::Unavailable => ErrorKind::Unavailable,
@@ -301,14 +340,31 @@ impl UpstreamError {
             }
             Self::Truncated { .. } => "The connection to the depot broke off; retry",
             Self::TooLarge { .. } => "The depot serves a file larger than allowed; check the depot",
-            Self::DigestMismatch { .. } => {
+            Self::DigestMismatch { .. }
+            | Self::ChecksumMismatch { .. }
+            | Self::SizeMismatch { .. } => {
                 "The depot serves content that does not match its checksum; check the depot"
             }
-            Self::Store { .. } => {
+            Self::Store { .. } | Self::StoreFull { .. } => {
                 "Check the free space and permissions of the blob store, then retry"
             }
         }
     }
+}
+
+/// Whether a store failure is the disk running out of space.
+fn is_storage_full(err: &BlobError) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(inner) = cause {
+        if inner
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+        {
+            return true;
+        }
+        cause = inner.source();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -357,6 +413,60 @@ mod tests {
                 },
                 "DEPOT_FILE_TOO_LARGE",
                 ErrorKind::Invalid,
+            ),
+        ];
+        for (err, code, kind) in cases {
+            assert_eq!((err.code(), err.kind()), (code, kind), "{err}");
+        }
+    }
+
+    #[test]
+    fn download_codes() {
+        let url = || "http://h/f".to_owned();
+        let full = BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        let denied = BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let cases = [
+            (
+                UpstreamError::SizeMismatch {
+                    url: url(),
+                    expected: 1,
+                    actual: 2,
+                },
+                "DEPOT_SIZE_MISMATCH",
+                ErrorKind::Invalid,
+            ),
+            (
+                UpstreamError::StoreFull {
+                    url: url(),
+                    needed: 2,
+                    free: 1,
+                },
+                "DEPOT_STORE_FULL",
+                ErrorKind::Unavailable,
+            ),
+            (
+                UpstreamError::Store {
+                    url: url(),
+                    source: full,
+                },
+                "DEPOT_STORE_FULL",
+                ErrorKind::Unavailable,
+            ),
+            (
+                UpstreamError::Store {
+                    url: url(),
+                    source: denied,
+                },
+                "DEPOT_STORE_FAILED",
+                ErrorKind::Unavailable,
             ),
         ];
         for (err, code, kind) in cases {

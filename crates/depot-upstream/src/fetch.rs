@@ -97,7 +97,7 @@ pub enum FetchOutcome {
 }
 
 /// Why an attempt failed in a way worth retrying.
-enum Problem {
+pub(crate) enum Problem {
     Unavailable(Unavailable, Option<reqwest::Error>),
     Truncated {
         received: u64,
@@ -106,7 +106,7 @@ enum Problem {
 }
 
 /// How an attempt ended, when it did not succeed.
-enum Step {
+pub(crate) enum Step {
     Fatal(UpstreamError),
     Retry {
         problem: Problem,
@@ -203,7 +203,12 @@ impl DepotClient {
     }
 
     /// What an answer other than 200 (or an expected 304) means.
-    fn status_failure(&self, target: &Target, response: &Response, attempts: u32) -> Step {
+    pub(crate) fn status_failure(
+        &self,
+        target: &Target,
+        response: &Response,
+        attempts: u32,
+    ) -> Step {
         let url = target.shown.clone();
         let status = response.status().as_u16();
         match status {
@@ -322,7 +327,7 @@ impl DepotClient {
     }
 
     /// Sorts out why sending a request failed.
-    fn send_failure(&self, err: reqwest::Error, started: Instant) -> Step {
+    pub(crate) fn send_failure(&self, err: reqwest::Error, started: Instant) -> Step {
         match classify(&err, &self.timeouts, started.elapsed()) {
             Failure::UnknownHost(host) => Step::Fatal(UpstreamError::UnknownHost { host }),
             Failure::Untrusted(reason) => Step::Fatal(UpstreamError::UntrustedCertificate {
@@ -338,7 +343,7 @@ impl DepotClient {
 }
 
 /// The error for a problem that persisted through all attempts.
-fn exhausted(target: &Target, problem: Problem, attempts: u32) -> UpstreamError {
+pub(crate) fn exhausted(target: &Target, problem: Problem, attempts: u32) -> UpstreamError {
     let url = target.shown.clone();
     match problem {
         Problem::Unavailable(cause, source) => UpstreamError::NotAvailable {
@@ -357,7 +362,7 @@ fn exhausted(target: &Target, problem: Problem, attempts: u32) -> UpstreamError 
 }
 
 /// A one-line description for the retry log.
-fn describe(problem: &Problem) -> String {
+pub(crate) fn describe(problem: &Problem) -> String {
     match problem {
         Problem::Unavailable(cause, _) => cause.to_string(),
         Problem::Truncated { received, expected } => match expected {

@@ -4,6 +4,7 @@ mod body;
 mod classify;
 mod client;
 mod dns;
+mod download;
 mod error;
 mod fetch;
 mod location;
@@ -12,6 +13,10 @@ mod probe;
 mod settings;
 
 pub use crate::client::DepotClient;
+pub use crate::download::{
+    DownloadProgress, DownloadRequest, DownloadSettings, DownloadSource, Downloaded, Downloader,
+    RateLimit,
+};
 pub use crate::error::{Unavailable, UpstreamError};
 pub use crate::fetch::{Conditional, FetchOutcome, FetchRequest, Fetched, Validators};
 pub use crate::location::{DepotPath, PathTemplate};

@@ -227,6 +227,15 @@ impl Locator {
         }
     }
 
+    /// The target of an absolute URL (a file a depot's index names by URL), and whether it
+    /// is on the depot's own origin (scheme, host and port), where its credentials may go.
+    pub(crate) fn absolute(&self, input: &str) -> Result<(Target, bool), UpstreamError> {
+        let url = parse_http_url("file URL", input, false)?;
+        let same_origin = url.origin() == self.base.origin();
+        let shown = url.to_string();
+        Ok((Target { url, shown }, same_origin))
+    }
+
     fn join<'a>(&self, segments: impl IntoIterator<Item = &'a str>) -> Url {
         let mut url = self.base.clone();
         url.path_segments_mut()

@@ -112,7 +112,8 @@ impl Default for Timeouts {
 /// When and how often failed requests are retried.
 ///
 /// Connection failures, timeouts, cut-off bodies, HTTP 408, 429 and 5xx are retried; other
-/// 4xx answers, unknown hosts and untrusted certificates are not. Each retry starts over.
+/// 4xx answers, unknown hosts and untrusted certificates are not. A `fetch` retry starts
+/// over; a [`Downloader`](crate::Downloader) retry continues a broken download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: try once).

@@ -150,7 +150,7 @@ async fn fill(
 /// The check-then-rename runs under the store's commit lock, which garbage collection also
 /// holds while it checks a blob's age and removes it, so a blob is never removed between
 /// "it exists" and "its mtime is fresh".
-fn commit(
+pub(super) fn commit(
     file: std::fs::File,
     temp: TempFile,
     layout: &Layout,

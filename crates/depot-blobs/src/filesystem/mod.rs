@@ -5,6 +5,7 @@ mod gc;
 mod ingest;
 mod layout;
 mod read;
+mod staged;
 mod temp;
 mod walk;
 
@@ -17,9 +18,10 @@ use tokio::io::AsyncRead;
 
 use self::layout::Layout;
 use self::temp::TempNamer;
-use crate::Sha256Digest;
 use crate::error::BlobError;
+use crate::staged::StagedWrite;
 use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
+use crate::{Checksum, Sha256Digest};
 
 /// A [`BlobStore`] keeping each blob as a file `<root>/sha256/<first 2 hex>/<64 hex>`.
 ///
@@ -81,6 +83,14 @@ impl BlobStore for FsBlobStore {
         expect: Expected,
     ) -> Result<BlobInfo, BlobError> {
         self.put_impl(reader, expect).await
+    }
+
+    async fn stage(
+        &self,
+        expect: Expected,
+        declared: Option<Checksum>,
+    ) -> Result<Box<dyn StagedWrite>, BlobError> {
+        Ok(Box::new(self.stage_impl(expect, declared).await?))
     }
 
     async fn open(&self, digest: &Sha256Digest) -> Result<(BlobReader, u64), BlobError> {

@@ -164,3 +164,35 @@ async fn capacity_is_the_size_of_the_disk_and_shrinks_with_puts() {
     );
     drop(store);
 }
+
+#[tokio::test]
+async fn full_disk_fails_a_staged_write_and_leaves_no_temp_file() {
+    let Some(fs) = Tmpfs::mount("full_disk_fails_a_staged_write", "64k") else {
+        return;
+    };
+    let store = FsBlobStore::open(fs.path()).await.expect("open");
+    let mut staged = store.stage(Expected::default(), None).await.expect("stage");
+    let bytes = data(1 << 20, 8);
+    let mut failure = None;
+    for chunk in bytes.chunks(64 * 1024) {
+        if let Err(e) = staged.write(chunk).await {
+            failure = Some(e);
+            break;
+        }
+    }
+    let err = match failure {
+        Some(err) => {
+            // Dropping the failed write removes its temp file and frees the space.
+            drop(staged);
+            err
+        }
+        None => staged.commit().await.expect_err("disk full at commit"),
+    };
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    let source = std::error::Error::source(&err).expect("source");
+    let source = source.downcast_ref::<std::io::Error>().expect("io error");
+    assert_eq!(source.kind(), std::io::ErrorKind::StorageFull, "{err}");
+    assert_empty(fs.path(), &store).await;
+    store.check_writable().await.expect("writable again");
+    drop(store);
+}

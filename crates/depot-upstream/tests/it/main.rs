@@ -1,9 +1,12 @@
 //! Integration tests of `depot-upstream` against a real HTTP(S) upstream on 127.0.0.1.
 
 mod auth;
+mod download;
+mod download_faults;
 mod faults;
 mod fetch;
 mod probe;
+mod publisher;
 mod tls;
 mod upstream;
 

@@ -1,6 +1,11 @@
 //! HTTPS: trusted certificates as PEM are the only anchors; others are rejected.
 
-use depot_upstream::{ConnectionCode, DepotClient, Thumbprint, ThumbprintAlgorithm};
+use depot_upstream::{
+    ConnectionCode, DepotClient, DepotSettings, DownloadSettings, Downloader, Thumbprint,
+    ThumbprintAlgorithm,
+};
+
+use crate::download::{at, one};
 
 use crate::upstream::{SMALL_BODY, Upstream};
 use crate::{fetch, fetched, settings, store};
@@ -114,4 +119,32 @@ async fn a_pinned_thumbprint_trusts_that_certificate_and_no_other() {
         );
     }
     assert_eq!(upstream.hits.get("/files/small.json"), 2);
+}
+
+#[tokio::test]
+async fn the_downloader_keeps_to_the_pinned_thumbprint() {
+    let (cert, key) = self_signed();
+    let (other, _) = self_signed();
+    let upstream = Upstream::https(&cert, &key).await;
+    let (store, _dir) = store().await;
+    let mut settings = settings(&format!("https://127.0.0.1:{}/", upstream.addr.port()));
+    settings.pinned_thumbprint = Some(Thumbprint::of(ThumbprintAlgorithm::Sha256, &der(&cert)));
+    let downloader = |settings: &DepotSettings| {
+        Downloader::new(
+            DepotClient::new(settings).unwrap(),
+            DownloadSettings::default(),
+        )
+    };
+
+    let done = one(&downloader(&settings), &store, at("big/1/file"))
+        .await
+        .unwrap();
+    assert_eq!(done.blob.size, 1 << 20);
+
+    settings.pinned_thumbprint = Some(Thumbprint::of(ThumbprintAlgorithm::Sha256, &der(&other)));
+    let err = one(&downloader(&settings), &store, at("big/2/file"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "DEPOT_UNTRUSTED_CERTIFICATE", "{err}");
+    assert_eq!(upstream.hits.get("/big/2/file"), 0);
 }
