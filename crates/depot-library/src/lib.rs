@@ -31,6 +31,16 @@ pub use transfer::{
     Served, Upload, Validation,
 };
 
+/// The jobs of the content library: `library_pull`, `library_sync` and
+/// `library_item_sync`.
+pub fn jobs(library: &ContentLibrary) -> Vec<Arc<dyn depot_tasks::Job>> {
+    vec![
+        Arc::new(PullJob::new(library.clone())),
+        Arc::new(LibrarySyncJob::new(library.clone())),
+        Arc::new(ItemSyncJob::new(library.clone())),
+    ]
+}
+
 /// Settings of the content-library service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryConfig {

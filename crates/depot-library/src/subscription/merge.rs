@@ -32,13 +32,12 @@ pub fn merge(
     resolve: &dyn Fn(&str) -> Result<DepotPath, LibraryError>,
     now: Timestamp,
 ) -> Result<Synced, LibraryError> {
-    let mut item = match &previous {
-        Some((item, _)) => item.clone(),
-        None => {
-            let mut item = LibraryItem::new(library, remote.name.clone(), now);
-            item.source_id = Some(remote.source_id().to_owned());
-            item
-        }
+    let mut item = if let Some((item, _)) = &previous {
+        item.clone()
+    } else {
+        let mut item = LibraryItem::new(library, remote.name.clone(), now);
+        item.source_id = Some(remote.source_id().to_owned());
+        item
     };
     let old: HashMap<&str, &ItemFile> = previous
         .as_ref()
@@ -82,7 +81,7 @@ pub fn merge(
     item.description.clone_from(&remote.description);
     item.item_type = remote.local_type();
     item.source_version = Some(remote.version.clone());
-    item.source_href = remote.self_href.clone();
+    item.source_href.clone_from(&remote.self_href);
     item.last_sync_time = Some(now);
     let (files, sources) = merged.into_iter().unzip();
     Ok(Synced {

@@ -139,7 +139,7 @@ async fn items(t: &TestApp, sid: &str, library: &str) -> Vec<Value> {
 #[tokio::test]
 async fn an_on_demand_subscription_follows_a_depotd_publisher() {
     let publisher = Publisher::start().await;
-    let published = item_with(
+    let esx = item_with(
         &publisher.t,
         &publisher.library,
         "esx",
@@ -181,7 +181,7 @@ async fn an_on_demand_subscription_follows_a_depotd_publisher() {
     assert_eq!(synced.len(), 1, "{synced:?}");
     let item = synced[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(synced[0]["cached"], false);
-    assert_eq!(synced[0]["source_id"], published.id.to_string());
+    assert_eq!(synced[0]["source_id"], esx.id.to_string());
     assert_eq!(synced[0]["size"], 12);
 
     let r = sync_item(&t, &sid, &item, json!({"force_sync_content": true})).await;
@@ -226,7 +226,7 @@ async fn an_on_demand_subscription_follows_a_depotd_publisher() {
         .app
         .library
         .store()
-        .delete_item(published.id, true)
+        .delete_item(esx.id, true)
         .await
         .unwrap();
     let r = sync_item(&t, &sid, &item, json!({"force_sync_content": false})).await;
