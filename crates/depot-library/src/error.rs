@@ -64,6 +64,25 @@ pub enum LibraryError {
     /// file waits for a new transfer.
     #[error("{0}")]
     Interrupted(String),
+    // subscribed libraries
+    /// A subscribed-item operation named an item of a local library.
+    #[error("Library item {id} does not belong to a subscribed library.")]
+    NotSubscribedItem {
+        /// The item's id.
+        id: String,
+    },
+    /// The publisher of a subscription cannot be used: unreachable, refusing the
+    /// credentials, presenting another certificate, or not serving a VCSP library.
+    #[error("{0}")]
+    ResourceInaccessible(String),
+    /// The library's configuration does not allow the operation (evicting a library
+    /// that is not on demand).
+    #[error("{0}")]
+    InvalidElementConfiguration(String),
+    /// A sync from a publisher failed: what it sent was unusable or could not be
+    /// fetched. What was synced before stays as it was.
+    #[error("{0}")]
+    SyncFailed(String),
 }
 
 impl DomainError for LibraryError {
@@ -74,7 +93,11 @@ impl DomainError for LibraryError {
             | Self::InvalidElementType(_)
             | Self::TransferFailed(_)
             | Self::TooLarge(_)
-            | Self::Interrupted(_) => ErrorKind::Invalid,
+            | Self::Interrupted(_)
+            | Self::NotSubscribedItem { .. }
+            | Self::ResourceInaccessible(_)
+            | Self::InvalidElementConfiguration(_) => ErrorKind::Invalid,
+            Self::SyncFailed(_) => ErrorKind::Unavailable,
             Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Self::ConcurrentChange(_) | Self::ResourceBusy(_) => ErrorKind::Conflict,
             Self::NotAllowed(_) => ErrorKind::NotAllowedInCurrentState,
@@ -97,7 +120,10 @@ impl DomainError for LibraryError {
             | Self::TransferFailed(_)
             | Self::TooLarge(_)
             | Self::Interrupted(_) => "INVALID_ARGUMENT",
-            Self::InvalidElementType(_) => "INVALID_ELEMENT_TYPE",
+            Self::InvalidElementType(_) | Self::NotSubscribedItem { .. } => "INVALID_ELEMENT_TYPE",
+            Self::ResourceInaccessible(_) => "RESOURCE_INACCESSIBLE",
+            Self::InvalidElementConfiguration(_) => "INVALID_ELEMENT_CONFIGURATION",
+            Self::SyncFailed(_) => "SYNC_FAILED",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",
             Self::ResourceBusy(_) | Self::Store(MetadataError::ItemBusy { .. }) => "RESOURCE_BUSY",
@@ -121,6 +147,14 @@ impl DomainError for LibraryError {
     }
 
     fn message(&self) -> Message {
+        if let Self::NotSubscribedItem { id } = self {
+            // vCenter's message, id and arguments (seed 002).
+            return Message::new(
+                "com.vmware.vdcs.cls-main.item_not_in_subscribed_library",
+                self.to_string(),
+            )
+            .arg("library_item_id", id);
+        }
         Message::new(
             format!(
                 "com.vmware.depotd.content.{}",

@@ -3,7 +3,8 @@
 mod error;
 pub mod item;
 pub mod library;
-mod transfer;
+pub mod subscription;
+pub(crate) mod transfer;
 pub mod vcsp;
 
 use std::sync::Arc;
@@ -20,10 +21,25 @@ pub use library::{
     BackingSpec, DEPOT_DATASTORE_ID, DEPOT_STORAGE_SCHEME, LibraryChange, LibraryQuery,
     MAX_NAME_LEN, NewLibrary, PUBLISH_PASSWORD_FIELD, PublishSpec, VCSP_USER,
 };
+pub use subscription::{
+    ContentFetcher, ITEM_SYNC_JOB_KIND, ItemSyncJob, ItemSyncOutcome, ItemSyncRequest,
+    LIBRARY_SYNC_JOB_KIND, LibrarySyncJob, LibrarySyncRequest, NewSubscribedLibrary, ProbeResult,
+    ProbeStatus, Publisher, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec, SyncReport,
+};
 pub use transfer::{
     AddFile, ExpiryReport, MAX_FILE_BYTES, PROGRESS_EVERY, PULL_JOB_KIND, PullJob, PullRequest,
     Served, Upload, Validation,
 };
+
+/// The jobs of the content library: `library_pull`, `library_sync` and
+/// `library_item_sync`.
+pub fn jobs(library: &ContentLibrary) -> Vec<Arc<dyn depot_tasks::Job>> {
+    vec![
+        Arc::new(PullJob::new(library.clone())),
+        Arc::new(LibrarySyncJob::new(library.clone())),
+        Arc::new(ItemSyncJob::new(library.clone())),
+    ]
+}
 
 /// Settings of the content-library service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +48,8 @@ pub struct LibraryConfig {
     pub update_session_timeout: Duration,
     /// How long a download session lives without a keep-alive or a download.
     pub download_session_timeout: Duration,
+    /// How often a subscribed library with `automatic_sync_enabled` syncs.
+    pub sync_interval: Duration,
 }
 
 impl Default for LibraryConfig {
@@ -39,6 +57,7 @@ impl Default for LibraryConfig {
         Self {
             update_session_timeout: Duration::from_mins(5),
             download_session_timeout: Duration::from_mins(5),
+            sync_interval: Duration::from_hours(1),
         }
     }
 }

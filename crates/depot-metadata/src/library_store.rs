@@ -81,6 +81,16 @@ pub trait LibraryStore: Send + Sync {
     /// blob references. While an update session of one of its items is active this is
     /// `OpenUpdateSessions`, unless `force`. False when there is no such library.
     async fn delete_library(&self, id: LibraryId, force: bool) -> Result<bool>;
+
+    /// Records a complete sync of subscribed library `id`: the publisher's `lib.json`
+    /// version and when. The library's version does not change (nothing a client set
+    /// did). False when there is no such library.
+    async fn record_library_sync(
+        &self,
+        id: LibraryId,
+        source_version: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool>;
 }
 
 /// Library items and their files.
@@ -126,6 +136,21 @@ pub trait LibraryItemStore: Send + Sync {
     /// The files of every item of `library`, by item id and name, in one read (a
     /// VCSP `items.json` of thousands of items is one query, not one per item).
     async fn library_files(&self, library: LibraryId) -> Result<Vec<ItemFile>>;
+
+    /// Writes an item of a subscribed library as a sync (or an eviction) left it, in
+    /// one transaction: with `expected_version` `None` inserts it, else overwrites
+    /// every column but its id, library and creation time, only while its stored
+    /// version is `expected_version` (false, nothing written, when it is not or the
+    /// item is gone). `files` replace the item's files; the item's blob references
+    /// become exactly their digests; its library's version and content version bump.
+    /// The caller sets the item's versions, size and `cached`. `NotFound` without the
+    /// library, `AlreadyExists` when the name is taken in the library.
+    async fn put_synced_item(
+        &self,
+        item: &LibraryItem,
+        files: &[ItemFile],
+        expected_version: Option<i64>,
+    ) -> Result<bool>;
 }
 
 /// Update sessions: uploads into an item, committed together.

@@ -115,6 +115,9 @@ pub struct Library {
     pub last_modified_time: Timestamp,
     /// When a subscribed library last synced.
     pub last_sync_time: Option<Timestamp>,
+    /// The publisher's `lib.json` `version` at the last complete sync of a subscribed
+    /// library (a sync stops early while it has not grown).
+    pub source_version: Option<String>,
 }
 
 impl Library {
@@ -133,6 +136,7 @@ impl Library {
             creation_time: now,
             last_modified_time: now,
             last_sync_time: None,
+            source_version: None,
         }
     }
 }

@@ -37,6 +37,11 @@ pub struct LibraryItem {
     pub last_sync_time: Option<Timestamp>,
     /// The publisher's item id, for a subscribed item.
     pub source_id: Option<String>,
+    /// The publisher's item `version` when a subscribed item last synced.
+    pub source_version: Option<String>,
+    /// Where the publisher's `item.json` of a subscribed item is, relative to the
+    /// publisher library's root (its `selfHref`).
+    pub source_href: Option<String>,
     /// The sum of its files' sizes, in bytes.
     pub size: u64,
     /// Whether every file's content is held here.
@@ -59,6 +64,8 @@ impl LibraryItem {
             last_modified_time: now,
             last_sync_time: None,
             source_id: None,
+            source_version: None,
+            source_href: None,
             size: 0,
             cached: true,
         }

@@ -34,11 +34,23 @@ pub enum Privilege {
     ContentLibraryUpdateSession,
     /// Download content of library items through download sessions.
     ContentLibraryDownloadSession,
+    /// Create subscribed libraries and probe subscriptions.
+    ContentLibraryCreateSubscribed,
+    /// Change a subscribed library's settings.
+    ContentLibraryUpdateSubscribed,
+    /// Delete subscribed libraries.
+    ContentLibraryDeleteSubscribed,
+    /// Synchronize a subscribed library.
+    ContentLibrarySyncLibrary,
+    /// Evict the cached content of a subscribed library.
+    ContentLibraryEvictSubscribed,
+    /// Evict the cached content of a subscribed library item.
+    ContentLibraryEvictItem,
 }
 
 impl Privilege {
     /// Every privilege, in a stable order.
-    pub const ALL: [Privilege; 14] = [
+    pub const ALL: [Privilege; 20] = [
         Privilege::SystemRead,
         Privilege::ContentLibraryAddItem,
         Privilege::ContentLibrarySyncItem,
@@ -53,6 +65,12 @@ impl Privilege {
         Privilege::UserManage,
         Privilege::ContentLibraryUpdateSession,
         Privilege::ContentLibraryDownloadSession,
+        Privilege::ContentLibraryCreateSubscribed,
+        Privilege::ContentLibraryUpdateSubscribed,
+        Privilege::ContentLibraryDeleteSubscribed,
+        Privilege::ContentLibrarySyncLibrary,
+        Privilege::ContentLibraryEvictSubscribed,
+        Privilege::ContentLibraryEvictItem,
     ];
 
     /// The privilege id: vSphere's where it exists, a `Depot.` id otherwise.
@@ -72,6 +90,12 @@ impl Privilege {
             Privilege::UserManage => "Authorization.ModifyPermissions",
             Privilege::ContentLibraryUpdateSession => "ContentLibrary.UpdateSession",
             Privilege::ContentLibraryDownloadSession => "ContentLibrary.DownloadSession",
+            Privilege::ContentLibraryCreateSubscribed => "ContentLibrary.CreateSubscribedLibrary",
+            Privilege::ContentLibraryUpdateSubscribed => "ContentLibrary.UpdateSubscribedLibrary",
+            Privilege::ContentLibraryDeleteSubscribed => "ContentLibrary.DeleteSubscribedLibrary",
+            Privilege::ContentLibrarySyncLibrary => "ContentLibrary.SyncLibrary",
+            Privilege::ContentLibraryEvictSubscribed => "ContentLibrary.EvictSubscribedLibrary",
+            Privilege::ContentLibraryEvictItem => "ContentLibrary.EvictLibraryItem",
         }
     }
 }
@@ -162,6 +186,8 @@ mod tests {
         assert!(!Role::ReadOnly.grants(Privilege::LifecycleSettingsWrite));
         assert!(!Role::Operator.grants(Privilege::UserManage));
         assert!(Role::Operator.grants(Privilege::ContentLibrarySyncItem));
+        assert!(Role::Operator.grants(Privilege::ContentLibrarySyncLibrary));
+        assert!(!Role::ReadOnly.grants(Privilege::ContentLibraryCreateSubscribed));
         assert_eq!(Role::Admin.privileges().len(), Privilege::ALL.len());
     }
 

@@ -121,7 +121,7 @@ impl App {
             config.library.service(),
         );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
-        job_list.push(Arc::new(depot_library::PullJob::new(library.clone())));
+        job_list.extend(depot_library::jobs(&library));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),

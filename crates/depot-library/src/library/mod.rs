@@ -7,6 +7,7 @@ mod publish;
 use depot_metadata::{CreateOutcome, LibraryFilter};
 use depot_model::{ClientToken, Library, LibraryId, LibraryKind};
 
+pub(crate) use backing::storage_from;
 pub use backing::{BackingSpec, DEPOT_DATASTORE_ID, DEPOT_STORAGE_SCHEME};
 pub use publish::{PUBLISH_PASSWORD_FIELD, PublishSpec, VCSP_USER};
 
@@ -40,6 +41,9 @@ pub struct LibraryChange {
     pub storage: Option<Vec<BackingSpec>>,
     /// New publish settings (local libraries).
     pub publish: Option<PublishSpec>,
+    /// New subscription settings (subscribed libraries; checked against the publisher
+    /// when its URL, credentials or certificate change).
+    pub subscription: Option<crate::SubscriptionSpec>,
     /// The version the client read: a stale one is `ConcurrentChange`.
     pub version: Option<String>,
 }
@@ -212,6 +216,9 @@ impl ContentLibrary {
                 )));
             }
             library.publish = Some(self.publish_settings(library.publish.as_ref(), &publish)?);
+        }
+        if let Some(spec) = change.subscription {
+            library.subscription = Some(self.changed_subscription(&library, spec).await?);
         }
         library.last_modified_time = self.now();
         match self.store().update_library(&library).await? {

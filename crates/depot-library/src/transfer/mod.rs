@@ -4,7 +4,7 @@
 mod download;
 mod expiry;
 mod files;
-mod names;
+pub(crate) mod names;
 mod ovf;
 mod pull;
 mod token;

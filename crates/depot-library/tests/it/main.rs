@@ -6,3 +6,5 @@
 mod backends;
 mod items;
 mod libraries;
+mod subscriptions;
+mod vcsp_tree;

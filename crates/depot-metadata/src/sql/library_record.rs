@@ -8,12 +8,12 @@ use crate::Result;
 
 /// The columns of `libraries`, in the order of [`LibraryRecord`].
 pub(crate) const LIBRARY_COLUMNS: &str = "id, name, description, kind, storage, publish, \
-     subscription, version, content_version, creation_time, last_modified_time, last_sync_time";
+     subscription, version, content_version, creation_time, last_modified_time, last_sync_time, source_version";
 
 /// The columns of `library_items`, in the order of [`ItemRecord`].
 pub(crate) const ITEM_COLUMNS: &str = "id, library_id, name, description, item_type, version, \
      content_version, metadata_version, creation_time, last_modified_time, last_sync_time, \
-     source_id, size, cached";
+     source_id, size, cached, source_version, source_href";
 
 /// The columns of `item_files`, in the order of [`ItemFileRecord`].
 pub(crate) const ITEM_FILE_COLUMNS: &str =
@@ -34,6 +34,7 @@ pub(crate) struct LibraryRecord {
     pub creation_time: i64,
     pub last_modified_time: i64,
     pub last_sync_time: Option<i64>,
+    pub source_version: Option<String>,
 }
 
 impl LibraryRecord {
@@ -52,6 +53,7 @@ impl LibraryRecord {
             to_millis(l.creation_time).into(),
             to_millis(l.last_modified_time).into(),
             l.last_sync_time.map(to_millis).into(),
+            l.source_version.clone().into(),
         ])
     }
 
@@ -71,6 +73,7 @@ impl LibraryRecord {
             last_sync_time: d.time_opt("last_sync_time", self.last_sync_time)?,
             name: self.name,
             description: self.description,
+            source_version: self.source_version,
         })
     }
 }
@@ -92,6 +95,8 @@ pub(crate) struct ItemRecord {
     pub source_id: Option<String>,
     pub size: i64,
     pub cached: bool,
+    pub source_version: Option<String>,
+    pub source_href: Option<String>,
 }
 
 impl ItemRecord {
@@ -112,6 +117,8 @@ impl ItemRecord {
             i.source_id.clone().into(),
             size_value(i.size).into(),
             i.cached.into(),
+            i.source_version.clone().into(),
+            i.source_href.clone().into(),
         ]
     }
 
@@ -133,6 +140,8 @@ impl ItemRecord {
             description: self.description,
             item_type: self.item_type,
             source_id: self.source_id,
+            source_version: self.source_version,
+            source_href: self.source_href,
         })
     }
 }

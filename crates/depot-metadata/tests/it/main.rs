@@ -14,6 +14,7 @@ mod libraries;
 mod library_fixtures;
 mod library_items;
 mod sessions;
+mod synced_items;
 mod task_claims;
 mod task_list;
 mod tasks;

@@ -1,4 +1,4 @@
-//! `[library]`: the content library's session lifetimes.
+//! `[library]`: the content library's session lifetimes and subscription sync interval.
 
 use std::time::Duration;
 
@@ -17,6 +17,9 @@ pub struct LibraryConfig {
     /// How long a download session lives without a keep-alive.
     #[serde(rename = "download_session_timeout_seconds", with = "values::seconds")]
     pub download_session_timeout: Duration,
+    /// How often subscribed libraries with `automatic_sync_enabled` sync.
+    #[serde(rename = "sync_interval_seconds", with = "values::seconds")]
+    pub sync_interval: Duration,
 }
 
 impl Default for LibraryConfig {
@@ -25,6 +28,7 @@ impl Default for LibraryConfig {
         Self {
             update_session_timeout: service.update_session_timeout,
             download_session_timeout: service.download_session_timeout,
+            sync_interval: service.sync_interval,
         }
     }
 }
@@ -35,6 +39,7 @@ impl LibraryConfig {
         depot_library::LibraryConfig {
             update_session_timeout: self.update_session_timeout,
             download_session_timeout: self.download_session_timeout,
+            sync_interval: self.sync_interval,
         }
     }
 }

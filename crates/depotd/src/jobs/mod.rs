@@ -2,12 +2,14 @@
 
 mod blob_gc;
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use depot_auth::AuthService;
 use depot_blobs::BlobStore;
 use depot_metadata::MetadataStore;
+use depot_model::LibraryId;
 use depot_tasks::Job;
 use tracing::warn;
 
@@ -40,6 +42,9 @@ pub fn schedule_housekeeping(app: &App) {
         let mut gc = tokio::time::interval(BLOB_GC_EVERY);
         let mut library = tokio::time::interval(LIBRARY_EXPIRY_EVERY);
         gc.tick().await;
+        // When this process last submitted each library's automatic sync, so that a
+        // failing publisher is tried once per interval, not on every tick.
+        let mut submitted = HashMap::new();
         loop {
             tokio::select! {
                 _ = sessions.tick() => {
@@ -48,6 +53,7 @@ pub fn schedule_housekeeping(app: &App) {
                     }
                 }
                 _ = library.tick() => {
+                    submit_due_syncs(&app, &mut submitted).await;
                     match app.library.expire_sessions().await {
                         Ok(r) if r.update_sessions + r.download_sessions > 0 => tracing::info!(
                             update_sessions = r.update_sessions,
@@ -66,4 +72,28 @@ pub fn schedule_housekeeping(app: &App) {
             }
         }
     });
+}
+
+/// Submits the automatic syncs that are due (a sync already pending or running is
+/// returned by the engine, not doubled).
+async fn submit_due_syncs(app: &App, submitted: &mut HashMap<LibraryId, Instant>) {
+    let interval = app.library.config().sync_interval;
+    let due = match app.library.due_syncs(app.library.now()).await {
+        Ok(due) => due,
+        Err(e) => {
+            warn!(error = %e, "listing subscribed libraries due for a sync failed");
+            return;
+        }
+    };
+    submitted.retain(|_, at| at.elapsed() < interval);
+    for id in due {
+        if submitted.contains_key(&id) {
+            continue;
+        }
+        submitted.insert(id, Instant::now());
+        let task = depot_library::LibrarySyncRequest::task(id, "system");
+        if let Err(e) = app.services.tasks.submit(task).await {
+            warn!(error = %e, library = %id, "submitting an automatic library sync failed");
+        }
+    }
 }

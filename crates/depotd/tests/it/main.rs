@@ -22,6 +22,7 @@ mod pki;
 mod process;
 mod protocol_edges;
 mod sessions;
+mod subscribed_libraries;
 mod support;
 mod task_operations;
 mod tasks_api;

@@ -14,10 +14,15 @@ use serde_json::Value;
 
 use crate::support::{Reply, TestApp, basic};
 
-const PASSWORD: &str = "Vcsp-publish-1";
+pub(crate) const PASSWORD: &str = "Vcsp-publish-1";
 
 /// A local library published with `auth`, stored.
-async fn published(t: &TestApp, name: &str, auth: LibraryAuth, published: bool) -> Library {
+pub(crate) async fn published(
+    t: &TestApp,
+    name: &str,
+    auth: LibraryAuth,
+    published: bool,
+) -> Library {
     let library = &t.app.library;
     let mut l = Library::new(name, LibraryKind::Local, library.now());
     l.publish = Some(PublishSettings {
@@ -37,7 +42,7 @@ async fn published(t: &TestApp, name: &str, auth: LibraryAuth, published: bool) 
 
 /// An item of `library` holding `files` (name, content), uploaded through an update
 /// session of the store.
-async fn item_with(
+pub(crate) async fn item_with(
     t: &TestApp,
     library: &Library,
     name: &str,

@@ -1,7 +1,7 @@
 //! Between the service's library and item model and the wire DTOs.
 
 use depot_http::Problem;
-use depot_library::{BackingSpec, ContentLibrary, LibraryChange, PublishSpec};
+use depot_library::{BackingSpec, ContentLibrary, LibraryChange, PublishSpec, SubscriptionSpec};
 use depot_model::{
     ItemFile, ItemId, Library, LibraryAuth, LibraryId, LibraryItem, LibraryKind, Secret,
     StorageBacking,
@@ -57,14 +57,31 @@ pub fn kind(t: LibraryType) -> LibraryKind {
 pub fn publish_spec(p: PublishInfo) -> PublishSpec {
     PublishSpec {
         published: p.published,
-        authentication: p.authentication_method.map(|m| match m {
-            AuthenticationMethod::Basic => LibraryAuth::Basic,
-            AuthenticationMethod::None => LibraryAuth::None,
-        }),
+        authentication: p.authentication_method.map(library_auth),
         user_name: p.user_name,
         password: secret(p.password),
         current_password: secret(p.current_password),
         persist_json_enabled: p.persist_json_enabled,
+    }
+}
+
+fn library_auth(m: AuthenticationMethod) -> LibraryAuth {
+    match m {
+        AuthenticationMethod::Basic => LibraryAuth::Basic,
+        AuthenticationMethod::None => LibraryAuth::None,
+    }
+}
+
+pub fn subscription_spec(s: SubscriptionInfo) -> SubscriptionSpec {
+    SubscriptionSpec {
+        url: s.subscription_url,
+        authentication: s.authentication_method.map(library_auth),
+        user_name: s.user_name,
+        password: secret(s.password),
+        automatic_sync_enabled: s.automatic_sync_enabled,
+        on_demand: s.on_demand,
+        ssl_thumbprint: s.ssl_thumbprint,
+        ssl_certificate: s.ssl_certificate,
     }
 }
 
@@ -77,6 +94,7 @@ pub fn change(spec: LibraryModel) -> LibraryChange {
             .storage_backings
             .map(|b| b.iter().map(backing_spec).collect()),
         publish: spec.publish_info.map(publish_spec),
+        subscription: spec.subscription_info.map(subscription_spec),
         version: spec.version,
     }
 }

@@ -6,6 +6,8 @@ pub mod item;
 pub mod item_file;
 pub mod library;
 pub mod local_library;
+pub mod subscribed_item;
+pub mod subscribed_library;
 
 use axum::extract::FromRef;
 use depot_http::Services;
@@ -28,8 +30,10 @@ where
     // Libraries and items:
     let mut ops = library::operations();
     ops.extend(local_library::operations());
+    ops.extend(subscribed_library::operations());
     ops.extend(item::operations());
     ops.extend(item_file::operations());
+    ops.extend(subscribed_item::operations());
     // Update and download sessions:
     ops.extend(update_session::operations());
     ops.extend(update_session_file::operations());

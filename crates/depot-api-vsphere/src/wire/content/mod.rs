@@ -4,5 +4,6 @@ pub mod download_session;
 pub mod download_session_file;
 pub mod item;
 pub mod library;
+pub mod subscribed_library;
 pub mod update_session;
 pub mod update_session_file;

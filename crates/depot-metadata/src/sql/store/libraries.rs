@@ -1,7 +1,7 @@
 //! [`LibraryStore`] on SQL.
 
 use async_trait::async_trait;
-use depot_model::{ClientToken, Library, LibraryId, LibraryKind};
+use depot_model::{ClientToken, Library, LibraryId, LibraryKind, Timestamp};
 
 use super::SqlStore;
 use super::library_shared::{ItemScope, created_with, insert_with_token};
@@ -108,6 +108,15 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
             }),
             Err(e) => Err(query_error(op)(e)),
         }
+    }
+
+    async fn record_library_sync(
+        &self,
+        id: LibraryId,
+        source_version: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool> {
+        super::synced_items::record(&self.db, id, source_version, at).await
     }
 
     async fn delete_library(&self, id: LibraryId, force: bool) -> Result<bool> {

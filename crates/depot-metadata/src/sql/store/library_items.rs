@@ -265,6 +265,15 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
         records.into_iter().map(ItemFileRecord::into_file).collect()
     }
 
+    async fn put_synced_item(
+        &self,
+        item: &LibraryItem,
+        files: &[ItemFile],
+        expected_version: Option<i64>,
+    ) -> Result<bool> {
+        super::synced_items::put(&self.db, item, files, expected_version).await
+    }
+
     async fn item_file(&self, item: ItemId, name: &str) -> Result<Option<ItemFile>> {
         let stmt = Statement::new(format!(
             "SELECT {ITEM_FILE_COLUMNS} FROM item_files WHERE item_id = ? AND name = ?"

@@ -9,6 +9,7 @@ mod library_items;
 mod library_shared;
 mod session_files;
 mod sessions;
+mod synced_items;
 mod tasks;
 mod update_session_complete;
 mod update_sessions;

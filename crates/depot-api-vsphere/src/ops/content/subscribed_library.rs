@@ -1,0 +1,200 @@
+//! `com.vmware.content.subscribed_library`: create, list, get, update, delete,
+//! force-delete, probe, sync and evict of subscribed libraries.
+
+use axum::extract::FromRef;
+use axum::http::{Method, StatusCode};
+use depot_http::{Problem, Services};
+use depot_library::{ContentLibrary, LibraryError, LibrarySyncRequest, NewSubscribedLibrary};
+use depot_model::{LibraryKind, Privilege};
+
+use super::convert::{backing_spec, change, library_id, subscription_spec};
+use super::library::{IdInput, NoInput, UpdateInput, ids, read};
+use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
+use crate::wire::content::library::{LibraryModel, LibraryType, SubscriptionInfo};
+use crate::wire::content::subscribed_library::ProbeResult;
+
+const SERVICE: &str = "com.vmware.content.subscribed_library";
+const SUBSCRIBED: Option<LibraryKind> = Some(LibraryKind::Subscribed);
+
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// create's input.
+    pub struct CreateInput {
+        /// Idempotency token (REST: the `Client-Token` header).
+        #[serde(default)]
+        pub client_token: Option<String>,
+        /// The library, with its `subscription_info`.
+        pub create_spec: LibraryModel,
+    }
+}
+
+crate::vapi_struct! {
+    #[vapi("operation-input")]
+    /// probe's input.
+    pub struct ProbeInput {
+        /// The subscription to try.
+        pub subscription_info: SubscriptionInfo,
+    }
+}
+
+/// The subscribed-library operations.
+pub fn operations<S>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+    ContentLibrary: FromRef<S>,
+{
+    const ALL: &str = "/content/subscribed-library";
+    const ONE: &str = "/content/subscribed-library/{library_id}";
+    vec![
+        Operation::new(SERVICE, "create", Auth::Session, create::<S>)
+            .privilege(Privilege::ContentLibraryCreateSubscribed)
+            .rest(Method::POST, ALL, StatusCode::CREATED)
+            .body(RestBody::Param("create_spec"))
+            .header("Client-Token", "client_token"),
+        Operation::new(SERVICE, "list", Auth::Session, list::<S>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, ALL, StatusCode::OK),
+        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, ONE, StatusCode::OK),
+        Operation::new(SERVICE, "update", Auth::Session, update::<S>)
+            .privilege(Privilege::ContentLibraryUpdateSubscribed)
+            .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
+            .body(RestBody::Param("update_spec")),
+        Operation::new(SERVICE, "delete", Auth::Session, delete::<S>)
+            .privilege(Privilege::ContentLibraryDeleteSubscribed)
+            .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
+        Operation::new(SERVICE, "force_delete", Auth::Session, force_delete::<S>)
+            .privilege(Privilege::ContentLibraryDeleteSubscribed)
+            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .action("force-delete"),
+        Operation::new(SERVICE, "sync", Auth::Session, sync::<S>)
+            .privilege(Privilege::ContentLibrarySyncLibrary)
+            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .action("sync"),
+        Operation::new(SERVICE, "evict", Auth::Session, evict::<S>)
+            .privilege(Privilege::ContentLibraryEvictSubscribed)
+            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .action("evict"),
+        Operation::new(SERVICE, "probe", Auth::Session, probe::<S>)
+            .privilege(Privilege::ContentLibraryCreateSubscribed)
+            .rest(Method::POST, ALL, StatusCode::OK)
+            .action("probe")
+            .body(RestBody::Fields),
+    ]
+}
+
+async fn create<S>(ctx: Ctx<S>, input: CreateInput) -> Result<String, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let user = ctx.principal()?.user.to_string();
+    let spec = input.create_spec;
+    if spec.r#type == Some(LibraryType::Local) || spec.publish_info.is_some() {
+        return Err(LibraryError::Invalid(
+            "a subscribed library's type is SUBSCRIBED, without publish_info".to_owned(),
+        )
+        .into());
+    }
+    let new = NewSubscribedLibrary {
+        name: spec.name,
+        description: spec.description,
+        storage: spec
+            .storage_backings
+            .unwrap_or_default()
+            .iter()
+            .map(backing_spec)
+            .collect(),
+        subscription: spec.subscription_info.map(subscription_spec),
+    };
+    let service: ContentLibrary = ctx.get();
+    let id = service
+        .create_subscribed_library(&user, new, input.client_token.as_deref())
+        .await?;
+    Ok(id.to_string())
+}
+
+async fn list<S>(ctx: Ctx<S>, _: NoInput) -> Result<Vec<String>, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    ids(&ctx.get(), SUBSCRIBED).await
+}
+
+async fn get<S>(ctx: Ctx<S>, input: IdInput) -> Result<LibraryModel, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    read(&ctx, &input.library_id, SUBSCRIBED).await
+}
+
+async fn update<S>(ctx: Ctx<S>, input: UpdateInput) -> Result<(), Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let service: ContentLibrary = ctx.get();
+    let id = library_id(&input.library_id)?;
+    Ok(service
+        .update_library(id, SUBSCRIBED, change(input.update_spec))
+        .await?)
+}
+
+async fn delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let service: ContentLibrary = ctx.get();
+    Ok(service
+        .delete_library(library_id(&input.library_id)?, SUBSCRIBED, false)
+        .await?)
+}
+
+async fn force_delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let service: ContentLibrary = ctx.get();
+    Ok(service
+        .delete_library(library_id(&input.library_id)?, SUBSCRIBED, true)
+        .await?)
+}
+
+async fn sync<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+where
+    Services: FromRef<S>,
+    ContentLibrary: FromRef<S>,
+{
+    let user = ctx.principal()?.user.to_string();
+    let service: ContentLibrary = ctx.get();
+    let id = library_id(&input.library_id)?;
+    service.library_of(id, SUBSCRIBED).await?;
+    let services: Services = ctx.get();
+    // A sync of this library already pending or running is returned, not doubled.
+    services
+        .tasks
+        .submit(LibrarySyncRequest::task(id, &user))
+        .await?;
+    Ok(())
+}
+
+async fn evict<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let service: ContentLibrary = ctx.get();
+    Ok(service
+        .evict_library(library_id(&input.library_id)?)
+        .await?)
+}
+
+async fn probe<S>(ctx: Ctx<S>, input: ProbeInput) -> Result<ProbeResult, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    let service: ContentLibrary = ctx.get();
+    Ok(service
+        .probe(subscription_spec(input.subscription_info))
+        .await
+        .into())
+}

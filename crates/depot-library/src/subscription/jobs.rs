@@ -1,0 +1,172 @@
+//! The tasks of subscribed libraries: `library_sync` (one per library at a time: a
+//! second request while one is pending or running gets that one) and
+//! `library_item_sync` (one per item at a time).
+
+use async_trait::async_trait;
+use depot_model::{DomainError, ItemId, LibraryId, Message};
+use depot_tasks::{Job, JobContext, JobError, NewTask};
+
+use super::item_sync::ItemSyncOutcome;
+use crate::{ContentLibrary, LibraryError};
+
+/// The library sync job's stable name.
+pub const LIBRARY_SYNC_JOB_KIND: &str = "library_sync";
+/// The item sync job's stable name.
+pub const ITEM_SYNC_JOB_KIND: &str = "library_item_sync";
+
+/// What a library sync task syncs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LibrarySyncRequest {
+    /// The subscribed library.
+    pub library_id: String,
+}
+
+impl LibrarySyncRequest {
+    /// The task that syncs library `id`, asked for by `user`.
+    pub fn task(id: LibraryId, user: &str) -> NewTask {
+        let mut t = NewTask::new(
+            LIBRARY_SYNC_JOB_KIND,
+            Message::new(
+                "com.vmware.depotd.content.library_sync",
+                format!("Sync subscribed library {id}"),
+            ),
+            user,
+        );
+        "library".clone_into(&mut t.task_type);
+        t.payload = serde_json::json!(Self {
+            library_id: id.to_string()
+        });
+        t.concurrency_key = Some(format!("library-sync:{id}"));
+        t
+    }
+}
+
+/// What an item sync task syncs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemSyncRequest {
+    /// The subscribed item.
+    pub item_id: String,
+    /// Whether to download content of an on-demand item.
+    pub force_sync_content: bool,
+    /// Whether to download optional files.
+    pub sync_optional_files: bool,
+}
+
+impl ItemSyncRequest {
+    /// The task that syncs item `id`, asked for by `user`.
+    pub fn task(
+        id: ItemId,
+        force_sync_content: bool,
+        sync_optional_files: bool,
+        user: &str,
+    ) -> NewTask {
+        let mut t = NewTask::new(
+            ITEM_SYNC_JOB_KIND,
+            Message::new(
+                "com.vmware.depotd.content.item_sync",
+                format!("Sync subscribed library item {id}"),
+            ),
+            user,
+        );
+        "library".clone_into(&mut t.task_type);
+        t.payload = serde_json::json!(Self {
+            item_id: id.to_string(),
+            force_sync_content,
+            sync_optional_files,
+        });
+        t.concurrency_key = Some(format!("library-item-sync:{id}"));
+        t
+    }
+}
+
+fn job_error(e: &LibraryError) -> JobError {
+    let message = Message::new("com.vmware.depotd.content.sync_failed", e.to_string());
+    match e {
+        LibraryError::SyncFailed(_) | LibraryError::ConcurrentChange(_) => {
+            JobError::permanent(e.kind(), "SYNC_FAILED", message)
+        }
+        _ => JobError::permanent(e.kind(), e.code(), message),
+    }
+}
+
+/// The job that runs library sync tasks.
+pub struct LibrarySyncJob {
+    library: ContentLibrary,
+}
+
+impl LibrarySyncJob {
+    /// The job over `library`.
+    pub fn new(library: ContentLibrary) -> Self {
+        Self { library }
+    }
+}
+
+#[async_trait]
+impl Job for LibrarySyncJob {
+    fn name(&self) -> &'static str {
+        LIBRARY_SYNC_JOB_KIND
+    }
+
+    async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
+        let request: LibrarySyncRequest = ctx.payload()?;
+        let id: LibraryId = request.library_id.parse().map_err(|_| {
+            job_error(&LibraryError::NotFound {
+                what: "library",
+                id: request.library_id.clone(),
+            })
+        })?;
+        let report = self
+            .library
+            .sync_library(id)
+            .await
+            .map_err(|e| job_error(&e))?;
+        Ok(Some(serde_json::json!({
+            "version": report.version,
+            "unchanged": report.unchanged,
+            "added": report.added,
+            "updated": report.updated,
+            "deleted": report.deleted,
+            "skipped": report.skipped,
+        })))
+    }
+}
+
+/// The job that runs item sync tasks.
+pub struct ItemSyncJob {
+    library: ContentLibrary,
+}
+
+impl ItemSyncJob {
+    /// The job over `library`.
+    pub fn new(library: ContentLibrary) -> Self {
+        Self { library }
+    }
+}
+
+#[async_trait]
+impl Job for ItemSyncJob {
+    fn name(&self) -> &'static str {
+        ITEM_SYNC_JOB_KIND
+    }
+
+    async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
+        let request: ItemSyncRequest = ctx.payload()?;
+        let id: ItemId = request.item_id.parse().map_err(|_| {
+            job_error(&LibraryError::NotFound {
+                what: "library item",
+                id: request.item_id.clone(),
+            })
+        })?;
+        let outcome = self
+            .library
+            .sync_item(id, request.force_sync_content, request.sync_optional_files)
+            .await
+            .map_err(|e| job_error(&e))?;
+        Ok(Some(match outcome {
+            ItemSyncOutcome::Synced { cached } => serde_json::json!({"cached": cached}),
+            ItemSyncOutcome::Deleted => serde_json::json!({"deleted": true}),
+        }))
+    }
+}

@@ -1,0 +1,24 @@
+//! Subscribed libraries: created against a publisher's VCSP `lib.json` (checked
+//! first), synced as tasks (whole libraries and single items, metadata and, on demand
+//! or at once, content), and evicted.
+
+mod href;
+mod item_sync;
+mod jobs;
+mod library_sync;
+mod merge;
+mod publisher;
+pub mod remote;
+mod schedule;
+mod settings;
+
+pub use item_sync::ItemSyncOutcome;
+pub use jobs::{
+    ITEM_SYNC_JOB_KIND, ItemSyncJob, ItemSyncRequest, LIBRARY_SYNC_JOB_KIND, LibrarySyncJob,
+    LibrarySyncRequest,
+};
+pub use library_sync::SyncReport;
+pub use publisher::{ContentFetcher, Publisher};
+pub use settings::{
+    NewSubscribedLibrary, ProbeResult, ProbeStatus, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec,
+};
