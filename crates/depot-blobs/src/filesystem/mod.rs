@@ -7,6 +7,7 @@ mod layout;
 mod read;
 mod temp;
 mod walk;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -7,3 +7,4 @@ mod disk;
 mod failures;
 mod fixture;
 mod gc;
+mod memory;
