@@ -6,3 +6,4 @@
 mod backends;
 mod items;
 mod libraries;
+mod uploads;
