@@ -2,6 +2,7 @@
 
 use std::io;
 use std::sync::{Mutex, PoisonError};
+use std::task::Poll;
 use std::time::SystemTime;
 
 use tokio::io::{AsyncRead, AsyncReadExt as _};
@@ -96,9 +97,10 @@ async fn stream(
     Ok((file, BlobInfo { digest, size }))
 }
 
-/// Reads until `buf` is full or the reader ends, counting every read and failing as soon
-/// as a limit is passed. Returns the bytes in `buf` and whether the reader
-/// ended.
+/// Reads until `buf` is full, the reader ends or (with some bytes in `buf`) it has
+/// nothing more at once, so that a slow sender's bytes reach the file as they come;
+/// counts every read and fails as soon as a limit is passed. Returns the bytes in `buf`
+/// and whether the reader ended.
 async fn fill(
     reader: &mut (dyn AsyncRead + Send + Unpin),
     buf: &mut [u8],
@@ -107,7 +109,17 @@ async fn fill(
 ) -> Result<(usize, bool), BlobError> {
     let mut filled = 0;
     while filled < buf.len() {
-        let n = match reader.read(&mut buf[filled..]).await {
+        let mut read = std::pin::pin!(reader.read(&mut buf[filled..]));
+        let read = if filled == 0 {
+            read.await
+        } else {
+            // One poll: a read that would wait ends this chunk (dropping it loses nothing).
+            match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+                Poll::Ready(read) => read,
+                Poll::Pending => return Ok((filled, false)),
+            }
+        };
+        let n = match read {
             Ok(0) => return Ok((filled, true)),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
