@@ -81,9 +81,27 @@ impl Checksum {
         self.algorithm
     }
 
+    /// A SHA-256 checksum is a blob's own name: the digest, for
+    /// [`Expected::sha256`](crate::Expected::sha256), so that the store checks it
+    /// while hashing once. `None` for the other algorithms.
+    pub fn as_sha256(&self) -> Option<crate::Sha256Digest> {
+        let bytes: [u8; 32] = self.digest.as_slice().try_into().ok()?;
+        (self.algorithm == ChecksumAlgorithm::Sha256)
+            .then(|| crate::Sha256Digest::from_bytes(bytes))
+    }
+
     /// The digest as lowercase hex.
     pub fn hex(&self) -> String {
         hex::encode(&self.digest)
+    }
+}
+
+impl From<crate::Sha256Digest> for Checksum {
+    fn from(digest: crate::Sha256Digest) -> Self {
+        Self {
+            algorithm: ChecksumAlgorithm::Sha256,
+            digest: digest.as_bytes().to_vec(),
+        }
     }
 }
 
@@ -270,6 +288,19 @@ mod tests {
         let mut out = Vec::new();
         reader.read_to_end(&mut out).await.unwrap();
         assert_eq!(progress.bytes(), 300_000);
+    }
+
+    #[test]
+    fn only_a_sha256_checksum_is_a_blob_digest() {
+        let abc = crate::Sha256Digest::compute(b"abc");
+        let declared = Checksum::from_hex(ChecksumAlgorithm::Sha256, &abc.to_string()).unwrap();
+        assert_eq!(declared.as_sha256(), Some(abc));
+        assert_eq!(Checksum::from(abc), declared);
+        let (algorithm, hex) = ABC[1];
+        assert_eq!(
+            Checksum::from_hex(algorithm, hex).unwrap().as_sha256(),
+            None
+        );
     }
 
     #[test]

@@ -111,6 +111,11 @@ pub trait LibraryItemStore: Send + Sync {
     /// The items of `library`, by name.
     async fn list_items(&self, library: LibraryId) -> Result<Vec<LibraryItem>>;
 
+    /// The ids of the items of `library`, by name, in one statement that also says
+    /// whether the library exists (`None`: it does not). For listings, which need
+    /// nothing else of the items.
+    async fn item_ids(&self, library: LibraryId) -> Result<Option<Vec<ItemId>>>;
+
     /// The ids of the items matching `filter`, by name then id.
     async fn find_items(&self, filter: &ItemFilter) -> Result<Vec<ItemId>>;
 

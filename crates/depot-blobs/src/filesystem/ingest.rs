@@ -2,20 +2,18 @@
 
 use std::io;
 use std::sync::{Mutex, PoisonError};
+use std::task::Poll;
 use std::time::SystemTime;
 
-use sha2::Digest as _;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 
 use super::FsBlobStore;
 use super::layout::{Layout, sync_dir};
 use super::temp::TempFile;
+use super::writer::{self, Chunk, Written};
 use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::{BlobInfo, Expected};
-
-/// Bytes gathered from the reader before each write to the temp file.
-const CHUNK: usize = 256 * 1024;
 
 impl FsBlobStore {
     pub(super) async fn put_impl(
@@ -29,17 +27,15 @@ impl FsBlobStore {
             return Err(BlobError::TooLarge { limit });
         }
         let path = self.layout.tmp_dir().join(self.temp_names.next("put"));
-        let (temp, mut file) = TempFile::create(path).await?;
-        let streamed = stream(reader, &mut file, &temp, expect).await;
-        let info = match streamed {
-            Ok(info) => info,
+        let (temp, file) = TempFile::create(path).await?;
+        let file = file.into_std().await;
+        let (file, info) = match stream(reader, file, &temp, expect).await {
+            Ok(written) => written,
             Err(e) => {
-                drop(file);
                 temp.discard().await;
                 return Err(e);
             }
         };
-        let file = file.into_std().await;
         let layout = self.layout.clone();
         let lock = self.commit_lock.clone();
         // The temp guard moves into the blocking task: if this future is dropped meanwhile,
@@ -52,39 +48,42 @@ impl FsBlobStore {
     }
 }
 
-/// Copies `reader` to `file`, hashing and enforcing the limits; checks size and digest at
-/// the end.
+/// Copies `reader` to `file` through the writer (which hashes and writes on a blocking
+/// thread while this reads the next chunk), enforcing the limits; checks size and digest
+/// at the end.
 async fn stream(
     reader: &mut (dyn AsyncRead + Send + Unpin),
-    file: &mut tokio::fs::File,
+    file: std::fs::File,
     temp: &TempFile,
     expect: Expected,
-) -> Result<BlobInfo, BlobError> {
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
+) -> Result<(std::fs::File, BlobInfo), BlobError> {
+    let (mut feed, writer) = writer::start(file, temp.path().to_path_buf());
     let mut total: u64 = 0;
-    loop {
-        let (filled, eof) = fill(reader, &mut buf, &mut total, &mut hasher, expect).await?;
-        if filled > 0 {
-            file.write_all(&buf[..filled])
-                .await
-                .map_err(BlobError::io("write", temp.path()))?;
+    let read = async {
+        // `None`: the writer stopped (a write failed); its error is the answer.
+        while let Some(mut buf) = feed.buffer().await {
+            let (len, eof) = fill(reader, &mut buf, &mut total, expect).await?;
+            if len > 0 && feed.chunks.send(Chunk { buf, len }).await.is_err() {
+                break;
+            }
+            if eof {
+                break;
+            }
         }
-        if eof {
-            break;
-        }
+        Ok::<_, BlobError>(())
     }
-    // tokio writes in the background: flushing surfaces the last write's error.
-    file.flush()
-        .await
-        .map_err(BlobError::io("write", temp.path()))?;
-    let digest = Sha256Digest::from_bytes(hasher.finalize().into());
+    .await;
+    // Closing the feed ends the writer once it has written what it was sent.
+    drop(feed);
+    let written = writer.await?;
+    read?;
+    let Written { file, digest, size } = written?;
     if let Some(expected) = expect.size
-        && expected != total
+        && expected != size
     {
         return Err(BlobError::SizeMismatch {
             expected,
-            actual: total,
+            actual: size,
         });
     }
     if let Some(expected) = expect.sha256
@@ -95,25 +94,32 @@ async fn stream(
             actual: digest,
         });
     }
-    Ok(BlobInfo {
-        digest,
-        size: total,
-    })
+    Ok((file, BlobInfo { digest, size }))
 }
 
-/// Reads until `buf` is full or the reader ends, hashing and counting every read and
-/// failing as soon as a limit is passed. Returns the bytes in `buf` and whether the reader
-/// ended.
+/// Reads until `buf` is full, the reader ends or (with some bytes in `buf`) it has
+/// nothing more at once, so that a slow sender's bytes reach the file as they come;
+/// counts every read and fails as soon as a limit is passed. Returns the bytes in `buf`
+/// and whether the reader ended.
 async fn fill(
     reader: &mut (dyn AsyncRead + Send + Unpin),
     buf: &mut [u8],
     total: &mut u64,
-    hasher: &mut sha2::Sha256,
     expect: Expected,
 ) -> Result<(usize, bool), BlobError> {
     let mut filled = 0;
     while filled < buf.len() {
-        let n = match reader.read(&mut buf[filled..]).await {
+        let mut read = std::pin::pin!(reader.read(&mut buf[filled..]));
+        let read = if filled == 0 {
+            read.await
+        } else {
+            // One poll: a read that would wait ends this chunk (dropping it loses nothing).
+            match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+                Poll::Ready(read) => read,
+                Poll::Pending => return Ok((filled, false)),
+            }
+        };
+        let n = match read {
             Ok(0) => return Ok((filled, true)),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -138,7 +144,6 @@ async fn fill(
                 actual: *total,
             });
         }
-        hasher.update(&buf[filled..filled + n]);
         filled += n;
     }
     Ok((filled, false))

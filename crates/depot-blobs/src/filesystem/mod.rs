@@ -8,6 +8,7 @@ mod read;
 mod staged;
 mod temp;
 mod walk;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

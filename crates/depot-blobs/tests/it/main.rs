@@ -7,4 +7,5 @@ mod disk;
 mod failures;
 mod fixture;
 mod gc;
+mod memory;
 mod staged;

@@ -65,14 +65,13 @@ impl ContentLibrary {
 
     /// The ids of the items of library `id`, by name.
     pub async fn item_ids(&self, library: LibraryId) -> Result<Vec<ItemId>, LibraryError> {
-        self.library(library).await?;
-        Ok(self
-            .store()
-            .list_items(library)
+        self.store()
+            .item_ids(library)
             .await?
-            .into_iter()
-            .map(|i| i.id)
-            .collect())
+            .ok_or_else(|| LibraryError::NotFound {
+                what: "library",
+                id: library.to_string(),
+            })
     }
 
     /// The ids of the items matching `filter`.

@@ -1,7 +1,7 @@
 //! Receiving a pushed file: the upload token names the file, the body streams into
 //! the blob store through the declared checks, and the file's status follows.
 
-use depot_blobs::{BlobError, Expected, Progress, Verifying};
+use depot_blobs::{BlobError, Checksum, ChecksumMismatch, Expected, Progress, Verifying};
 use depot_model::{FileTransfer, Message, SessionFile, TransferStatus, UpdateSessionState};
 use tokio::io::AsyncRead;
 
@@ -95,12 +95,16 @@ impl ContentLibrary {
         file: &SessionFile,
         body: &mut (dyn AsyncRead + Send + Unpin),
     ) -> Result<SessionFile, LibraryError> {
-        let checksum = file
+        let declared = file
             .declared_checksum
             .as_ref()
-            .map(depot_blobs::Checksum::declared)
+            .map(Checksum::declared)
             .transpose()
             .map_err(|e| LibraryError::Invalid(e.to_string()))?;
+        // A declared SHA-256 is checked by the store against the digest it computes
+        // anyway; only another algorithm needs a hash of its own.
+        let sha256 = declared.as_ref().and_then(Checksum::as_sha256);
+        let checksum = declared.filter(|_| sha256.is_none());
         let mut reader = Verifying::new(body, checksum);
         let mut guard = InFlight {
             library: self.clone(),
@@ -110,7 +114,7 @@ impl ContentLibrary {
         };
         let expect = Expected {
             size: file.declared_size,
-            sha256: None,
+            sha256,
             max_size: Some(file.declared_size.unwrap_or(MAX_FILE_BYTES)),
         };
         let put = self.blobs().put(&mut reader, expect).await;
@@ -255,6 +259,15 @@ fn failed_transfer(name: &str, e: BlobError) -> (FileTransfer, Result<(), Librar
             (t, Err(LibraryError::TransferFailed(text)))
         }
         BlobError::ChecksumMismatch(m) => {
+            let (t, text) = error(format!("{name}: {m}; nothing was stored"));
+            (t, Err(LibraryError::TransferFailed(text)))
+        }
+        // A declared SHA-256, checked by the store: said as any other checksum.
+        BlobError::DigestMismatch { expected, actual } => {
+            let m = ChecksumMismatch {
+                expected: Checksum::from(expected),
+                actual: Checksum::from(actual),
+            };
             let (t, text) = error(format!("{name}: {m}; nothing was stored"));
             (t, Err(LibraryError::TransferFailed(text)))
         }

@@ -7,4 +7,5 @@ mod backends;
 mod items;
 mod libraries;
 mod subscriptions;
+mod uploads;
 mod vcsp_tree;

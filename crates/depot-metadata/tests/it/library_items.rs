@@ -26,7 +26,17 @@ async fn items_crud(store: Store) {
     let a = stored_item(&*store, lib.id, "a").await;
     assert_eq!(store.get_item(a.id).await.unwrap(), Some(a.clone()));
     assert_eq!(store.get_item(ItemId::new()).await.unwrap(), None);
-    assert_eq!(store.list_items(lib.id).await.unwrap(), vec![a.clone(), b]);
+    assert_eq!(
+        store.list_items(lib.id).await.unwrap(),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(
+        store.item_ids(lib.id).await.unwrap(),
+        Some(vec![a.id, b.id])
+    );
+    let empty = stored_library(&*store, "empty").await;
+    assert_eq!(store.item_ids(empty.id).await.unwrap(), Some(vec![]));
+    assert_eq!(store.item_ids(LibraryId::new()).await.unwrap(), None);
     // Each new item changes the library's item set.
     let stored = store.get_library(lib.id).await.unwrap().unwrap();
     assert_eq!((stored.version, stored.content_version), (3, 3));

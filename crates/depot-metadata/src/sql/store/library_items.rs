@@ -149,6 +149,32 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
         records.into_iter().map(ItemRecord::into_item).collect()
     }
 
+    async fn item_ids(&self, library: LibraryId) -> Result<Option<Vec<ItemId>>> {
+        // One row: the library's, with its items' ids joined in name order (NULL for
+        // none); no row, no library. Joined in SQL because a row costs far more than
+        // its bytes to fetch (SQLite hands each over from its own thread).
+        let stmt = Statement::new(
+            "SELECT (SELECT string_agg(i.id, ',' ORDER BY i.name) FROM library_items i \
+             WHERE i.library_id = l.id) FROM libraries l WHERE l.id = ?",
+        )
+        .bind(library.to_string());
+        let row: Option<(Option<String>,)> = self
+            .db
+            .fetch_optional(On::Read, stmt)
+            .await
+            .map_err(query_error("item_ids"))?;
+        let Some((ids,)) = row else {
+            return Ok(None);
+        };
+        ids.as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(|id| Decoder::new("library item", id).parse("id", id))
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
     async fn find_items(&self, filter: &ItemFilter) -> Result<Vec<ItemId>> {
         let mut stmt = Statement::new("SELECT id FROM library_items WHERE TRUE");
         stmt.push_and_in("name", filter.name.clone());
