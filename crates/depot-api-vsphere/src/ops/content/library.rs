@@ -56,10 +56,10 @@ where
 {
     const ONE: &str = "/content/library/{library_id}";
     vec![
-        Operation::new(SERVICE, "list", Auth::Session, list::<S>)
+        Operation::new(SERVICE, "list", Auth::Session, list::<S, AnyKind>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, "/content/library", StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+        Operation::new(SERVICE, "get", Auth::Session, get::<S, AnyKind>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, ONE, StatusCode::OK),
         Operation::new(SERVICE, "find", Auth::Session, find::<S>)
@@ -67,17 +67,22 @@ where
             .rest(Method::POST, "/content/library", StatusCode::OK)
             .action("find")
             .body(RestBody::Param("spec")),
-        Operation::new(SERVICE, "update", Auth::Session, update::<S>)
+        Operation::new(SERVICE, "update", Auth::Session, update::<S, AnyKind>)
             .privilege(Privilege::ContentLibraryManage)
             .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
             .body(RestBody::Param("update_spec")),
-        Operation::new(SERVICE, "delete", Auth::Session, delete::<S>)
+        Operation::new(SERVICE, "delete", Auth::Session, delete::<S, AnyKind>)
             .privilege(Privilege::ContentLibraryManage)
             .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
-        Operation::new(SERVICE, "force_delete", Auth::Session, force_delete::<S>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
-            .action("force-delete"),
+        Operation::new(
+            SERVICE,
+            "force_delete",
+            Auth::Session,
+            force_delete::<S, AnyKind>,
+        )
+        .privilege(Privilege::ContentLibraryManage)
+        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+        .action("force-delete"),
     ]
 }
 
@@ -105,20 +110,6 @@ where
     Ok(library_model(library, &ctx.base_url))
 }
 
-async fn list<S>(ctx: Ctx<S>, _: NoInput) -> Result<Vec<String>, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    ids(&ctx.get(), None).await
-}
-
-async fn get<S>(ctx: Ctx<S>, input: IdInput) -> Result<LibraryModel, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    read(&ctx, &input.library_id, None).await
-}
-
 async fn find<S>(ctx: Ctx<S>, input: FindInput) -> Result<Vec<String>, Problem>
 where
     ContentLibrary: FromRef<S>,
@@ -137,33 +128,77 @@ where
         .collect())
 }
 
-async fn update<S>(ctx: Ctx<S>, input: UpdateInput) -> Result<(), Problem>
+/// Which libraries a service's list, get, update and delete operations act on:
+/// `com.vmware.content.library` any, `local_library` local ones, `subscribed_library`
+/// subscribed ones (another kind is `NOT_FOUND` or `INVALID_ELEMENT_TYPE`).
+pub trait Kind: Send + Sync + 'static {
+    /// The kind, or `None` for any.
+    const KIND: Option<LibraryKind>;
+}
+
+/// Libraries of any kind.
+pub struct AnyKind;
+/// Local libraries.
+pub struct Local;
+/// Subscribed libraries.
+pub struct Subscribed;
+
+impl Kind for AnyKind {
+    const KIND: Option<LibraryKind> = None;
+}
+impl Kind for Local {
+    const KIND: Option<LibraryKind> = Some(LibraryKind::Local);
+}
+impl Kind for Subscribed {
+    const KIND: Option<LibraryKind> = Some(LibraryKind::Subscribed);
+}
+
+/// `list`: the ids of the libraries of kind `K`.
+pub async fn list<S, K: Kind>(ctx: Ctx<S>, _: NoInput) -> Result<Vec<String>, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    ids(&ctx.get(), K::KIND).await
+}
+
+/// `get`: one library of kind `K`.
+pub async fn get<S, K: Kind>(ctx: Ctx<S>, input: IdInput) -> Result<LibraryModel, Problem>
+where
+    ContentLibrary: FromRef<S>,
+{
+    read(&ctx, &input.library_id, K::KIND).await
+}
+
+/// `update`: the fields set in the spec of a library of kind `K`.
+pub async fn update<S, K: Kind>(ctx: Ctx<S>, input: UpdateInput) -> Result<(), Problem>
 where
     ContentLibrary: FromRef<S>,
 {
     let service: ContentLibrary = ctx.get();
     let id = library_id(&input.library_id)?;
     Ok(service
-        .update_library(id, None, change(input.update_spec))
+        .update_library(id, K::KIND, change(input.update_spec))
         .await?)
 }
 
-async fn delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+/// `delete`: a library of kind `K`, refused while an update session is open.
+pub async fn delete<S, K: Kind>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
 where
     ContentLibrary: FromRef<S>,
 {
     let service: ContentLibrary = ctx.get();
     Ok(service
-        .delete_library(library_id(&input.library_id)?, None, false)
+        .delete_library(library_id(&input.library_id)?, K::KIND, false)
         .await?)
 }
 
-async fn force_delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
+/// `force_delete`: a library of kind `K`, whatever is open.
+pub async fn force_delete<S, K: Kind>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
 where
     ContentLibrary: FromRef<S>,
 {
     let service: ContentLibrary = ctx.get();
     Ok(service
-        .delete_library(library_id(&input.library_id)?, None, true)
+        .delete_library(library_id(&input.library_id)?, K::KIND, true)
         .await?)
 }

@@ -5,15 +5,14 @@ use axum::extract::FromRef;
 use axum::http::{Method, StatusCode};
 use depot_http::Problem;
 use depot_library::{ContentLibrary, NewLibrary};
-use depot_model::{LibraryKind, Privilege};
+use depot_model::Privilege;
 
-use super::convert::{backing_spec, change, library_id, publish_spec};
-use super::library::{IdInput, NoInput, UpdateInput, ids, read};
+use super::convert::{backing_spec, library_id, publish_spec};
+use super::library::{self, Local};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{DestinationSpec, LibraryModel, LibraryType};
 
 const SERVICE: &str = "com.vmware.content.local_library";
-const LOCAL: Option<LibraryKind> = Some(LibraryKind::Local);
 
 crate::vapi_struct! {
     #[vapi("operation-input")]
@@ -53,23 +52,38 @@ where
             .rest(Method::POST, ALL, StatusCode::CREATED)
             .body(RestBody::Param("create_spec"))
             .header("Client-Token", "client_token"),
-        Operation::new(SERVICE, "list", Auth::Session, list::<S>)
+        Operation::new(SERVICE, "list", Auth::Session, library::list::<S, Local>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, ALL, StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+        Operation::new(SERVICE, "get", Auth::Session, library::get::<S, Local>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, ONE, StatusCode::OK),
-        Operation::new(SERVICE, "update", Auth::Session, update::<S>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
-            .body(RestBody::Param("update_spec")),
-        Operation::new(SERVICE, "delete", Auth::Session, delete::<S>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
-        Operation::new(SERVICE, "force_delete", Auth::Session, force_delete::<S>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
-            .action("force-delete"),
+        Operation::new(
+            SERVICE,
+            "update",
+            Auth::Session,
+            library::update::<S, Local>,
+        )
+        .privilege(Privilege::ContentLibraryManage)
+        .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
+        .body(RestBody::Param("update_spec")),
+        Operation::new(
+            SERVICE,
+            "delete",
+            Auth::Session,
+            library::delete::<S, Local>,
+        )
+        .privilege(Privilege::ContentLibraryManage)
+        .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
+        Operation::new(
+            SERVICE,
+            "force_delete",
+            Auth::Session,
+            library::force_delete::<S, Local>,
+        )
+        .privilege(Privilege::ContentLibraryManage)
+        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+        .action("force-delete"),
         Operation::new(SERVICE, "publish", Auth::Session, publish::<S>)
             .privilege(Privilege::ContentLibraryManage)
             .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
@@ -106,51 +120,6 @@ where
         .create_local_library(&user, new, input.client_token.as_deref())
         .await?;
     Ok(id.to_string())
-}
-
-async fn list<S>(ctx: Ctx<S>, _: NoInput) -> Result<Vec<String>, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    ids(&ctx.get(), LOCAL).await
-}
-
-async fn get<S>(ctx: Ctx<S>, input: IdInput) -> Result<LibraryModel, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    read(&ctx, &input.library_id, LOCAL).await
-}
-
-async fn update<S>(ctx: Ctx<S>, input: UpdateInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    let id = library_id(&input.library_id)?;
-    Ok(service
-        .update_library(id, LOCAL, change(input.update_spec))
-        .await?)
-}
-
-async fn delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    Ok(service
-        .delete_library(library_id(&input.library_id)?, LOCAL, false)
-        .await?)
-}
-
-async fn force_delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    Ok(service
-        .delete_library(library_id(&input.library_id)?, LOCAL, true)
-        .await?)
 }
 
 async fn publish<S>(ctx: Ctx<S>, input: PublishInput) -> Result<(), Problem>

@@ -7,8 +7,8 @@ use depot_http::{Problem, Services};
 use depot_library::{ContentLibrary, LibraryError, LibrarySyncRequest, NewSubscribedLibrary};
 use depot_model::{LibraryKind, Privilege};
 
-use super::convert::{backing_spec, change, library_id, subscription_spec};
-use super::library::{IdInput, NoInput, UpdateInput, ids, read};
+use super::convert::{backing_spec, library_id, subscription_spec};
+use super::library::{self, IdInput, Subscribed};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{LibraryModel, LibraryType, SubscriptionInfo};
 use crate::wire::content::subscribed_library::ProbeResult;
@@ -52,23 +52,43 @@ where
             .rest(Method::POST, ALL, StatusCode::CREATED)
             .body(RestBody::Param("create_spec"))
             .header("Client-Token", "client_token"),
-        Operation::new(SERVICE, "list", Auth::Session, list::<S>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::GET, ALL, StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, get::<S>)
+        Operation::new(
+            SERVICE,
+            "list",
+            Auth::Session,
+            library::list::<S, Subscribed>,
+        )
+        .privilege(Privilege::SystemRead)
+        .rest(Method::GET, ALL, StatusCode::OK),
+        Operation::new(SERVICE, "get", Auth::Session, library::get::<S, Subscribed>)
             .privilege(Privilege::SystemRead)
             .rest(Method::GET, ONE, StatusCode::OK),
-        Operation::new(SERVICE, "update", Auth::Session, update::<S>)
-            .privilege(Privilege::ContentLibraryUpdateSubscribed)
-            .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
-            .body(RestBody::Param("update_spec")),
-        Operation::new(SERVICE, "delete", Auth::Session, delete::<S>)
-            .privilege(Privilege::ContentLibraryDeleteSubscribed)
-            .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
-        Operation::new(SERVICE, "force_delete", Auth::Session, force_delete::<S>)
-            .privilege(Privilege::ContentLibraryDeleteSubscribed)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
-            .action("force-delete"),
+        Operation::new(
+            SERVICE,
+            "update",
+            Auth::Session,
+            library::update::<S, Subscribed>,
+        )
+        .privilege(Privilege::ContentLibraryUpdateSubscribed)
+        .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
+        .body(RestBody::Param("update_spec")),
+        Operation::new(
+            SERVICE,
+            "delete",
+            Auth::Session,
+            library::delete::<S, Subscribed>,
+        )
+        .privilege(Privilege::ContentLibraryDeleteSubscribed)
+        .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
+        Operation::new(
+            SERVICE,
+            "force_delete",
+            Auth::Session,
+            library::force_delete::<S, Subscribed>,
+        )
+        .privilege(Privilege::ContentLibraryDeleteSubscribed)
+        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+        .action("force-delete"),
         Operation::new(SERVICE, "sync", Auth::Session, sync::<S>)
             .privilege(Privilege::ContentLibrarySyncLibrary)
             .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
@@ -113,51 +133,6 @@ where
         .create_subscribed_library(&user, new, input.client_token.as_deref())
         .await?;
     Ok(id.to_string())
-}
-
-async fn list<S>(ctx: Ctx<S>, _: NoInput) -> Result<Vec<String>, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    ids(&ctx.get(), SUBSCRIBED).await
-}
-
-async fn get<S>(ctx: Ctx<S>, input: IdInput) -> Result<LibraryModel, Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    read(&ctx, &input.library_id, SUBSCRIBED).await
-}
-
-async fn update<S>(ctx: Ctx<S>, input: UpdateInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    let id = library_id(&input.library_id)?;
-    Ok(service
-        .update_library(id, SUBSCRIBED, change(input.update_spec))
-        .await?)
-}
-
-async fn delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    Ok(service
-        .delete_library(library_id(&input.library_id)?, SUBSCRIBED, false)
-        .await?)
-}
-
-async fn force_delete<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
-where
-    ContentLibrary: FromRef<S>,
-{
-    let service: ContentLibrary = ctx.get();
-    Ok(service
-        .delete_library(library_id(&input.library_id)?, SUBSCRIBED, true)
-        .await?)
 }
 
 async fn sync<S>(ctx: Ctx<S>, input: IdInput) -> Result<(), Problem>
