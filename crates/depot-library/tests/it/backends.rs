@@ -8,7 +8,6 @@ use depot_library::{ContentLibrary, LibraryConfig};
 use depot_metadata::{MetadataStore, PostgresStore, SqliteStore};
 use depot_model::SystemClock;
 use depot_secrets::SecretBox;
-use sqlx::{AssertSqlSafe, Connection};
 
 /// Generates, for each `test => sqlite_name, postgres_name;`, a test running
 /// `test(service)` over a fresh SQLite file and one in a fresh PostgreSQL schema.
@@ -75,12 +74,7 @@ where
         .await
         .expect("open PostgreSQL");
     test(service(Arc::new(store), &dir).await).await;
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-    sqlx::query(AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop schema");
-    conn.close().await.expect("close");
+    PostgresStore::drop_schema(&url, &schema, std::time::Duration::from_secs(30))
+        .await
+        .expect("drop schema");
 }

@@ -8,8 +8,6 @@ use depot_metadata::MetadataStore;
 use depot_metadata::PostgresStore;
 #[cfg(feature = "sqlite")]
 use depot_metadata::SqliteStore;
-#[cfg(feature = "postgres")]
-use sqlx::{AssertSqlSafe, Connection};
 
 /// What every conformance test receives.
 pub type Store = Arc<dyn MetadataStore>;
@@ -95,14 +93,7 @@ pub fn fresh_schema() -> String {
 #[cfg(feature = "postgres")]
 /// Drops a test schema and everything in it.
 pub async fn drop_schema(url: &str, schema: &str) {
-    let mut conn = sqlx::PgConnection::connect(url)
+    PostgresStore::drop_schema(url, schema, std::time::Duration::from_secs(30))
         .await
-        .expect("connect to drop schema");
-    sqlx::query(AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop schema");
-    conn.close().await.expect("close");
+        .expect("drop schema");
 }
