@@ -85,12 +85,8 @@ impl PostgresStore {
             .map_err(connect_error)?;
         MIGRATOR.run(&pool).await.map_err(migrate_error)?;
         // Readers and writers share the pool.
-        Ok(Self {
-            db: Pools {
-                read: pool.clone(),
-                write: pool,
-            },
-        })
+        // Other replicas write too: nothing is cached across requests.
+        Ok(Self::new(Pools::new(pool.clone(), pool), false))
     }
 }
 

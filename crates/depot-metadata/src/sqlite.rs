@@ -53,7 +53,8 @@ impl SqliteStore {
             open_file(options).await?
         };
         MIGRATOR.run(&db.write).await.map_err(migrate_error)?;
-        Ok(Self { db })
+        // The data dir is locked against a second server: every write is this one's.
+        Ok(Self::new(db, true))
     }
 
     /// The database file `url` names, or `None` for an in-memory database (or a URL
@@ -77,10 +78,7 @@ async fn open_in_memory(options: SqliteConnectOptions) -> Result<Pools<Sqlite>> 
         .connect_with(options)
         .await
         .map_err(connect_error)?;
-    Ok(Pools {
-        read: pool.clone(),
-        write: pool,
-    })
+    Ok(Pools::new(pool.clone(), pool))
 }
 
 /// A writer that switches the file to WAL (a persistent setting), then readers.
@@ -95,7 +93,7 @@ async fn open_file(options: SqliteConnectOptions) -> Result<Pools<Sqlite>> {
         .connect_with(options)
         .await
         .map_err(connect_error)?;
-    Ok(Pools { read, write })
+    Ok(Pools::new(read, write))
 }
 
 /// Whether `url` names an in-memory database (`:memory:` or `mode=memory`).

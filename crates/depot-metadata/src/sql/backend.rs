@@ -8,7 +8,7 @@ use std::ops::{Deref, DerefMut};
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, FromRow, Pool, Transaction};
 
-use super::{BindValues, Dialect, Statement};
+use super::{BindValues, Dialect, Statement, WriteEpoch, WriteTx};
 
 /// Where a statement runs.
 pub(crate) enum On<'a, DB: Database> {
@@ -37,6 +37,19 @@ pub struct Pools<DB: Database> {
     pub(crate) read: Pool<DB>,
     /// Every write outside a transaction, and every write transaction.
     pub(crate) write: Pool<DB>,
+    /// Advanced after every write through these pools.
+    pub(crate) epoch: WriteEpoch,
+}
+
+impl<DB: Database> Pools<DB> {
+    /// Readers and the writers' pool (the same pool where writers are not serialized).
+    pub(crate) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
+        Self {
+            read,
+            write,
+            epoch: WriteEpoch::default(),
+        }
+    }
 }
 
 /// A clone shares the pools (derived, it would ask the database type to be `Clone`).
@@ -45,6 +58,7 @@ impl<DB: Database> Clone for Pools<DB> {
         Self {
             read: self.read.clone(),
             write: self.write.clone(),
+            epoch: self.epoch.clone(),
         }
     }
 }
@@ -109,11 +123,15 @@ pub(crate) trait Backend: std::fmt::Debug + Clone + Send + Sync + 'static {
         stmt: Statement,
     ) -> impl Future<Output = sqlx::Result<Vec<R>>> + Send;
 
-    /// A transaction for a multi-statement change that excludes `lock`.
+    /// A transaction for a multi-statement change that excludes `lock`; the epoch
+    /// advances when it ends.
     fn begin_write(
         &self,
         lock: WriteLock,
-    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+    ) -> impl Future<Output = sqlx::Result<WriteTx<Self::Db>>> + Send;
+
+    /// The write epoch: it advances after every change made through this backend.
+    fn epoch(&self) -> &WriteEpoch;
 
     /// A read-only transaction whose statements all see one snapshot.
     fn begin_read(
@@ -174,9 +192,12 @@ macro_rules! impl_backend {
             const DIALECT: Dialect = $dialect;
 
             async fn execute(&self, on: On<'_, $db>, stmt: Statement) -> sqlx::Result<u64> {
+                let writes = matches!(on, On::Write);
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
-                Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+                let done = qb.build().execute(&mut *conn).await;
+                self.written(writes);
+                Ok(done?.rows_affected())
             }
 
             async fn fetch_optional<R: Record>(
@@ -184,9 +205,12 @@ macro_rules! impl_backend {
                 on: On<'_, $db>,
                 stmt: Statement,
             ) -> sqlx::Result<Option<R>> {
+                let writes = matches!(on, On::Write);
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
-                qb.build_query_as().fetch_optional(&mut *conn).await
+                let row = qb.build_query_as().fetch_optional(&mut *conn).await;
+                self.written(writes);
+                row
             }
 
             async fn fetch_all<R: Record>(
@@ -194,21 +218,26 @@ macro_rules! impl_backend {
                 on: On<'_, $db>,
                 stmt: Statement,
             ) -> sqlx::Result<Vec<R>> {
+                let writes = matches!(on, On::Write);
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
-                qb.build_query_as().fetch_all(&mut *conn).await
+                let rows = qb.build_query_as().fetch_all(&mut *conn).await;
+                self.written(writes);
+                rows
             }
 
-            async fn begin_write(
-                &self,
-                lock: WriteLock,
-            ) -> sqlx::Result<Transaction<'static, $db>> {
-                let mut tx = self.write.begin_with(Self::DIALECT.begin_write()).await?;
+            async fn begin_write(&self, lock: WriteLock) -> sqlx::Result<WriteTx<$db>> {
+                let tx = self.write.begin_with(Self::DIALECT.begin_write()).await?;
+                let mut tx = WriteTx::new(tx, self.epoch.clone());
                 if let (Some(sql), WriteLock::Catalog) = (Self::DIALECT.catalog_lock(), lock) {
                     let mut qb = Statement::new(sql).render::<$db>()?;
-                    qb.build().execute(&mut *tx).await?;
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(tx)
+            }
+
+            fn epoch(&self) -> &WriteEpoch {
+                &self.epoch
             }
 
             async fn begin_read(&self) -> sqlx::Result<Transaction<'static, $db>> {
@@ -216,6 +245,15 @@ macro_rules! impl_backend {
             }
         }
     };
+}
+
+impl<DB: Database> Pools<DB> {
+    /// After a statement on the writer (`writes`), successful or not: the epoch moves.
+    fn written(&self, writes: bool) {
+        if writes {
+            self.epoch.advance();
+        }
+    }
 }
 
 // The backends: each driver's pools, and the dialect it speaks.

@@ -13,7 +13,9 @@ mod db_error;
 mod depot_record;
 mod dialect;
 mod download_session_record;
+mod epoch;
 mod library_record;
+mod read_cache;
 mod statement;
 mod store;
 mod task_filter;
@@ -53,6 +55,8 @@ pub(crate) use user_record::{SessionRecord, UserRecord};
 pub use backend::Pools;
 pub(crate) use backend::{Backend, On, WriteLock};
 pub(crate) use dialect::Dialect;
+pub(crate) use epoch::{WriteEpoch, WriteTx};
+pub(crate) use read_cache::ReadCache;
 pub(crate) use statement::Statement;
 pub use store::SqlStore;
 

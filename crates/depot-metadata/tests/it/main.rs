@@ -10,6 +10,7 @@ mod connect;
 mod depot;
 mod download_sessions;
 mod fixtures;
+mod hot_reads;
 mod libraries;
 mod library_fixtures;
 mod library_items;

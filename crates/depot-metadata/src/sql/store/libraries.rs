@@ -41,16 +41,22 @@ impl<B: Backend> LibraryStore for SqlStore<B> {
     }
 
     async fn get_library(&self, id: LibraryId) -> Result<Option<Library>> {
-        let stmt = Statement::new(format!(
-            "SELECT {LIBRARY_COLUMNS} FROM libraries WHERE id = ?"
-        ))
-        .bind(id.to_string());
-        let record: Option<LibraryRecord> = self
-            .db
-            .fetch_optional(On::Read, stmt)
+        let read = async {
+            let stmt = Statement::new(format!(
+                "SELECT {LIBRARY_COLUMNS} FROM libraries WHERE id = ?"
+            ))
+            .bind(id.to_string());
+            let record: Option<LibraryRecord> = self
+                .db
+                .fetch_optional(On::Read, stmt)
+                .await
+                .map_err(query_error("get_library"))?;
+            record.map(LibraryRecord::into_library).transpose()
+        };
+        self.reads
+            .libraries
+            .get_or_read(self.db.epoch(), id, read)
             .await
-            .map_err(query_error("get_library"))?;
-        record.map(LibraryRecord::into_library).transpose()
     }
 
     async fn list_libraries(&self, kind: Option<LibraryKind>) -> Result<Vec<Library>> {

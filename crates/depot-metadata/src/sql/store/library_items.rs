@@ -124,16 +124,22 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
     }
 
     async fn get_item(&self, id: ItemId) -> Result<Option<LibraryItem>> {
-        let stmt = Statement::new(format!(
-            "SELECT {ITEM_COLUMNS} FROM library_items WHERE id = ?"
-        ))
-        .bind(id.to_string());
-        let record: Option<ItemRecord> = self
-            .db
-            .fetch_optional(On::Read, stmt)
+        let read = async {
+            let stmt = Statement::new(format!(
+                "SELECT {ITEM_COLUMNS} FROM library_items WHERE id = ?"
+            ))
+            .bind(id.to_string());
+            let record: Option<ItemRecord> = self
+                .db
+                .fetch_optional(On::Read, stmt)
+                .await
+                .map_err(query_error("get_item"))?;
+            record.map(ItemRecord::into_item).transpose()
+        };
+        self.reads
+            .items
+            .get_or_read(self.db.epoch(), id, read)
             .await
-            .map_err(query_error("get_item"))?;
-        record.map(ItemRecord::into_item).transpose()
     }
 
     async fn list_items(&self, library: LibraryId) -> Result<Vec<LibraryItem>> {
@@ -150,29 +156,11 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
     }
 
     async fn item_ids(&self, library: LibraryId) -> Result<Option<Vec<ItemId>>> {
-        // One row: the library's, with its items' ids joined in name order (NULL for
-        // none); no row, no library. Joined in SQL because a row costs far more than
-        // its bytes to fetch (SQLite hands each over from its own thread).
-        let stmt = Statement::new(
-            "SELECT (SELECT string_agg(i.id, ',' ORDER BY i.name) FROM library_items i \
-             WHERE i.library_id = l.id) FROM libraries l WHERE l.id = ?",
-        )
-        .bind(library.to_string());
-        let row: Option<(Option<String>,)> = self
-            .db
-            .fetch_optional(On::Read, stmt)
+        let read = item_ids(&self.db, library);
+        self.reads
+            .item_ids
+            .get_or_read(self.db.epoch(), library, read)
             .await
-            .map_err(query_error("item_ids"))?;
-        let Some((ids,)) = row else {
-            return Ok(None);
-        };
-        ids.as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|id| !id.is_empty())
-            .map(|id| Decoder::new("library item", id).parse("id", id))
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
     }
 
     async fn find_items(&self, filter: &ItemFilter) -> Result<Vec<ItemId>> {
@@ -313,4 +301,30 @@ impl<B: Backend> LibraryItemStore for SqlStore<B> {
             .map_err(query_error("item_file"))?;
         record.map(ItemFileRecord::into_file).transpose()
     }
+}
+
+/// The ids of the items of `library` in name order; `None` without the library.
+async fn item_ids<B: Backend>(db: &B, library: LibraryId) -> Result<Option<Vec<ItemId>>> {
+    // One row: the library's, with its items' ids joined in name order (NULL for
+    // none); no row, no library. Joined in SQL because a row costs far more than
+    // its bytes to fetch (SQLite hands each over from its own thread).
+    let stmt = Statement::new(
+        "SELECT (SELECT string_agg(i.id, ',' ORDER BY i.name) FROM library_items i \
+             WHERE i.library_id = l.id) FROM libraries l WHERE l.id = ?",
+    )
+    .bind(library.to_string());
+    let row: Option<(Option<String>,)> = db
+        .fetch_optional(On::Read, stmt)
+        .await
+        .map_err(query_error("item_ids"))?;
+    let Some((ids,)) = row else {
+        return Ok(None);
+    };
+    ids.as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| Decoder::new("library item", id).parse("id", id))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }

@@ -15,9 +15,12 @@ mod update_session_complete;
 mod update_sessions;
 mod users;
 
-use async_trait::async_trait;
+use std::sync::Arc;
 
-use super::{Backend, On, Statement, query_error};
+use async_trait::async_trait;
+use depot_model::{ItemId, Library, LibraryId, LibraryItem};
+
+use super::{Backend, On, ReadCache, Statement, query_error};
 use crate::{MetadataStore, Result};
 
 /// Metadata in a SQL database: every store trait, on the backend `B` (the pools of
@@ -26,6 +29,31 @@ use crate::{MetadataStore, Result};
 pub struct SqlStore<B> {
     /// The pools and transactions of the database.
     pub(crate) db: B,
+    /// The hot reads, kept while nothing is written (only where every write is ours).
+    pub(crate) reads: Arc<HotReads>,
+}
+
+impl<B> SqlStore<B> {
+    /// The store over `db`; `cache` when this process makes every write (SQLite).
+    pub(crate) fn new(db: B, cache: bool) -> Self {
+        Self {
+            db,
+            reads: Arc::new(HotReads {
+                items: ReadCache::new(cache),
+                item_ids: ReadCache::new(cache),
+                libraries: ReadCache::new(cache),
+            }),
+        }
+    }
+}
+
+/// The reads that content-library clients repeat most: an item, a library's item
+/// list, a library (every item operation checks its library).
+#[derive(Debug)]
+pub(crate) struct HotReads {
+    pub(crate) items: ReadCache<ItemId, Option<LibraryItem>>,
+    pub(crate) item_ids: ReadCache<LibraryId, Option<Vec<ItemId>>>,
+    pub(crate) libraries: ReadCache<LibraryId, Option<Library>>,
 }
 
 #[async_trait]
