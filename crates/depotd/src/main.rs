@@ -4,6 +4,11 @@ use clap::Parser;
 use depotd::cli::{Cli, Command};
 use depotd::config::LogFormat;
 
+/// mimalloc: small allocations from many threads are the bulk of a request's work
+/// (glibc's malloc took ~40 % of the CPU of a 1,000-item list).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Everything depotd writes (database, keys, blobs) is for its owner only.

@@ -43,6 +43,8 @@ scalar! {
     f64 => Type::Double,
     String => Type::String,
     () => Type::Void,
+    // Ids serialize as their strings (vAPI ids are strings).
+    depot_model::ItemId => Type::String,
 }
 
 impl<T: VapiType> VapiType for Option<T> {

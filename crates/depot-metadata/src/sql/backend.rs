@@ -196,7 +196,10 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let done = qb.build().execute(&mut *conn).await;
-                self.written(writes);
+                self.written(
+                    writes,
+                    done.as_ref().map_or(true, |d| d.rows_affected() > 0),
+                );
                 Ok(done?.rows_affected())
             }
 
@@ -209,7 +212,7 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let row = qb.build_query_as().fetch_optional(&mut *conn).await;
-                self.written(writes);
+                self.written(writes, row.as_ref().map_or(true, Option::is_some));
                 row
             }
 
@@ -222,7 +225,7 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let rows = qb.build_query_as().fetch_all(&mut *conn).await;
-                self.written(writes);
+                self.written(writes, rows.as_ref().map_or(true, |r| !r.is_empty()));
                 rows
             }
 
@@ -248,9 +251,14 @@ macro_rules! impl_backend {
 }
 
 impl<DB: Database> Pools<DB> {
-    /// After a statement on the writer (`writes`), successful or not: the epoch moves.
-    fn written(&self, writes: bool) {
-        if writes {
+    /// After a statement on the writer (`writes`) that may have `changed` rows (it
+    /// failed, changed some, or returned some): the epoch moves. A write statement that
+    /// matched nothing (the task engine's idle claims, an expiry with nothing to expire)
+    /// leaves it, or idle polling would empty every cache. Every write statement run
+    /// outside a transaction either reports its changed rows (`execute`) or returns
+    /// them (`… RETURNING`).
+    fn written(&self, writes: bool, changed: bool) {
+        if writes && changed {
             self.epoch.advance();
         }
     }

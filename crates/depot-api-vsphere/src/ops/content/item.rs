@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use depot_http::Problem;
 use depot_library::{ContentLibrary, CopySpec, ItemChange, NewItem};
 use depot_metadata::ItemFilter;
-use depot_model::Privilege;
+use depot_model::{ItemId, Privilege};
 
 use super::convert::{item_id, item_model, library_id};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
@@ -139,13 +139,13 @@ where
     ]
 }
 
-async fn list<S>(ctx: Ctx<S>, input: ListInput) -> Result<Vec<String>, Problem>
+async fn list<S>(ctx: Ctx<S>, input: ListInput) -> Result<Vec<ItemId>, Problem>
 where
     ContentLibrary: FromRef<S>,
 {
     let service: ContentLibrary = ctx.get();
-    let ids = service.item_ids(library_id(&input.library_id)?).await?;
-    Ok(ids.iter().map(ToString::to_string).collect())
+    // Ids serialize as their strings: no intermediate `String` per item.
+    Ok(service.item_ids(library_id(&input.library_id)?).await?)
 }
 
 async fn get<S>(ctx: Ctx<S>, input: IdInput) -> Result<ItemModel, Problem>
