@@ -20,4 +20,5 @@ mod task_list;
 mod tasks;
 mod update_session_complete;
 mod update_sessions;
+mod uploads;
 mod users;
