@@ -11,6 +11,7 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
+use depot_uploads::Uploads;
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
@@ -41,6 +42,8 @@ pub struct App {
     pub depot: Arc<DepotService>,
     /// Content libraries, their items and transfers.
     pub library: ContentLibrary,
+    /// Files uploaded for ESX offline-depot imports.
+    pub uploads: Uploads,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -120,6 +123,12 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
+        let uploads = Uploads::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            Arc::clone(&clock),
+            config.esx.uploads(),
+        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
         job_list.push(Arc::new(CatalogService::job(
@@ -163,6 +172,7 @@ impl App {
             catalogs,
             depot,
             library,
+            uploads,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -252,6 +262,12 @@ impl App {
             .nest("/depot", downstream::router(self.downstream_state()))
             .nest("/cls/vcsp/lib", crate::vcsp::router(self.library.clone()))
             .merge(crate::cls_transfer::router(self.library.clone()))
+            .merge(depot_api_vsphere::vum_upload::router(
+                depot_api_vsphere::vum_upload::UploadState {
+                    services: s.clone(),
+                    uploads: self.uploads.clone(),
+                },
+            ))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
