@@ -88,9 +88,7 @@ async fn upload(
         .await;
     match received {
         Ok(uploaded) => Ok(answer(&headers, uploaded.id)),
-        Err(e) if file.too_slow() => {
-            Err(Problem::from(e).with_status(StatusCode::REQUEST_TIMEOUT))
-        }
+        Err(e) if file.too_slow() => Err(Problem::from(e).with_status(StatusCode::REQUEST_TIMEOUT)),
         Err(e @ UploadError::TooLarge { .. }) => {
             Err(Problem::from(e).with_status(StatusCode::PAYLOAD_TOO_LARGE))
         }

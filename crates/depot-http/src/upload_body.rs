@@ -189,6 +189,9 @@ impl UploadBody {
                 // Keep the CRLF: an empty header block is then `\r\n\r\n` too.
                 let from = self.pos + eol;
                 if let Some(end) = memmem::find(&self.buf[from..], b"\r\n\r\n") {
+                    if end > MAX_PART_HEADERS {
+                        return Err(UploadBodyError::HeadersTooLong);
+                    }
                     let block = &self.buf[from + 2..from + end];
                     let text = String::from_utf8_lossy(block).into_owned();
                     self.pos = from + end + 4;
@@ -337,7 +340,8 @@ pub fn param(value: &str, key: &str) -> Option<String> {
         }
         if k.len() == key.len() + 1
             && k.ends_with('*')
-            && k.get(..key.len()).is_some_and(|p| p.eq_ignore_ascii_case(key))
+            && k.get(..key.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(key))
         {
             extended = v.split_once("''").map(|(_, text)| percent_decode(text));
         }

@@ -73,8 +73,14 @@ mod tests {
             clean_file_name("C:\\Users\\me\\VMware-ESXi-9.0-depot.zip").as_deref(),
             Some("VMware-ESXi-9.0-depot.zip")
         );
-        assert_eq!(clean_file_name("../../etc/passwd").as_deref(), Some("passwd"));
-        assert_eq!(clean_file_name("a\u{0}b\r\n.zip").as_deref(), Some("ab.zip"));
+        assert_eq!(
+            clean_file_name("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            clean_file_name("a\u{0}b\r\n.zip").as_deref(),
+            Some("ab.zip")
+        );
         assert_eq!(clean_file_name("dir/"), None);
         assert_eq!(clean_file_name(&"x".repeat(1000)).unwrap().len(), 255);
     }

@@ -70,6 +70,7 @@ impl Uploads {
 
     /// When a file touched now expires.
     fn expiry(&self) -> Timestamp {
-        self.now() + chrono::TimeDelta::from_std(self.settings.ttl).unwrap_or(chrono::TimeDelta::MAX)
+        self.now()
+            + chrono::TimeDelta::from_std(self.settings.ttl).unwrap_or(chrono::TimeDelta::MAX)
     }
 }

@@ -23,7 +23,10 @@ impl Uploads {
             return Ok(None);
         };
         tracing::Span::current().record("file_id", tracing::field::display(id));
-        let file = self.store.reserve_upload(id, self.now(), self.expiry()).await?;
+        let file = self
+            .store
+            .reserve_upload(id, self.now(), self.expiry())
+            .await?;
         if let Some(f) = &file
             && f.owner != *user
         {

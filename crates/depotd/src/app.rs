@@ -11,12 +11,12 @@ use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
-use depot_uploads::Uploads;
 use depot_metadata::MetadataStore;
 use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
 use depot_sync::{DepotService, Schedule, SyncConfig, SyncParts};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
+use depot_uploads::Uploads;
 use tokio::sync::watch;
 use tracing::info;
 

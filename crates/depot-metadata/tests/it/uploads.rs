@@ -36,10 +36,18 @@ async fn uploads_keep_their_blob_until_they_expire(store: Store) {
         store.insert_upload(f).await.unwrap();
     }
     assert!(store.insert_upload(&soon).await.is_err(), "ids are unique");
-    assert_eq!(store.get_upload(soon.id).await.unwrap().as_ref(), Some(&soon));
+    assert_eq!(
+        store.get_upload(soon.id).await.unwrap().as_ref(),
+        Some(&soon)
+    );
     assert_eq!(store.get_upload(FileId::new()).await.unwrap(), None);
     assert_eq!(store.blob_references().await.unwrap().len(), 3);
-    assert!(store.set_upload_used(used.id, "offline-depot-1").await.unwrap());
+    assert!(
+        store
+            .set_upload_used(used.id, "offline-depot-1")
+            .await
+            .unwrap()
+    );
 
     // Nothing has expired an instant before the hour.
     let hour = soon.expires;
@@ -57,7 +65,13 @@ async fn uploads_keep_their_blob_until_they_expire(store: Store) {
     assert_eq!(store.delete_expired_uploads(far).await.unwrap(), 1);
     assert_eq!(store.blob_references().await.unwrap(), vec![used.digest]);
     assert_eq!(
-        store.get_upload(used.id).await.unwrap().unwrap().used_by.as_deref(),
+        store
+            .get_upload(used.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .used_by
+            .as_deref(),
         Some("offline-depot-1")
     );
 }
@@ -68,18 +82,52 @@ async fn reserving_and_using_an_upload_is_guarded(store: Store) {
     let now = f.created + TimeDelta::minutes(10);
     let extended = f.created + TimeDelta::hours(5);
     // Reserving moves the expiry forward, never back.
-    let r = store.reserve_upload(f.id, now, extended).await.unwrap().unwrap();
+    let r = store
+        .reserve_upload(f.id, now, extended)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.expires, extended);
     let r = store.reserve_upload(f.id, now, now).await.unwrap().unwrap();
     assert_eq!(r.expires, extended);
     // So the housekeeping at the first expiry keeps it.
     assert_eq!(store.delete_expired_uploads(f.expires).await.unwrap(), 0);
     // Unknown and expired files are not reserved.
-    assert_eq!(store.reserve_upload(FileId::new(), now, extended).await.unwrap(), None);
-    assert_eq!(store.reserve_upload(f.id, extended, extended).await.unwrap(), None);
+    assert_eq!(
+        store
+            .reserve_upload(FileId::new(), now, extended)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .reserve_upload(f.id, extended, extended)
+            .await
+            .unwrap(),
+        None
+    );
     // One depot uses it, once; then it is reserved no more.
-    assert!(store.set_upload_used(f.id, "offline-depot-2").await.unwrap());
-    assert!(!store.set_upload_used(f.id, "offline-depot-3").await.unwrap());
-    assert_eq!(store.reserve_upload(f.id, now, extended).await.unwrap(), None);
-    assert!(!store.set_upload_used(FileId::new(), "offline-depot-4").await.unwrap());
+    assert!(
+        store
+            .set_upload_used(f.id, "offline-depot-2")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_upload_used(f.id, "offline-depot-3")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.reserve_upload(f.id, now, extended).await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .set_upload_used(FileId::new(), "offline-depot-4")
+            .await
+            .unwrap()
+    );
 }

@@ -143,10 +143,11 @@ impl<B: Backend> UploadStore for SqlStore<B> {
     }
 
     async fn set_upload_used(&self, id: FileId, used_by: &str) -> Result<bool> {
-        let stmt =
-            Statement::new("UPDATE uploaded_files SET used_by = ? WHERE id = ? AND used_by IS NULL")
-                .bind(used_by)
-                .bind(id.to_string());
+        let stmt = Statement::new(
+            "UPDATE uploaded_files SET used_by = ? WHERE id = ? AND used_by IS NULL",
+        )
+        .bind(used_by)
+        .bind(id.to_string());
         let changed = self
             .db
             .execute(On::Write, stmt)
