@@ -75,7 +75,7 @@ async fn upload(
     caller.require(Privilege::LifecycleSettingsWrite)?;
     let mut file = UploadBody::open(&headers, body)
         .await
-        .map_err(body_problem)?;
+        .map_err(|e| body_problem(&e))?;
     let file_name = file.file_name.clone();
     let received = state
         .uploads
@@ -97,9 +97,9 @@ async fn upload(
 }
 
 /// A body that gives no file: 400 saying why (408 when it stalled).
-fn body_problem(e: UploadBodyError) -> Problem {
+fn body_problem(e: &UploadBodyError) -> Problem {
     let problem = Problem::invalid("INVALID_ARGUMENT", e.to_string());
-    if e == UploadBodyError::TooSlow {
+    if *e == UploadBodyError::TooSlow {
         problem.with_status(StatusCode::REQUEST_TIMEOUT)
     } else {
         problem
