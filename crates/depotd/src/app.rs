@@ -123,12 +123,7 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
-        let uploads = Uploads::new(
-            Arc::clone(&store),
-            Arc::clone(&blobs),
-            Arc::clone(&clock),
-            config.esx.uploads(),
-        );
+        let uploads = upload_service(&config, &store, &blobs, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
         job_list.push(Arc::new(CatalogService::job(
@@ -327,6 +322,21 @@ impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
     }
+}
+
+/// The uploaded-files service over the server's stores, with the `[esx]` settings.
+fn upload_service(
+    config: &Config,
+    store: &Arc<dyn MetadataStore>,
+    blobs: &Arc<dyn BlobStore>,
+    clock: &Arc<dyn Clock>,
+) -> Uploads {
+    Uploads::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        Arc::clone(clock),
+        config.esx.uploads(),
+    )
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.
