@@ -5,6 +5,7 @@ pub mod legacy;
 pub mod ops;
 mod task_view;
 pub mod vapi;
+pub mod vum_upload;
 pub mod wire;
 
 use std::sync::Arc;

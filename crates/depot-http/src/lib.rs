@@ -17,6 +17,7 @@ pub mod request_id;
 pub mod routes;
 mod services;
 mod unknown_route;
+pub mod upload_body;
 pub mod wire_time;
 
 pub use caller::{BearerCaller, SessionCaller};

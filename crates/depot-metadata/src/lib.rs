@@ -10,6 +10,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
+mod upload_store;
 
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter, TaskTarget};
@@ -21,6 +22,7 @@ pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,
 };
+pub use upload_store::UploadStore;
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

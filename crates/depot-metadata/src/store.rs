@@ -247,6 +247,7 @@ pub trait MetadataStore:
     + LibraryItemStore
     + UpdateSessionStore
     + DownloadSessionStore
+    + crate::UploadStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

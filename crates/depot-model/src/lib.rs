@@ -16,6 +16,7 @@ pub mod secret;
 pub mod session;
 pub mod task;
 pub mod update_session;
+pub mod uploaded_file;
 pub mod user;
 
 pub use catalog::{CatalogChange, CatalogVersion};
@@ -45,6 +46,7 @@ pub use update_session::{
     Checksum, ChecksumAlgorithm, FileTransfer, SessionFile, SourceType, StoredBlob,
     TransferEndpoint, TransferStatus, UpdateSession, UpdateSessionId, UpdateSessionState,
 };
+pub use uploaded_file::{FileId, UploadedFile};
 pub use user::{User, UserName};
 
 /// The clock type used throughout the domain: UTC instants.

@@ -16,6 +16,7 @@ use depot_model::{Clock, SystemClock};
 use depot_secrets::SecretBox;
 use depot_sync::{DepotService, Schedule, SyncConfig, SyncParts};
 use depot_tasks::{EngineSettings, Job, TaskEngine};
+use depot_uploads::Uploads;
 use tokio::sync::watch;
 use tracing::info;
 
@@ -41,6 +42,8 @@ pub struct App {
     pub depot: Arc<DepotService>,
     /// Content libraries, their items and transfers.
     pub library: ContentLibrary,
+    /// Files uploaded for ESX offline-depot imports.
+    pub uploads: Uploads,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -120,6 +123,7 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
+        let uploads = upload_service(&config, &store, &blobs, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
         job_list.push(Arc::new(CatalogService::job(
@@ -163,6 +167,7 @@ impl App {
             catalogs,
             depot,
             library,
+            uploads,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -252,6 +257,12 @@ impl App {
             .nest("/depot", downstream::router(self.downstream_state()))
             .nest("/cls/vcsp/lib", crate::vcsp::router(self.library.clone()))
             .merge(crate::cls_transfer::router(self.library.clone()))
+            .merge(depot_api_vsphere::vum_upload::router(
+                depot_api_vsphere::vum_upload::UploadState {
+                    services: s.clone(),
+                    uploads: self.uploads.clone(),
+                },
+            ))
             .merge(ops::router(self.clone()))
             .fallback(depot_http::unknown_route)
             .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
@@ -311,6 +322,21 @@ impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
     }
+}
+
+/// The uploaded-files service over the server's stores, with the `[esx]` settings.
+fn upload_service(
+    config: &Config,
+    store: &Arc<dyn MetadataStore>,
+    blobs: &Arc<dyn BlobStore>,
+    clock: &Arc<dyn Clock>,
+) -> Uploads {
+    Uploads::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        Arc::clone(clock),
+        config.esx.uploads(),
+    )
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.

@@ -33,6 +33,7 @@ pub fn operations(app: &App) -> Vec<RouteDoc> {
             .map(under("/rest")),
     );
     all.extend(downstream::route_docs().into_iter().map(under("/depot")));
+    all.extend(depot_api_vsphere::vum_upload::route_docs());
     all.extend(vcsp::route_docs().into_iter().map(under("/cls/vcsp/lib")));
     all.extend(ops::route_docs());
     all

@@ -21,4 +21,5 @@ mod task_list;
 mod tasks;
 mod update_session_complete;
 mod update_sessions;
+mod uploads;
 mod users;

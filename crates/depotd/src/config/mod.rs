@@ -11,6 +11,7 @@
 mod auth;
 mod catalog;
 mod depot;
+mod esx;
 mod http;
 mod layers;
 mod library;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 pub use auth::{AuthConfig, AuthFlags};
 pub use catalog::{CatalogConfig, CatalogFlags, CatalogTrustFlags};
 pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotFlags, DownstreamConfig, DownstreamFlags};
+pub use esx::EsxConfig;
 pub use http::{HttpConfig, HttpFlags};
 pub use library::LibraryConfig;
 pub use log::{LogConfig, LogFlags, LogFormat};
@@ -83,6 +85,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// `[library]`: content-library session lifetimes.
     pub library: LibraryConfig,
+    /// `[esx]`: ESX offline depots (uploaded files).
+    pub esx: EsxConfig,
 }
 
 impl Default for Config {
@@ -106,6 +110,7 @@ impl Default for Config {
             downstream: DownstreamConfig::default(),
             http: HttpConfig::default(),
             library: LibraryConfig::default(),
+            esx: EsxConfig::default(),
         }
     }
 }
@@ -250,6 +255,7 @@ impl Config {
         }
         self.auth.validate()?;
         self.http.check().map_err(anyhow::Error::msg)?;
+        self.esx.check().map_err(anyhow::Error::msg)?;
         self.public_base()?;
         if let Some(url) = &self.database_url {
             let url = url.expose();

@@ -19,7 +19,7 @@ use crate::app::App;
 
 /// How often expired sessions are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_mins(10);
-/// How often idle content-library sessions are expired.
+/// How often idle content-library sessions and unused uploaded files are expired.
 const LIBRARY_EXPIRY_EVERY: Duration = Duration::from_secs(30);
 /// How often unreferenced blobs are collected.
 const BLOB_GC_EVERY: Duration = Duration::from_hours(6);
@@ -34,7 +34,7 @@ pub fn all(
 }
 
 /// Starts the periodic housekeeping: purging expired sessions, expiring idle
-/// content-library sessions, collecting blobs.
+/// content-library sessions and unused uploaded files, collecting blobs.
 pub fn schedule_housekeeping(app: &App) {
     let app = app.clone();
     tokio::spawn(async move {
@@ -62,6 +62,9 @@ pub fn schedule_housekeeping(app: &App) {
                         ),
                         Ok(_) => {}
                         Err(e) => warn!(error = %e, "expiring content-library sessions failed"),
+                    }
+                    if let Err(e) = app.uploads.expire_uploads().await {
+                        warn!(error = %e, "expiring uploaded files failed");
                     }
                 }
                 _ = gc.tick() => {

@@ -30,3 +30,4 @@ mod update_sessions;
 mod upload_connections;
 mod vcsp;
 mod vsphere_context;
+mod vum_upload;

@@ -13,6 +13,7 @@ mod synced_items;
 mod tasks;
 mod update_session_complete;
 mod update_sessions;
+mod uploads;
 mod users;
 
 use std::sync::Arc;
