@@ -2,11 +2,13 @@
 //! first), synced as tasks (whole libraries and single items, metadata and, on demand
 //! or at once, content), and evicted.
 
+mod content;
 mod href;
 mod item_sync;
 mod jobs;
 mod library_sync;
 mod merge;
+mod probe;
 mod publisher;
 pub mod remote;
 mod schedule;
@@ -18,7 +20,7 @@ pub use jobs::{
     LibrarySyncRequest,
 };
 pub use library_sync::SyncReport;
-pub use publisher::{ContentFetcher, Publisher};
-pub use settings::{
-    NewSubscribedLibrary, ProbeResult, ProbeStatus, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec,
-};
+pub use content::{ContentFetcher, FileFetch};
+pub use publisher::Publisher;
+pub use probe::{ProbeResult, ProbeStatus};
+pub use settings::{NewSubscribedLibrary, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec};
