@@ -105,11 +105,13 @@ impl DepotClient {
             attempts: 1,
             source: None,
         };
-        let name = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let name = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let server_name =
             ServerName::try_from(name.clone()).map_err(|e| failed(format!("{host}: {e}")))?;
-        let provider: Arc<CryptoProvider> =
-            Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifier = AcceptAny {
             algorithms: provider.signature_verification_algorithms,
         };

@@ -88,39 +88,68 @@ impl ItemSyncRequest {
 /// How often a running sync checks whether its task was canceled.
 const CANCEL_CHECK_EVERY: Duration = Duration::from_millis(250);
 
-/// Runs `sync`, reporting its bytes done and total to the task and checking for
-/// cancellation meanwhile (and between files). A cancel or shutdown drops `sync`: its
-/// downloads stop and their staged data is removed; items it stored are complete.
-async fn watching<T>(
+/// Runs `sync` in a task of its own, reporting its bytes done and total to the task
+/// and checking for cancellation meanwhile (and between files). The sync runs on while
+/// the task store is written (it may hold the store's only connection). A cancel or
+/// shutdown aborts it: its downloads stop and their staged data is removed; items it
+/// stored are complete.
+async fn watching<T: Send + 'static>(
     ctx: &mut JobContext,
-    sync: impl Future<Output = T>,
+    sync: impl Future<Output = T> + Send + 'static,
     mut progress: watch::Receiver<DownloadProgress>,
 ) -> Result<T, JobError> {
-    tokio::pin!(sync);
+    let mut task = Aborting(tokio::spawn(sync));
     let mut files_done = 0;
     let mut tick = tokio::time::interval(CANCEL_CHECK_EVERY);
     loop {
-        tokio::select! {
-            result = &mut sync => return Ok(result),
-            _ = tick.tick() => ctx.checkpoint().await?,
+        let stop = tokio::select! {
+            joined = &mut task.0 => return joined.map_err(|e| job_error(
+                &LibraryError::SyncFailed(format!("the sync stopped: {e}")),
+            )),
+            _ = tick.tick() => ctx.checkpoint().await,
             Ok(()) = progress.changed() => {
                 let p = *progress.borrow_and_update();
-                if p.files_done + p.files_failed != files_done {
-                    files_done = p.files_done + p.files_failed;
-                    ctx.checkpoint().await?;
-                }
-                if p.bytes_total > 0 {
-                    let message = Message::new(
-                        "com.vmware.depotd.content.sync_progress",
-                        format!(
-                            "{} of {} bytes downloaded ({} of {} files)",
-                            p.bytes_done, p.bytes_total, p.files_done, p.files_total
-                        ),
-                    );
-                    ctx.progress(p.bytes_done, p.bytes_total, Some(message)).await?;
-                }
+                report(ctx, p, &mut files_done).await
             }
+        };
+        if let Err(stop) = stop {
+            task.0.abort();
+            let _ = (&mut task.0).await;
+            return Err(stop);
         }
+    }
+}
+
+/// Writes `p` to the task; checks for cancel when a file finished.
+async fn report(
+    ctx: &mut JobContext,
+    p: DownloadProgress,
+    files_done: &mut u32,
+) -> Result<(), JobError> {
+    if p.files_done + p.files_failed != *files_done {
+        *files_done = p.files_done + p.files_failed;
+        ctx.checkpoint().await?;
+    }
+    if p.bytes_total > 0 {
+        let message = Message::new(
+            "com.vmware.depotd.content.sync_progress",
+            format!(
+                "{} of {} bytes downloaded ({} of {} files)",
+                p.bytes_done, p.bytes_total, p.files_done, p.files_total
+            ),
+        );
+        ctx.progress(p.bytes_done, p.bytes_total, Some(message))
+            .await?;
+    }
+    Ok(())
+}
+
+/// A spawned sync, aborted when the job's future is dropped (engine shutdown).
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Aborting<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -161,7 +190,8 @@ impl Job for LibrarySyncJob {
             })
         })?;
         let (tx, rx) = watch::channel(DownloadProgress::default());
-        let sync = self.library.sync_library_reporting(id, &tx);
+        let library = self.library.clone();
+        let sync = async move { library.sync_library_reporting(id, &tx).await };
         let report = watching(ctx, sync, rx).await?.map_err(|e| job_error(&e))?;
         Ok(Some(serde_json::json!({
             "version": report.version,
@@ -202,7 +232,8 @@ impl Job for ItemSyncJob {
         })?;
         let (tx, rx) = watch::channel(DownloadProgress::default());
         let content = (request.force_sync_content, request.sync_optional_files);
-        let sync = self.library.sync_item_reporting(id, content, &tx);
+        let library = self.library.clone();
+        let sync = async move { library.sync_item_reporting(id, content, &tx).await };
         let outcome = watching(ctx, sync, rx).await?.map_err(|e| job_error(&e))?;
         Ok(Some(match outcome {
             ItemSyncOutcome::Synced { cached } => serde_json::json!({"cached": cached}),

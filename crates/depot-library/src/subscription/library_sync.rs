@@ -74,10 +74,23 @@ impl ContentLibrary {
         let listed = publisher.items(&remote).await?;
         let mut failures = Vec::new();
         let plan = self
-            .plan(&publisher, &library, &listed.items, &mut report, &mut failures)
+            .plan(
+                &publisher,
+                &library,
+                &listed.items,
+                &mut report,
+                &mut failures,
+            )
             .await?;
-        self.store_planned(&publisher, plan, content, progress, &mut report, &mut failures)
-            .await?;
+        self.store_planned(
+            &publisher,
+            plan,
+            content,
+            progress,
+            &mut report,
+            &mut failures,
+        )
+        .await?;
         if !failures.is_empty() {
             return Err(LibraryError::SyncFailed(format!(
                 "{} of {} items of library {id} did not sync: {}",
@@ -141,7 +154,10 @@ impl ContentLibrary {
                 continue;
             }
             let added = previous.is_none();
-            match self.prepare_listed(publisher, library, previous, item).await {
+            match self
+                .prepare_listed(publisher, library, previous, item)
+                .await
+            {
                 Ok((synced, expected)) => plan.push(Planned {
                     name: item.name.clone(),
                     added,

@@ -14,13 +14,13 @@ pub mod remote;
 mod schedule;
 mod settings;
 
+pub use content::{ContentFetcher, FileFetch};
 pub use item_sync::ItemSyncOutcome;
 pub use jobs::{
     ITEM_SYNC_JOB_KIND, ItemSyncJob, ItemSyncRequest, LIBRARY_SYNC_JOB_KIND, LibrarySyncJob,
     LibrarySyncRequest,
 };
 pub use library_sync::SyncReport;
-pub use content::{ContentFetcher, FileFetch};
-pub use publisher::Publisher;
 pub use probe::{ProbeResult, ProbeStatus};
+pub use publisher::Publisher;
 pub use settings::{NewSubscribedLibrary, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec};

@@ -92,7 +92,11 @@ where
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("metadata.db").display());
     let store = SqliteStore::connect(&url).await.expect("open SQLite");
-    test(service(Arc::new(store), &dir).await, dir.path().join("blobs")).await;
+    test(
+        service(Arc::new(store), &dir).await,
+        dir.path().join("blobs"),
+    )
+    .await;
 }
 
 /// [`run_postgres`] for a test that also looks at the blob store's directory.
@@ -117,7 +121,11 @@ where
     let store = PostgresStore::connect_in_schema(&url, &schema)
         .await
         .expect("open PostgreSQL");
-    test(service(Arc::new(store), &dir).await, dir.path().join("blobs")).await;
+    test(
+        service(Arc::new(store), &dir).await,
+        dir.path().join("blobs"),
+    )
+    .await;
     PostgresStore::drop_schema(&url, &schema, std::time::Duration::from_secs(30))
         .await
         .expect("drop schema");

@@ -97,7 +97,10 @@ fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
     pairs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
 }
 
-async fn publisher_failures_keep_the_previous_state(lib: ContentLibrary, blobs: std::path::PathBuf) {
+async fn publisher_failures_keep_the_previous_state(
+    lib: ContentLibrary,
+    blobs: std::path::PathBuf,
+) {
     let tree = Tree::serve().await;
     let a = tree.item("a1", "a", 1, &[("a.iso", &content(1, 5000))]);
     tree.write_items(&[a.clone()]);
@@ -177,7 +180,13 @@ async fn files_retry_and_resume_with_range(lib: ContentLibrary, blobs: std::path
     let item = lib.item_ids(id).await.unwrap();
     let mut digests = Vec::new();
     for i in item {
-        digests.extend(lib.item_files(i).await.unwrap().into_iter().map(|f| f.digest));
+        digests.extend(
+            lib.item_files(i)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.digest),
+        );
     }
     assert!(digests.contains(&Some(Sha256Digest::compute(&big))));
     let done = *watcher.borrow();
@@ -207,10 +216,16 @@ async fn bad_content_is_never_cached(lib: ContentLibrary, blobs: std::path::Path
     assert!(err.contains("cut off"), "{err}");
     assert!(err.contains("4001"), "{err}");
     assert!(err.contains("expected sha256:"), "{err}");
-    assert!(cached(&lib, id).await.is_empty(), "nothing half-synced is stored");
+    assert!(
+        cached(&lib, id).await.is_empty(),
+        "nothing half-synced is stored"
+    );
     assert_consistent(&lib, id, &blobs).await;
     let kept = lib.blobs().list().await.unwrap();
-    assert!(kept.iter().all(|b| b.size < 1000), "only the documents: {kept:?}");
+    assert!(
+        kept.iter().all(|b| b.size < 1000),
+        "only the documents: {kept:?}"
+    );
 }
 
 async fn canceled_syncs_leave_nothing_partial(lib: ContentLibrary, blobs: std::path::PathBuf) {
@@ -224,7 +239,11 @@ async fn canceled_syncs_leave_nothing_partial(lib: ContentLibrary, blobs: std::p
     tree.fault_always("a/a.iso", Fault::Slow(Duration::from_secs(30)));
     let (progress, watcher) = watch::channel(DownloadProgress::default());
     let sync = lib.sync_library_reporting(id, &progress);
-    assert!(tokio::time::timeout(Duration::from_secs(2), sync).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), sync)
+            .await
+            .is_err()
+    );
     assert_eq!(watcher.borrow().bytes_total, 200_000);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(cached(&lib, id).await.is_empty());
@@ -264,7 +283,10 @@ async fn optional_files_and_known_content(lib: ContentLibrary, blobs: std::path:
         subscription: Some(on_demand),
         ..NewSubscribedLibrary::default()
     };
-    let id = lib.create_subscribed_library("u", spec, None).await.unwrap();
+    let id = lib
+        .create_subscribed_library("u", spec, None)
+        .await
+        .unwrap();
     lib.sync_library(id).await.unwrap();
     let item = lib.item_ids(id).await.unwrap()[0];
     let optional = |files: &[depot_model::ItemFile]| {
@@ -275,7 +297,10 @@ async fn optional_files_and_known_content(lib: ContentLibrary, blobs: std::path:
     };
     let files = lib.item_files(item).await.unwrap();
     let expect = [("a.mf", true, false), ("a.ovf", false, false)];
-    let expect: Vec<_> = expect.iter().map(|(n, o, d)| ((*n).to_owned(), *o, *d)).collect();
+    let expect: Vec<_> = expect
+        .iter()
+        .map(|(n, o, d)| ((*n).to_owned(), *o, *d))
+        .collect();
     assert_eq!(optional(&files), expect, "the optional flag is stored");
 
     let outcome = lib.sync_item(item, true, false).await.unwrap();
@@ -302,12 +327,9 @@ async fn full_disks_fail_the_sync_cleanly(lib: ContentLibrary, _blobs: std::path
     let Some(tmpfs) = Tmpfs::mount("full_disks_fail_the_sync_cleanly") else {
         return;
     };
-    let small = crate::backends::service_at(
-        lib.store().clone(),
-        tmpfs.path(),
-        LibraryConfig::default(),
-    )
-    .await;
+    let small =
+        crate::backends::service_at(lib.store().clone(), tmpfs.path(), LibraryConfig::default())
+            .await;
     let tree = Tree::serve().await;
     let a = tree.item("a1", "a", 1, &[("a.iso", &content(11, 30_000))]);
     let b = tree.item("b1", "b", 1, &[("b.iso", &content(12, 300_000))]);
@@ -315,7 +337,10 @@ async fn full_disks_fail_the_sync_cleanly(lib: ContentLibrary, _blobs: std::path
     tree.write_lib(2);
     let id = subscribe(&small, &tree.url, None).await;
     let err = small.sync_library(id).await.unwrap_err().to_string();
-    assert!(err.contains("1 of 2 items") && err.contains("b.iso"), "{err}");
+    assert!(
+        err.contains("1 of 2 items") && err.contains("b.iso"),
+        "{err}"
+    );
     assert!(err.contains("not enough space"), "{err}");
     assert_eq!(cached(&small, id).await, owned(&[("a", true)]));
     assert_consistent(&small, id, tmpfs.path()).await;
@@ -329,7 +354,11 @@ async fn probes_report_the_certificate(lib: ContentLibrary, _blobs: std::path::P
         ..SubscriptionSpec::default()
     };
     let untrusted = lib.probe(spec(None)).await;
-    assert_eq!(untrusted.status, ProbeStatus::CertificateError, "{untrusted:?}");
+    assert_eq!(
+        untrusted.status,
+        ProbeStatus::CertificateError,
+        "{untrusted:?}"
+    );
     let thumbprint = untrusted.ssl_thumbprint.clone().expect("thumbprint");
     assert_eq!(thumbprint.len(), 59, "SHA-1 as AA:BB:…: {thumbprint}");
     let pem = untrusted.ssl_certificate.expect("certificate");

@@ -254,7 +254,12 @@ async fn serve_file(
     }
     let tag = etag(&bytes);
     let start = text(header::RANGE)
-        .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse::<usize>().ok())
+        .and_then(|r| {
+            r.strip_prefix("bytes=")?
+                .strip_suffix('-')?
+                .parse::<usize>()
+                .ok()
+        })
         .filter(|_| text(header::IF_RANGE).is_none_or(|v| v == tag))
         .filter(|&start| start < bytes.len());
     let (code, body) = match start {
