@@ -196,7 +196,8 @@ impl ContentLibrary {
             });
             content::batches(&synced, false)
         } else {
-            vec![0..synced.len()]
+            // One batch of every item: nothing is downloaded.
+            std::iter::once(0..synced.len()).collect()
         };
         let (mut synced, mut meta) = (synced.into_iter(), meta.into_iter());
         for range in batches {

@@ -103,7 +103,7 @@ async fn publisher_failures_keep_the_previous_state(
 ) {
     let tree = Tree::serve().await;
     let a = tree.item("a1", "a", 1, &[("a.iso", &content(1, 5000))]);
-    tree.write_items(&[a.clone()]);
+    tree.write_items(std::slice::from_ref(&a));
     tree.write_lib(2);
     let id = subscribe(&lib, &tree.url, None).await;
     lib.sync_library(id).await.unwrap();

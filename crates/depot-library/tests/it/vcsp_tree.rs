@@ -279,13 +279,12 @@ async fn serve_file(
             let sent = body[..n.min(body.len())].to_vec();
             // The bytes, a pause (so that they are flushed), then a reset.
             let chunks = futures_util::stream::unfold(Some(sent), |left| async move {
-                match left {
-                    Some(sent) => Some((Ok(sent), None)),
-                    None => {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        let reset = std::io::Error::other("connection reset by the test");
-                        Some((Err::<Vec<u8>, _>(reset), None))
-                    }
+                if let Some(sent) = left {
+                    Some((Ok(sent), None))
+                } else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let reset = std::io::Error::other("connection reset by the test");
+                    Some((Err::<Vec<u8>, _>(reset), None))
                 }
             });
             Body::from_stream(chunks)
