@@ -7,6 +7,7 @@ pub mod subscription;
 pub(crate) mod transfer;
 pub mod vcsp;
 
+use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub use library::{
     MAX_NAME_LEN, NewLibrary, PUBLISH_PASSWORD_FIELD, PublishSpec, VCSP_USER,
 };
 pub use subscription::{
-    ContentFetcher, ITEM_SYNC_JOB_KIND, ItemSyncJob, ItemSyncOutcome, ItemSyncRequest,
+    ContentFetcher, FileFetch, ITEM_SYNC_JOB_KIND, ItemSyncJob, ItemSyncOutcome, ItemSyncRequest,
     LIBRARY_SYNC_JOB_KIND, LibrarySyncJob, LibrarySyncRequest, NewSubscribedLibrary, ProbeResult,
     ProbeStatus, Publisher, SUBSCRIPTION_PASSWORD_FIELD, SubscriptionSpec, SyncReport,
 };
@@ -50,6 +51,12 @@ pub struct LibraryConfig {
     pub download_session_timeout: Duration,
     /// How often a subscribed library with `automatic_sync_enabled` syncs.
     pub sync_interval: Duration,
+    /// Files of a sync downloaded at the same time.
+    pub parallel_downloads: usize,
+    /// The bandwidth all syncs share, in bytes per second (`None`: unlimited).
+    pub download_bytes_per_second: Option<NonZeroU64>,
+    /// The bandwidth of each sync, in bytes per second (`None`: unlimited).
+    pub sync_download_bytes_per_second: Option<NonZeroU64>,
 }
 
 impl Default for LibraryConfig {
@@ -58,6 +65,9 @@ impl Default for LibraryConfig {
             update_session_timeout: Duration::from_mins(5),
             download_session_timeout: Duration::from_mins(5),
             sync_interval: Duration::from_hours(1),
+            parallel_downloads: 4,
+            download_bytes_per_second: None,
+            sync_download_bytes_per_second: None,
         }
     }
 }
@@ -71,6 +81,8 @@ pub struct ContentLibrary {
     sealer: Arc<SecretBox>,
     clock: Arc<dyn Clock>,
     config: LibraryConfig,
+    /// The overall bandwidth limit every sync of this service shares.
+    bandwidth: Option<Arc<depot_upstream::RateLimit>>,
 }
 
 impl ContentLibrary {
@@ -82,12 +94,16 @@ impl ContentLibrary {
         clock: Arc<dyn Clock>,
         config: LibraryConfig,
     ) -> Self {
+        let bandwidth = config
+            .download_bytes_per_second
+            .map(|limit| Arc::new(depot_upstream::RateLimit::new(limit)));
         Self {
             store,
             blobs,
             sealer,
             clock,
             config,
+            bandwidth,
         }
     }
 
@@ -104,6 +120,11 @@ impl ContentLibrary {
     /// The settings.
     pub fn config(&self) -> &LibraryConfig {
         &self.config
+    }
+
+    /// The overall bandwidth limit every sync shares, if one is set.
+    pub(crate) fn bandwidth(&self) -> Option<&Arc<depot_upstream::RateLimit>> {
+        self.bandwidth.as_ref()
     }
 
     /// The current time, from the injected clock.

@@ -90,6 +90,9 @@ pub struct ItemFile {
     pub source_href: Option<String>,
     /// The publisher's `etag` of it, to notice a change.
     pub source_etag: Option<String>,
+    /// Whether the publisher marks it optional: synced only when asked for, and an
+    /// item is `cached` without it.
+    pub optional: bool,
 }
 
 impl ItemFile {

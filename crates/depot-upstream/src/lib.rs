@@ -8,6 +8,7 @@ mod download;
 mod error;
 mod fetch;
 mod location;
+mod peer;
 mod pin;
 mod probe;
 mod settings;
@@ -20,6 +21,7 @@ pub use crate::download::{
 pub use crate::error::{Unavailable, UpstreamError};
 pub use crate::fetch::{Conditional, FetchOutcome, FetchRequest, Fetched, Validators};
 pub use crate::location::{DepotPath, PathTemplate};
+pub use crate::peer::PeerCertificate;
 pub use crate::pin::{InvalidThumbprint, Thumbprint, ThumbprintAlgorithm};
 pub use crate::probe::{ConnectionCode, ConnectionStatus};
 pub use crate::settings::{

@@ -207,6 +207,11 @@ impl Locator {
         Ok(Self { base, token })
     }
 
+    /// The base URL.
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
+    }
+
     /// The host name (or address) of the base URL, for messages.
     pub(crate) fn host(&self) -> String {
         self.base.host_str().unwrap_or_default().to_owned()

@@ -3,8 +3,12 @@
 
 use depot_model::{ItemId, Library, LibraryItem, LibraryKind, SubscriptionSettings};
 
-use super::merge::{Synced, etag_digest, merge};
-use super::publisher::{ContentFetcher, Missing, Publisher};
+use depot_upstream::DownloadProgress;
+use tokio::sync::watch;
+
+use super::content;
+use super::merge::{Synced, merge};
+use super::publisher::{Missing, Publisher};
 use super::remote::{RemoteFile, RemoteItem};
 use crate::{ContentLibrary, LibraryError};
 
@@ -28,30 +32,6 @@ pub(crate) fn subscription(library: &Library) -> Result<&SubscriptionSettings, L
             library.id
         ))
     })
-}
-
-/// Downloads the content `synced` lacks (optional files only when `optional`) through
-/// `fetcher`, checking sizes and SHA-256 etags. Nothing is stored here: a failure leaves
-/// the item as it was.
-async fn fill_content(
-    fetcher: &dyn ContentFetcher,
-    synced: &mut Synced,
-    optional: bool,
-) -> Result<(), LibraryError> {
-    for i in synced.missing(optional) {
-        let file = &synced.files[i];
-        let blob = fetcher.fetch_file(&synced.sources[i].0, file.size).await?;
-        if let Some(expected) = etag_digest(file.source_etag.as_deref())
-            && expected != blob.digest
-        {
-            return Err(LibraryError::SyncFailed(format!(
-                "{} of item {}: its SHA-256 is {}, its etag says {expected}",
-                file.name, synced.item.name, blob.digest
-            )));
-        }
-        synced.files[i].digest = Some(blob.digest);
-    }
-    Ok(())
 }
 
 impl ContentLibrary {
@@ -89,18 +69,16 @@ impl ContentLibrary {
         Ok(())
     }
 
-    /// Stores `remote` with `files` as the item `previous` (or a new one) of `library`,
-    /// downloading missing content first when `content`. One store write: a half-synced
-    /// item is never shown cached, and a failure leaves the previous state.
-    pub(crate) async fn store_remote_item(
+    /// `remote` with `files` merged into the item `previous` (or a new one) of
+    /// `library`, with the version the store must still hold (`None`: a new item).
+    pub(crate) async fn prepare_remote_item(
         &self,
         publisher: &Publisher,
         library: &Library,
         previous: Option<LibraryItem>,
         remote: &RemoteItem,
         files: &[RemoteFile],
-        (content, optional): (bool, bool),
-    ) -> Result<LibraryItem, LibraryError> {
+    ) -> Result<(Synced, Option<i64>), LibraryError> {
         let previous = match previous {
             Some(item) => {
                 let files = self.store().item_files(item.id).await?;
@@ -110,10 +88,18 @@ impl ContentLibrary {
         };
         let expected = previous.as_ref().map(|(i, _)| i.version);
         let resolve = |href: &str| publisher.resolve(href);
-        let mut synced = merge(library.id, previous, remote, files, &resolve, self.now())?;
-        if content {
-            fill_content(publisher, &mut synced, optional).await?;
-        }
+        let synced = merge(library.id, previous, remote, files, &resolve, self.now())?;
+        Ok((synced, expected))
+    }
+
+    /// Stores `synced` (its versions and `cached` set now) if the item is still at
+    /// version `expected`. One store write: a half-synced item is never shown cached,
+    /// and a failure leaves the previous state.
+    pub(crate) async fn put_synced(
+        &self,
+        mut synced: Synced,
+        expected: Option<i64>,
+    ) -> Result<LibraryItem, LibraryError> {
         synced.finish(self.now());
         if self
             .store()
@@ -138,6 +124,19 @@ impl ContentLibrary {
         force_content: bool,
         optional: bool,
     ) -> Result<ItemSyncOutcome, LibraryError> {
+        let (progress, _) = watch::channel(DownloadProgress::default());
+        self.sync_item_reporting(id, (force_content, optional), &progress)
+            .await
+    }
+
+    /// [`sync_item`](Self::sync_item), publishing the download's progress on
+    /// `progress`. Dropping the future cancels it: nothing partial is kept.
+    pub async fn sync_item_reporting(
+        &self,
+        id: ItemId,
+        (force_content, optional): (bool, bool),
+        progress: &watch::Sender<DownloadProgress>,
+    ) -> Result<ItemSyncOutcome, LibraryError> {
         let (item, library) = self.subscribed_item(id).await?;
         let settings = subscription(&library)?;
         let publisher = self.publisher(settings)?;
@@ -146,17 +145,23 @@ impl ContentLibrary {
             return Ok(ItemSyncOutcome::Deleted);
         };
         let files = remote.files.clone().unwrap_or_default();
-        let content = !settings.on_demand || force_content;
-        let stored = self
-            .store_remote_item(
-                &publisher,
-                &library,
-                Some(item),
-                &remote,
-                &files,
-                (content, optional),
-            )
+        let (mut synced, expected) = self
+            .prepare_remote_item(&publisher, &library, Some(item), &remote, &files)
             .await?;
+        if !settings.on_demand || force_content {
+            progress.send_modify(|p| {
+                p.bytes_total = content::bytes_wanted(std::iter::once(&synced), optional);
+            });
+            let filled = content::fill(
+                &publisher,
+                std::slice::from_mut(&mut synced),
+                optional,
+                progress,
+            )
+            .await;
+            filled.into_iter().collect::<Result<Vec<()>, _>>()?;
+        }
+        let stored = self.put_synced(synced, expected).await?;
         Ok(ItemSyncOutcome::Synced {
             cached: stored.cached,
         })

@@ -2,9 +2,13 @@
 //! second request while one is pending or running gets that one) and
 //! `library_item_sync` (one per item at a time).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use depot_model::{DomainError, ItemId, LibraryId, Message};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
+use depot_upstream::DownloadProgress;
+use tokio::sync::watch;
 
 use super::item_sync::ItemSyncOutcome;
 use crate::{ContentLibrary, LibraryError};
@@ -81,6 +85,74 @@ impl ItemSyncRequest {
     }
 }
 
+/// How often a running sync checks whether its task was canceled.
+const CANCEL_CHECK_EVERY: Duration = Duration::from_millis(250);
+
+/// Runs `sync` in a task of its own, reporting its bytes done and total to the task
+/// and checking for cancellation meanwhile (and between files). The sync runs on while
+/// the task store is written (it may hold the store's only connection). A cancel or
+/// shutdown aborts it: its downloads stop and their staged data is removed; items it
+/// stored are complete.
+async fn watching<T: Send + 'static>(
+    ctx: &mut JobContext,
+    sync: impl Future<Output = T> + Send + 'static,
+    mut progress: watch::Receiver<DownloadProgress>,
+) -> Result<T, JobError> {
+    let mut task = Aborting(tokio::spawn(sync));
+    let mut files_done = 0;
+    let mut tick = tokio::time::interval(CANCEL_CHECK_EVERY);
+    loop {
+        let stop = tokio::select! {
+            joined = &mut task.0 => return joined.map_err(|e| job_error(
+                &LibraryError::SyncFailed(format!("the sync stopped: {e}")),
+            )),
+            _ = tick.tick() => ctx.checkpoint().await,
+            Ok(()) = progress.changed() => {
+                let p = *progress.borrow_and_update();
+                report(ctx, p, &mut files_done).await
+            }
+        };
+        if let Err(stop) = stop {
+            task.0.abort();
+            let _ = (&mut task.0).await;
+            return Err(stop);
+        }
+    }
+}
+
+/// Writes `p` to the task; checks for cancel when a file finished.
+async fn report(
+    ctx: &mut JobContext,
+    p: DownloadProgress,
+    files_done: &mut u32,
+) -> Result<(), JobError> {
+    if p.files_done + p.files_failed != *files_done {
+        *files_done = p.files_done + p.files_failed;
+        ctx.checkpoint().await?;
+    }
+    if p.bytes_total > 0 {
+        let message = Message::new(
+            "com.vmware.depotd.content.sync_progress",
+            format!(
+                "{} of {} bytes downloaded ({} of {} files)",
+                p.bytes_done, p.bytes_total, p.files_done, p.files_total
+            ),
+        );
+        ctx.progress(p.bytes_done, p.bytes_total, Some(message))
+            .await?;
+    }
+    Ok(())
+}
+
+/// A spawned sync, aborted when the job's future is dropped (engine shutdown).
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Aborting<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn job_error(e: &LibraryError) -> JobError {
     let message = Message::new("com.vmware.depotd.content.sync_failed", e.to_string());
     match e {
@@ -117,11 +189,10 @@ impl Job for LibrarySyncJob {
                 id: request.library_id.clone(),
             })
         })?;
-        let report = self
-            .library
-            .sync_library(id)
-            .await
-            .map_err(|e| job_error(&e))?;
+        let (tx, rx) = watch::channel(DownloadProgress::default());
+        let library = self.library.clone();
+        let sync = async move { library.sync_library_reporting(id, &tx).await };
+        let report = watching(ctx, sync, rx).await?.map_err(|e| job_error(&e))?;
         Ok(Some(serde_json::json!({
             "version": report.version,
             "unchanged": report.unchanged,
@@ -159,11 +230,11 @@ impl Job for ItemSyncJob {
                 id: request.item_id.clone(),
             })
         })?;
-        let outcome = self
-            .library
-            .sync_item(id, request.force_sync_content, request.sync_optional_files)
-            .await
-            .map_err(|e| job_error(&e))?;
+        let (tx, rx) = watch::channel(DownloadProgress::default());
+        let content = (request.force_sync_content, request.sync_optional_files);
+        let library = self.library.clone();
+        let sync = async move { library.sync_item_reporting(id, content, &tx).await };
+        let outcome = watching(ctx, sync, rx).await?.map_err(|e| job_error(&e))?;
         Ok(Some(match outcome {
             ItemSyncOutcome::Synced { cached } => serde_json::json!({"cached": cached}),
             ItemSyncOutcome::Deleted => serde_json::json!({"deleted": true}),

@@ -4,9 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use depot_model::{LibraryId, LibraryItem, LibraryKind};
+use depot_model::{Library, LibraryId, LibraryItem, LibraryKind};
+use depot_upstream::DownloadProgress;
+use tokio::sync::watch;
 
+use super::content;
 use super::item_sync::subscription;
+use super::merge::Synced;
 use super::publisher::{Missing, Publisher};
 use super::remote::{RemoteItem, grew};
 use crate::{ContentLibrary, LibraryError};
@@ -36,6 +40,18 @@ impl ContentLibrary {
     /// demand. Items that fail are named in the error (the others are synced; the
     /// library's sync record stays, so the next sync tries again).
     pub async fn sync_library(&self, id: LibraryId) -> Result<SyncReport, LibraryError> {
+        let (progress, _) = watch::channel(DownloadProgress::default());
+        self.sync_library_reporting(id, &progress).await
+    }
+
+    /// [`sync_library`](Self::sync_library), publishing the content download's progress
+    /// on `progress`. Dropping the future cancels it: items stored so far stay, each
+    /// complete; nothing partial is kept.
+    pub async fn sync_library_reporting(
+        &self,
+        id: LibraryId,
+        progress: &watch::Sender<DownloadProgress>,
+    ) -> Result<SyncReport, LibraryError> {
         let library = self.library_of(id, Some(LibraryKind::Subscribed)).await?;
         let settings = subscription(&library)?;
         let content = !settings.on_demand;
@@ -45,16 +61,8 @@ impl ContentLibrary {
             version: remote.version.clone(),
             ..SyncReport::default()
         };
-        let all_cached = || async {
-            let filter = depot_metadata::ItemFilter {
-                library_id: Some(id),
-                cached: Some(false),
-                ..Default::default()
-            };
-            Ok::<_, LibraryError>(self.store().find_items(&filter).await?.is_empty())
-        };
         if !grew(library.source_version.as_deref(), &remote.version)
-            && (!content || all_cached().await?)
+            && (!content || self.all_cached(id).await?)
         {
             report.unchanged = true;
             let version = library.source_version.as_deref();
@@ -64,43 +72,25 @@ impl ContentLibrary {
             return Ok(report);
         }
         let listed = publisher.items(&remote).await?;
-        let mut local: HashMap<String, LibraryItem> = self
-            .store()
-            .list_items(id)
-            .await?
-            .into_iter()
-            .filter_map(|i| Some((i.source_id.clone()?, i)))
-            .collect();
-        let mut seen = HashSet::new();
         let mut failures = Vec::new();
-        for item in &listed.items {
-            if !seen.insert(item.source_id().to_owned()) {
-                failures.push(format!("{}: listed twice", item.name));
-                continue;
-            }
-            let previous = local.remove(item.source_id());
-            let current = previous.as_ref().is_some_and(|p| {
-                !grew(p.source_version.as_deref(), &item.version) && (!content || p.cached)
-            });
-            if current {
-                report.skipped += 1;
-                continue;
-            }
-            let added = previous.is_none();
-            match self
-                .sync_listed(&publisher, &library, previous, item, content)
-                .await
-            {
-                Ok(()) if added => report.added += 1,
-                Ok(()) => report.updated += 1,
-                Err(e) => failures.push(format!("{}: {e}", item.name)),
-            }
-        }
-        for gone in local.into_values() {
-            if self.store().delete_item(gone.id, true).await? {
-                report.deleted += 1;
-            }
-        }
+        let plan = self
+            .plan(
+                &publisher,
+                &library,
+                &listed.items,
+                &mut report,
+                &mut failures,
+            )
+            .await?;
+        self.store_planned(
+            &publisher,
+            plan,
+            content,
+            progress,
+            &mut report,
+            &mut failures,
+        )
+        .await?;
         if !failures.is_empty() {
             return Err(LibraryError::SyncFailed(format!(
                 "{} of {} items of library {id} did not sync: {}",
@@ -120,16 +110,129 @@ impl ContentLibrary {
         Ok(report)
     }
 
-    /// Stores one item of `items.json`, reading its `item.json` when the list lacks
-    /// its files.
-    async fn sync_listed(
+    async fn all_cached(&self, id: LibraryId) -> Result<bool, LibraryError> {
+        let filter = depot_metadata::ItemFilter {
+            library_id: Some(id),
+            cached: Some(false),
+            ..Default::default()
+        };
+        Ok(self.store().find_items(&filter).await?.is_empty())
+    }
+
+    /// The items of `listed` to store (merged with what is held of them), deleting here
+    /// the items the publisher no longer lists. Items whose version did not grow (and,
+    /// unless on demand, are cached) are skipped; failures are added to `failures`.
+    async fn plan(
         &self,
         publisher: &Publisher,
-        library: &depot_model::Library,
+        library: &Library,
+        listed: &[RemoteItem],
+        report: &mut SyncReport,
+        failures: &mut Vec<String>,
+    ) -> Result<Vec<Planned>, LibraryError> {
+        let content = library.subscription.as_ref().is_some_and(|s| !s.on_demand);
+        let mut local: HashMap<String, LibraryItem> = self
+            .store()
+            .list_items(library.id)
+            .await?
+            .into_iter()
+            .filter_map(|i| Some((i.source_id.clone()?, i)))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut plan = Vec::new();
+        for item in listed {
+            if !seen.insert(item.source_id().to_owned()) {
+                failures.push(format!("{}: listed twice", item.name));
+                continue;
+            }
+            let previous = local.remove(item.source_id());
+            let current = previous.as_ref().is_some_and(|p| {
+                !grew(p.source_version.as_deref(), &item.version) && (!content || p.cached)
+            });
+            if current {
+                report.skipped += 1;
+                continue;
+            }
+            let added = previous.is_none();
+            match self
+                .prepare_listed(publisher, library, previous, item)
+                .await
+            {
+                Ok((synced, expected)) => plan.push(Planned {
+                    name: item.name.clone(),
+                    added,
+                    synced,
+                    expected,
+                }),
+                Err(e) => failures.push(format!("{}: {e}", item.name)),
+            }
+        }
+        for gone in local.into_values() {
+            if self.store().delete_item(gone.id, true).await? {
+                report.deleted += 1;
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Stores the planned items, downloading their missing content first (batch by
+    /// batch) when `content`.
+    async fn store_planned(
+        &self,
+        publisher: &Publisher,
+        plan: Vec<Planned>,
+        content: bool,
+        progress: &watch::Sender<DownloadProgress>,
+        report: &mut SyncReport,
+        failures: &mut Vec<String>,
+    ) -> Result<(), LibraryError> {
+        let (synced, meta): (Vec<Synced>, Vec<_>) = plan
+            .into_iter()
+            .map(|p| (p.synced, (p.name, p.added, p.expected)))
+            .unzip();
+        let batches = if content {
+            progress.send_modify(|p| {
+                p.bytes_total = content::bytes_wanted(synced.iter(), false);
+            });
+            content::batches(&synced, false)
+        } else {
+            // One batch of every item: nothing is downloaded.
+            std::iter::once(0..synced.len()).collect()
+        };
+        let (mut synced, mut meta) = (synced.into_iter(), meta.into_iter());
+        for range in batches {
+            let mut batch: Vec<Synced> = synced.by_ref().take(range.len()).collect();
+            let filled = if content {
+                content::fill(publisher, &mut batch, false, progress).await
+            } else {
+                batch.iter().map(|_| Ok(())).collect()
+            };
+            for ((one, filled), (name, added, expected)) in
+                batch.into_iter().zip(filled).zip(meta.by_ref())
+            {
+                let stored = match filled {
+                    Ok(()) => self.put_synced(one, expected).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                match stored {
+                    Ok(()) if added => report.added += 1,
+                    Ok(()) => report.updated += 1,
+                    Err(e) => failures.push(format!("{name}: {e}")),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One item of `items.json` merged with what is held of it, reading its
+    /// `item.json` when the list lacks its files.
+    async fn prepare_listed(
+        &self,
+        publisher: &Publisher,
+        library: &Library,
         previous: Option<LibraryItem>,
         item: &RemoteItem,
-        content: bool,
-    ) -> Result<(), LibraryError> {
+    ) -> Result<(Synced, Option<i64>), LibraryError> {
         let detailed;
         let remote = if item.files.is_some() {
             item
@@ -149,15 +252,15 @@ impl ContentLibrary {
             &detailed
         };
         let files = remote.files.clone().unwrap_or_default();
-        self.store_remote_item(
-            publisher,
-            library,
-            previous,
-            remote,
-            &files,
-            (content, false),
-        )
-        .await?;
-        Ok(())
+        self.prepare_remote_item(publisher, library, previous, remote, &files)
+            .await
     }
+}
+
+/// An item a library sync stores.
+struct Planned {
+    name: String,
+    added: bool,
+    synced: Synced,
+    expected: Option<i64>,
 }

@@ -72,6 +72,7 @@ pub fn merge(
                 version: kept.map_or(0, |o| o.version),
                 source_href: Some(path.as_str().to_owned()),
                 source_etag: rf.etag.clone(),
+                optional: rf.optional,
             },
             (path, rf.optional),
         ));

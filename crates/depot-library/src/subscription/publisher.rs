@@ -1,15 +1,15 @@
 //! [`Publisher`]: a subscribed library's publisher, reached through `depot-upstream`
 //! (Basic auth with `vcsp`, a pinned thumbprint or PEM certificate), its documents read
-//! with size caps, and [`ContentFetcher`]: the one place file content is downloaded.
+//! with size caps. Content goes through its download engine (`content.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use depot_blobs::{BlobInfo, BlobStore};
+use depot_blobs::BlobStore;
 use depot_model::{Secret, SubscriptionSettings};
 use depot_upstream::{
-    DepotAuth, DepotClient, DepotPath, DepotSettings, FetchOutcome, FetchRequest, UpstreamError,
+    DepotAuth, DepotClient, DepotPath, DepotSettings, DownloadSettings, Downloader, FetchOutcome,
+    FetchRequest, RateLimit, UpstreamError,
 };
 
 use super::href::{resolve, split_subscription_url};
@@ -18,22 +18,10 @@ use super::remote::{
 };
 use crate::LibraryError;
 
-/// Downloads one file of a publisher into the blob store, checking its size. The one
-/// seam for content downloads: a download engine (resume, parallelism, bandwidth
-/// limits) replaces the implementation, not its callers.
-#[async_trait]
-pub trait ContentFetcher: Send + Sync {
-    /// Fetches `path` (below the library root), which must be `expected_size` bytes.
-    async fn fetch_file(
-        &self,
-        path: &DepotPath,
-        expected_size: u64,
-    ) -> Result<BlobInfo, LibraryError>;
-}
-
 /// A subscribed library's publisher.
 pub struct Publisher {
     client: DepotClient,
+    downloader: Downloader,
     root: String,
     library_document: String,
     blobs: Arc<dyn BlobStore>,
@@ -85,8 +73,10 @@ impl Publisher {
         }
         let client = DepotClient::new(&upstream)
             .map_err(|e| LibraryError::Invalid(format!("subscription_info: {e}")))?;
+        let downloader = Downloader::new(client.clone(), DownloadSettings::default());
         Ok(Self {
             client,
+            downloader,
             root,
             library_document,
             blobs,
@@ -155,44 +145,40 @@ impl Publisher {
             .map_err(|e| LibraryError::ResourceInaccessible(e.to_string()))
     }
 
+    /// Downloads content `settings.parallel` files at a time, within the per-sync limit
+    /// of `settings` and the `overall` limit shared with other syncs.
+    #[must_use]
+    pub fn with_downloads(
+        mut self,
+        settings: DownloadSettings,
+        overall: Option<Arc<RateLimit>>,
+    ) -> Self {
+        let downloader = Downloader::new(self.client.clone(), settings);
+        self.downloader = match overall {
+            Some(limit) => downloader.with_overall_limit(limit),
+            None => downloader,
+        };
+        self
+    }
+
+    /// The download engine content goes through (same client: TLS trust, proxy,
+    /// credentials, retries).
+    pub(crate) fn downloader(&self) -> &Downloader {
+        &self.downloader
+    }
+
+    /// The blob store content goes to.
+    pub(crate) fn blobs(&self) -> &dyn BlobStore {
+        self.blobs.as_ref()
+    }
+
     /// The upstream client (for the connection check).
     pub fn client(&self) -> &DepotClient {
         &self.client
     }
 }
 
-#[async_trait]
-impl ContentFetcher for Publisher {
-    async fn fetch_file(
-        &self,
-        path: &DepotPath,
-        expected_size: u64,
-    ) -> Result<BlobInfo, LibraryError> {
-        let request = FetchRequest {
-            max_size: Some(expected_size),
-            ..FetchRequest::default()
-        };
-        let blob = match self.client.fetch(self.blobs.as_ref(), path, &request).await {
-            Ok(FetchOutcome::Fetched(f)) => f.blob,
-            Ok(FetchOutcome::NotModified(_)) => {
-                return Err(failed(path, &"it answered 304 to an unconditional GET"));
-            }
-            Err(e) => return Err(failed(path, &e)),
-        };
-        if blob.size != expected_size {
-            return Err(failed(
-                path,
-                &format!(
-                    "{} bytes arrived, its item.json says {expected_size}",
-                    blob.size
-                ),
-            ));
-        }
-        Ok(blob)
-    }
-}
-
-fn failed(path: &DepotPath, why: &dyn std::fmt::Display) -> LibraryError {
+pub(crate) fn failed(path: &DepotPath, why: &dyn std::fmt::Display) -> LibraryError {
     LibraryError::SyncFailed(format!(
         "fetching {} from the publisher failed: {why}",
         path.as_str()

@@ -3,7 +3,6 @@
 
 use depot_metadata::CreateOutcome;
 use depot_model::{Library, LibraryAuth, LibraryId, LibraryKind, Secret, SubscriptionSettings};
-use depot_upstream::ConnectionCode;
 
 use super::href::split_subscription_url;
 use super::publisher::Publisher;
@@ -47,38 +46,10 @@ pub struct NewSubscribedLibrary {
     pub subscription: Option<SubscriptionSpec>,
 }
 
-/// What a probe found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProbeStatus {
-    /// The publisher serves a VCSP library there with these settings.
-    Success,
-    /// The URL is not usable.
-    InvalidUrl,
-    /// The host name does not resolve.
-    HostNotFound,
-    /// Nothing at that URL is a VCSP library.
-    ResourceNotFound,
-    /// The credentials were refused.
-    InvalidCredentials,
-    /// The certificate is not the pinned or trusted one.
-    CertificateError,
-    /// Anything else (unreachable, timed out, unusable answers).
-    UnknownError,
-}
-
-/// A probe's status and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProbeResult {
-    /// What was found.
-    pub status: ProbeStatus,
-    /// Why, when not a success.
-    pub message: Option<String>,
-}
-
 impl ContentLibrary {
     /// The settings after applying `spec` to `current` (`None` for a new library):
     /// the URL checked, the password sealed, Basic only with a password.
-    fn subscription_settings(
+    pub(super) fn subscription_settings(
         &self,
         current: Option<&SubscriptionSettings>,
         spec: SubscriptionSpec,
@@ -135,7 +106,12 @@ impl ContentLibrary {
             .as_ref()
             .map(|sealed| self.open(SUBSCRIPTION_PASSWORD_FIELD, sealed))
             .transpose()?;
-        Publisher::new(settings, password, self.blobs().clone())
+        let downloads = depot_upstream::DownloadSettings {
+            parallel: self.config().parallel_downloads.max(1),
+            batch_bytes_per_second: self.config().sync_download_bytes_per_second,
+        };
+        Ok(Publisher::new(settings, password, self.blobs().clone())?
+            .with_downloads(downloads, self.bandwidth().cloned()))
     }
 
     /// Creates a subscribed library for `user` once its publisher answered with a VCSP
@@ -192,42 +168,5 @@ impl ContentLibrary {
             self.publisher(&settings)?.check().await?;
         }
         Ok(settings)
-    }
-
-    /// Probes a subscription without creating anything.
-    pub async fn probe(&self, spec: SubscriptionSpec) -> ProbeResult {
-        let settings = match self.subscription_settings(None, spec) {
-            Ok(s) => s,
-            Err(e) => return probe_result(ProbeStatus::InvalidUrl, &e),
-        };
-        let publisher = match self.publisher(&settings) {
-            Ok(p) => p,
-            Err(e) => return probe_result(ProbeStatus::InvalidUrl, &e),
-        };
-        let status = publisher.client().test_connection().await;
-        let code = match status.code {
-            ConnectionCode::Successful => None,
-            ConnectionCode::InvalidCredential => Some(ProbeStatus::InvalidCredentials),
-            ConnectionCode::UnknownHost => Some(ProbeStatus::HostNotFound),
-            ConnectionCode::UntrustedCertificate => Some(ProbeStatus::CertificateError),
-            ConnectionCode::NotAvailable => Some(ProbeStatus::ResourceNotFound),
-        };
-        if let Some(code) = code {
-            return probe_result(code, &status.message);
-        }
-        match publisher.library().await {
-            Ok(_) => ProbeResult {
-                status: ProbeStatus::Success,
-                message: None,
-            },
-            Err(e) => probe_result(ProbeStatus::ResourceNotFound, &e),
-        }
-    }
-}
-
-fn probe_result(status: ProbeStatus, why: &dyn std::fmt::Display) -> ProbeResult {
-    ProbeResult {
-        status,
-        message: Some(why.to_string()),
     }
 }

@@ -7,5 +7,6 @@ mod backends;
 mod items;
 mod libraries;
 mod subscriptions;
+mod sync_faults;
 mod uploads;
 mod vcsp_tree;

@@ -17,7 +17,7 @@ pub(crate) const ITEM_COLUMNS: &str = "id, library_id, name, description, item_t
 
 /// The columns of `item_files`, in the order of [`ItemFileRecord`].
 pub(crate) const ITEM_FILE_COLUMNS: &str =
-    "item_id, name, size, digest, version, source_href, source_etag";
+    "item_id, name, size, digest, version, source_href, source_etag, optional";
 
 /// A `libraries` row.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -156,6 +156,7 @@ pub(crate) struct ItemFileRecord {
     pub version: i64,
     pub source_href: Option<String>,
     pub source_etag: Option<String>,
+    pub optional: bool,
 }
 
 impl ItemFileRecord {
@@ -170,6 +171,7 @@ impl ItemFileRecord {
             name: self.name,
             source_href: self.source_href,
             source_etag: self.source_etag,
+            optional: self.optional,
         })
     }
 }

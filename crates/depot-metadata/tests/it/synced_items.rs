@@ -45,6 +45,7 @@ fn file(item: &LibraryItem, name: &str, digest: Option<u8>) -> ItemFile {
         version: 1,
         source_href: Some(format!("{}/{name}", item.id)),
         source_etag: Some(format!("etag-{name}")),
+        optional: name == "a.vmdk",
     }
 }
 

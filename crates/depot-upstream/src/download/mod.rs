@@ -145,7 +145,11 @@ impl Downloader {
         let tracker = Tracker::start(progress, requests.iter().map(|r| r.size));
         let batch = self.settings.batch_bytes_per_second.map(RateLimit::new);
         let limits: Vec<&RateLimit> = self.overall.as_deref().into_iter().chain(&batch).collect();
-        let files = requests.iter().enumerate().map(|(index, request)| {
+        // Built up front, each by a named `async fn`: a closure returning an `async` block
+        // held across the awaits below makes the future fail to prove `Send` (rustc's
+        // "FnOnce is not general enough"), and callers run this in spawned tasks.
+        let mut files = Vec::with_capacity(requests.len());
+        for (index, request) in requests.iter().enumerate() {
             let file = FileDownload {
                 client: &self.client,
                 store,
@@ -153,8 +157,8 @@ impl Downloader {
                 limits: &limits,
                 progress: &tracker,
             };
-            async move { (index, file.run().await) }
-        });
+            files.push(run_indexed(index, file));
+        }
         let mut results: Vec<_> = futures_util::stream::iter(files)
             .buffer_unordered(self.settings.parallel.max(1))
             .collect()
@@ -162,6 +166,14 @@ impl Downloader {
         results.sort_unstable_by_key(|(index, _)| *index);
         results.into_iter().map(|(_, result)| result).collect()
     }
+}
+
+/// One file's download, tagged with its place in the batch.
+async fn run_indexed(
+    index: usize,
+    file: FileDownload<'_>,
+) -> (usize, Result<Downloaded, UpstreamError>) {
+    (index, file.run().await)
 }
 
 impl DepotClient {

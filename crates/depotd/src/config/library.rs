@@ -1,5 +1,7 @@
-//! `[library]`: the content library's session lifetimes and subscription sync interval.
+//! `[library]`: the content library's session lifetimes, subscription sync interval and
+//! the download engine of subscription syncs (parallel files, bandwidth limits).
 
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,12 @@ pub struct LibraryConfig {
     /// How often subscribed libraries with `automatic_sync_enabled` sync.
     #[serde(rename = "sync_interval_seconds", with = "values::seconds")]
     pub sync_interval: Duration,
+    /// Files a subscription sync downloads at the same time (at least 1).
+    pub parallel_downloads: usize,
+    /// The bandwidth all subscription syncs share, in bytes per second; 0: unlimited.
+    pub download_bytes_per_second: u64,
+    /// The bandwidth of each subscription sync, in bytes per second; 0: unlimited.
+    pub sync_download_bytes_per_second: u64,
 }
 
 impl Default for LibraryConfig {
@@ -29,6 +37,11 @@ impl Default for LibraryConfig {
             update_session_timeout: service.update_session_timeout,
             download_session_timeout: service.download_session_timeout,
             sync_interval: service.sync_interval,
+            parallel_downloads: service.parallel_downloads,
+            download_bytes_per_second: service.download_bytes_per_second.map_or(0, NonZeroU64::get),
+            sync_download_bytes_per_second: service
+                .sync_download_bytes_per_second
+                .map_or(0, NonZeroU64::get),
         }
     }
 }
@@ -40,6 +53,9 @@ impl LibraryConfig {
             update_session_timeout: self.update_session_timeout,
             download_session_timeout: self.download_session_timeout,
             sync_interval: self.sync_interval,
+            parallel_downloads: self.parallel_downloads,
+            download_bytes_per_second: NonZeroU64::new(self.download_bytes_per_second),
+            sync_download_bytes_per_second: NonZeroU64::new(self.sync_download_bytes_per_second),
         }
     }
 }

@@ -250,6 +250,9 @@ impl Config {
         if self.tasks.workers == 0 {
             bail!("tasks.workers must be at least 1");
         }
+        if self.library.parallel_downloads == 0 {
+            bail!("library.parallel_downloads must be at least 1");
+        }
         if self.tasks.lease.is_zero() {
             bail!("tasks.lease_seconds must be positive");
         }

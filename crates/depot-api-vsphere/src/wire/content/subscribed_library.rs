@@ -31,10 +31,10 @@ crate::vapi_struct! {
     pub struct ProbeResult {
         /// What was found.
         pub status: ProbeStatus,
-        /// The publisher's certificate thumbprint (not reported by depotd yet).
+        /// The SHA-1 thumbprint of the certificate an HTTPS publisher presented.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub ssl_thumbprint: Option<String>,
-        /// The publisher's certificate (not reported by depotd yet).
+        /// That certificate, PEM.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub ssl_certificate: Option<String>,
         /// Why, when not a success.
@@ -56,8 +56,8 @@ impl From<depot_library::ProbeResult> for ProbeResult {
         };
         Self {
             status,
-            ssl_thumbprint: None,
-            ssl_certificate: None,
+            ssl_thumbprint: r.ssl_thumbprint,
+            ssl_certificate: r.ssl_certificate,
             error_messages: r
                 .message
                 .iter()

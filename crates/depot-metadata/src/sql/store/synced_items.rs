@@ -115,7 +115,7 @@ async fn replace_files<B: Backend>(
     for f in files {
         let stmt = Statement::new(
             "INSERT INTO item_files (item_id, name, size, digest, version, source_href, \
-             source_etag) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             source_etag, optional) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(f.name.clone())
@@ -123,7 +123,8 @@ async fn replace_files<B: Backend>(
         .bind(f.digest.map(|d| d.to_string()))
         .bind(f.version)
         .bind(f.source_href.clone())
-        .bind(f.source_etag.clone());
+        .bind(f.source_etag.clone())
+        .bind(f.optional);
         db.execute(On::Tx(&mut *tx), stmt)
             .await
             .map_err(query_error(op))?;
