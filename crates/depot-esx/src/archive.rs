@@ -13,6 +13,9 @@ use crate::entry_name::EntryName;
 use crate::error::EsxError;
 use crate::limits::Limits;
 
+/// What errors call the bundle itself.
+pub(crate) const BUNDLE: &str = "the offline depot";
+
 /// Bytes read from an entry at a time.
 pub(crate) const CHUNK: usize = 256 * 1024;
 
@@ -62,8 +65,8 @@ impl<R: Read + Seek> Archive<R> {
         let config = Config {
             archive_offset: ArchiveOffset::Known(0),
         };
-        let mut zip =
-            ZipArchive::with_config(config, reader).map_err(|source| EsxError::NotAZip { source })?;
+        let mut zip = ZipArchive::with_config(config, reader)
+            .map_err(|source| EsxError::NotAZip { source })?;
         let label = label.to_owned();
         if zip.len() > limits.max_entries {
             return Err(EsxError::TooManyEntries {
@@ -75,10 +78,12 @@ impl<R: Read + Seek> Archive<R> {
             return Err(EsxError::DuplicateEntry { archive: label });
         }
         let entries = check_entries(&zip, &label, limits)?;
-        let overlapping = zip.has_overlapping_files().map_err(|source| EsxError::Entry {
-            entry: label.clone(),
-            source: source.into(),
-        })?;
+        let overlapping = zip
+            .has_overlapping_files()
+            .map_err(|source| EsxError::Entry {
+                entry: label.clone(),
+                source: source.into(),
+            })?;
         if overlapping {
             return Err(EsxError::OverlappingEntries { archive: label });
         }
@@ -187,10 +192,10 @@ impl<R: Read + Seek> Archive<R> {
 
     /// `name` as errors show it: inside a metadata zip, `metadata.zip!vibs/x.xml`.
     pub(crate) fn qualified(&self, name: &EntryName) -> String {
-        if self.label.ends_with(".zip") {
-            format!("{}!{name}", self.label)
-        } else {
+        if self.label == BUNDLE {
             name.to_string()
+        } else {
+            format!("{}!{name}", self.label)
         }
     }
 }
@@ -210,10 +215,14 @@ fn check_entries<R: Read + Seek>(
         })?;
         let name = EntryName::parse(entry.name_raw())?;
         if entry.is_symlink() {
-            return Err(EsxError::Symlink { name: name.to_string() });
+            return Err(EsxError::Symlink {
+                name: name.to_string(),
+            });
         }
         if entry.encrypted() {
-            return Err(EsxError::Encrypted { name: name.to_string() });
+            return Err(EsxError::Encrypted {
+                name: name.to_string(),
+            });
         }
         let size = entry.size();
         let ratio = size / entry.compressed_size().max(1);

@@ -164,11 +164,13 @@ fn version(v: &VersionSpec) -> VersionSummary {
     }
 }
 
-fn non_empty<T: IntoIterator>(items: T) -> Option<T>
+/// `None` for an empty collection.
+fn non_empty<C>(items: C) -> Option<C>
 where
-    T: Clone,
+    for<'a> &'a C: IntoIterator,
 {
-    items.clone().into_iter().next().is_some().then_some(items)
+    let has_items = (&items).into_iter().next().is_some();
+    has_items.then_some(items)
 }
 
 impl MetadataInfo {
@@ -194,7 +196,14 @@ impl MetadataInfo {
                 bundle
                     .bulletins
                     .iter()
-                    .map(|b| (b.id.clone(), UpdateSummary { summary: b.summary.clone() }))
+                    .map(|b| {
+                        (
+                            b.id.clone(),
+                            UpdateSummary {
+                                summary: b.summary.clone(),
+                            },
+                        )
+                    })
                     .collect(),
             ),
         }
@@ -246,7 +255,10 @@ fn solutions(bundle: &MetadataBundle) -> BTreeMap<String, SolutionSummary> {
     out
 }
 
-fn vib_informations(bundle: &MetadataBundle, bulletin: &Bulletin) -> Option<BTreeMap<String, VibInfo>> {
+fn vib_informations(
+    bundle: &MetadataBundle,
+    bulletin: &Bulletin,
+) -> Option<BTreeMap<String, VibInfo>> {
     let infos: BTreeMap<String, VibInfo> = bundle
         .vibs
         .iter()
@@ -271,7 +283,9 @@ fn hardware_support(bundle: &MetadataBundle) -> BTreeMap<String, HardwareSupport
             })
             .packages
             .entry(hsp.package.clone())
-            .or_insert_with(|| HardwareSupportPackageSummary { versions: Vec::new() })
+            .or_insert_with(|| HardwareSupportPackageSummary {
+                versions: Vec::new(),
+            })
             .versions
             .push(HardwareSupportPackageVersion {
                 version: hsp.package_version.clone(),
@@ -281,7 +295,9 @@ fn hardware_support(bundle: &MetadataBundle) -> BTreeMap<String, HardwareSupport
 }
 
 /// The bulletins that are components, with their name and version.
-fn components(bundle: &MetadataBundle) -> impl Iterator<Item = (&Bulletin, &(NameSpec, VersionSpec))> {
+fn components(
+    bundle: &MetadataBundle,
+) -> impl Iterator<Item = (&Bulletin, &(NameSpec, VersionSpec))> {
     bundle
         .bulletins
         .iter()
@@ -295,11 +311,17 @@ fn independent_components(bundle: &MetadataBundle) -> BTreeMap<String, Component
         .flat_map(|b| b.components.keys())
         .chain(bundle.addons.iter().flat_map(|a| a.components.keys()))
         .chain(bundle.solutions.iter().flat_map(|s| s.components.keys()))
-        .chain(bundle.hardware_support.iter().flat_map(|h| h.components.keys()))
+        .chain(
+            bundle
+                .hardware_support
+                .iter()
+                .flat_map(|h| h.components.keys()),
+        )
         .map(String::as_str)
         .collect();
     let mut out: BTreeMap<String, ComponentSummary> = BTreeMap::new();
-    for (_, (name, v)) in components(bundle).filter(|(_, (n, _))| !owned.contains(n.name.as_str())) {
+    for (_, (name, v)) in components(bundle).filter(|(_, (n, _))| !owned.contains(n.name.as_str()))
+    {
         out.entry(name.name.clone())
             .or_insert_with(|| ComponentSummary {
                 display_name: name.display_name.clone(),

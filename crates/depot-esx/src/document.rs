@@ -14,7 +14,7 @@ use crate::error::EsxError;
 pub(crate) fn from_xml<T: DeserializeOwned>(document: &str, bytes: &[u8]) -> Result<T, EsxError> {
     let text = text(document, bytes)?;
     refuse_doctype(document, text)?;
-    quick_xml::de::from_str(text).map_err(|e| EsxError::xml(document, e))
+    quick_xml::de::from_str(text).map_err(|e| EsxError::xml(document, e.to_string()))
 }
 
 /// Checks that `bytes` is a well-formed XML document without a DOCTYPE (for documents
@@ -91,13 +91,25 @@ mod tests {
     #[test]
     fn doctype_entities_and_malformed_documents_are_refused() {
         let laughs = b"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><r><a>&b;</a></r>";
-        assert!(matches!(from_xml::<Doc>("d", laughs), Err(EsxError::Doctype { .. })));
+        assert!(matches!(
+            from_xml::<Doc>("d", laughs),
+            Err(EsxError::Doctype { .. })
+        ));
         let external = b"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r><a>&x;</a></r>";
-        assert!(matches!(from_xml::<Doc>("d", external), Err(EsxError::Doctype { .. })));
+        assert!(matches!(
+            from_xml::<Doc>("d", external),
+            Err(EsxError::Doctype { .. })
+        ));
         let undefined = b"<r><a>&x;</a></r>";
-        assert!(matches!(from_xml::<Doc>("d", undefined), Err(EsxError::Xml { .. })));
+        assert!(matches!(
+            from_xml::<Doc>("d", undefined),
+            Err(EsxError::Xml { .. })
+        ));
         for bad in [&b"<r><a>x</b></r>"[..], b"<r>", b"", b"<r/><r/>", b"\xff"] {
-            assert!(matches!(check_xml("d", bad), Err(EsxError::Xml { .. })), "{bad:?}");
+            assert!(
+                matches!(check_xml("d", bad), Err(EsxError::Xml { .. })),
+                "{bad:?}"
+            );
         }
     }
 }

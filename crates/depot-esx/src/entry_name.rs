@@ -41,7 +41,10 @@ impl EntryName {
             _ => relative.to_owned(),
         };
         Self::check(&joined).map_err(|reason| {
-            EsxError::invalid(document, format!("the path {relative:?} is not allowed: {reason}"))
+            EsxError::invalid(
+                document,
+                format!("the path {relative:?} is not allowed: {reason}"),
+            )
         })
     }
 
@@ -104,10 +107,16 @@ mod tests {
 
     #[test]
     fn plain_names_pass_and_directories_lose_their_slash() {
-        assert_eq!(EntryName::parse(b"vib20/a/b.vib").unwrap().as_str(), "vib20/a/b.vib");
+        assert_eq!(
+            EntryName::parse(b"vib20/a/b.vib").unwrap().as_str(),
+            "vib20/a/b.vib"
+        );
         assert_eq!(EntryName::parse(b"vib20/").unwrap().as_str(), "vib20");
         let name = EntryName::parse(b"vib20/a/b.vib").unwrap();
-        assert_eq!((name.parent(), name.file_name()), (Some("vib20/a"), "b.vib"));
+        assert_eq!(
+            (name.parent(), name.file_name()),
+            (Some("vib20/a"), "b.vib")
+        );
     }
 
     #[test]
@@ -132,10 +141,15 @@ mod tests {
     fn resolve_joins_and_refuses_urls_and_escapes() {
         let base = Some("depot");
         assert_eq!(
-            EntryName::resolve(base, "vib20/x.vib", "d").unwrap().as_str(),
+            EntryName::resolve(base, "vib20/x.vib", "d")
+                .unwrap()
+                .as_str(),
             "depot/vib20/x.vib"
         );
-        assert_eq!(EntryName::resolve(None, "x.vib", "d").unwrap().as_str(), "x.vib");
+        assert_eq!(
+            EntryName::resolve(None, "x.vib", "d").unwrap().as_str(),
+            "x.vib"
+        );
         assert!(EntryName::resolve(base, "../x.vib", "d").is_err());
         assert!(EntryName::resolve(None, "https://h/x.vib", "d").is_err());
     }

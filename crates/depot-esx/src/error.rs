@@ -174,10 +174,10 @@ pub enum EsxError {
 
 impl EsxError {
     /// An `Xml` error for `document`.
-    pub(crate) fn xml(document: &str, reason: impl ToString) -> Self {
+    pub(crate) fn xml(document: &str, reason: impl Into<String>) -> Self {
         Self::Xml {
             document: document.to_owned(),
-            reason: reason.to_string(),
+            reason: reason.into(),
         }
     }
 

@@ -35,7 +35,9 @@ pub struct StagedPayloads {
 
 impl std::fmt::Debug for StagedPayloads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StagedPayloads").field("len", &self.staged.len()).finish()
+        f.debug_struct("StagedPayloads")
+            .field("len", &self.staged.len())
+            .finish()
     }
 }
 

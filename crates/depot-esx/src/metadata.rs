@@ -2,7 +2,7 @@
 //! document parsed into a [`MetadataBundle`], cross-references checked, and the digest
 //! of its documents computed for the depot's identity.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Cursor;
 
 use depot_model::Sha256Digest;
@@ -108,21 +108,31 @@ fn check_references(bundle: &MetadataBundle, label: &str) -> Result<(), EsxError
     let mut vibs = BTreeSet::new();
     for vib in &bundle.vibs {
         if !vibs.insert(vib.id.as_str()) {
-            return Err(EsxError::invalid(label, format!("the VIB {} is described twice", vib.id)));
+            return Err(EsxError::invalid(
+                label,
+                format!("the VIB {} is described twice", vib.id),
+            ));
         }
     }
-    let mut bulletins = BTreeMap::new();
+    let mut bulletins = BTreeSet::new();
     for bulletin in &bundle.bulletins {
-        if bulletins.insert(bulletin.id.as_str(), ()).is_some() {
+        if !bulletins.insert(bulletin.id.as_str()) {
             return Err(EsxError::invalid(
                 label,
                 format!("the bulletin {} is described twice", bulletin.id),
             ));
         }
-        if let Some(missing) = bulletin.vib_ids.iter().find(|id| !vibs.contains(id.as_str())) {
+        if let Some(missing) = bulletin
+            .vib_ids
+            .iter()
+            .find(|id| !vibs.contains(id.as_str()))
+        {
             return Err(EsxError::invalid(
                 label,
-                format!("the bulletin {} names the VIB {missing}, which has no descriptor", bulletin.id),
+                format!(
+                    "the bulletin {} names the VIB {missing}, which has no descriptor",
+                    bulletin.id
+                ),
             ));
         }
     }

@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 use depot_model::Sha256Digest;
 use sha2::Digest as _;
 
-use crate::archive::{Archive, ArchiveLimits};
+use crate::archive::{Archive, ArchiveLimits, BUNDLE};
 use crate::entry_name::EntryName;
 use crate::error::EsxError;
 use crate::formats::{index, vendor_index};
@@ -55,7 +55,7 @@ pub fn parse_bundle<R: Read + Seek>(
     limits: &Limits,
     sink: &mut dyn PayloadSink,
 ) -> Result<EsxDepot, EsxError> {
-    let mut archive = Archive::open(reader, "the offline depot", ArchiveLimits::bundle(limits))?;
+    let mut archive = Archive::open(reader, BUNDLE, ArchiveLimits::bundle(limits))?;
     let mut depot = read_metadata(&mut archive, limits)?;
     stream_payloads(&mut archive, &mut depot, sink)?;
     Ok(depot)
@@ -75,7 +75,11 @@ fn read_metadata<R: Read + Seek>(
         let bytes = archive.read_all(&listed.index, limits.max_document_size, INDEX_XML)?;
         let mut parsed = Vec::new();
         for indexed in vendor_index::parse(&listed.index, &bytes)? {
-            let zip = archive.read_all(&indexed.path, limits.max_metadata_zip_size, listed.index.as_str())?;
+            let zip = archive.read_all(
+                &indexed.path,
+                limits.max_metadata_zip_size,
+                listed.index.as_str(),
+            )?;
             parsed.push(metadata::parse(indexed, zip, limits)?);
         }
         let mut digests: Vec<Sha256Digest> = parsed.iter().map(|m| m.digest).collect();
@@ -117,7 +121,10 @@ fn stream_payloads<R: Read + Seek>(
                         referenced_by: format!("the VIB {}", vib.id),
                     });
                 }
-                payloads.entry(vib.payload.clone()).or_default().push((v, m, i));
+                payloads
+                    .entry(vib.payload.clone())
+                    .or_default()
+                    .push((v, m, i));
             }
         }
     }
@@ -150,7 +157,9 @@ fn stream_one<R: Read + Seek>(
 ) -> Result<Sha256Digest, EsxError> {
     let first = vibs[0];
     let cap = vibs.iter().map(|v| v.packed_size).max().unwrap_or(0);
-    let wants_sha1 = vibs.iter().any(|v| matches!(v.declared, DeclaredChecksum::Sha1(_)));
+    let wants_sha1 = vibs
+        .iter()
+        .any(|v| matches!(v.declared, DeclaredChecksum::Sha1(_)));
     let mut sha256 = sha2::Sha256::new();
     let mut sha1 = wants_sha1.then(sha1::Sha1::new);
     let mut size = 0u64;

@@ -69,15 +69,15 @@ pub(crate) fn parse(document: &str, bytes: &[u8]) -> Result<Bulletin, EsxError> 
     let b: BulletinXml = crate::document::from_xml(document, bytes)?;
     let component = match (b.name_spec, b.version_spec) {
         (Some(n), Some(v)) => {
-            let name = required(document, "componentNameSpec name", n.name)?;
-            let version = required(document, "componentVersionSpec version", v.version)?;
+            let name = required(document, "componentNameSpec name", &n.name)?;
+            let version = required(document, "componentVersionSpec version", &v.version)?;
             Some((
                 NameSpec {
-                    display_name: non_empty_or(n.uistring, &name),
+                    display_name: non_empty_or(&n.uistring, &name),
                     name,
                 },
                 VersionSpec {
-                    display_version: non_empty_or(v.uistring, &version),
+                    display_version: non_empty_or(&v.uistring, &version),
                     version,
                 },
             ))
@@ -90,12 +90,20 @@ pub(crate) fn parse(document: &str, bytes: &[u8]) -> Result<Bulletin, EsxError> 
             ));
         }
     };
-    let vib_ids: Vec<String> = b.vib_list.ids.into_iter().map(|id| id.trim().to_owned()).collect();
+    let vib_ids: Vec<String> = b
+        .vib_list
+        .ids
+        .into_iter()
+        .map(|id| id.trim().to_owned())
+        .collect();
     if vib_ids.is_empty() || vib_ids.iter().any(String::is_empty) {
-        return Err(EsxError::invalid(document, "<vibList> names no VIB or an empty one"));
+        return Err(EsxError::invalid(
+            document,
+            "<vibList> names no VIB or an empty one",
+        ));
     }
     Ok(Bulletin {
-        id: required(document, "id", b.id)?,
+        id: required(document, "id", &b.id)?,
         vendor: b.vendor.trim().to_owned(),
         summary: b.summary.trim().to_owned(),
         release_date: b.release_date.trim().to_owned(),
@@ -108,7 +116,11 @@ pub(crate) fn parse(document: &str, bytes: &[u8]) -> Result<Bulletin, EsxError> 
 }
 
 /// The display form, or the value itself when the display form is blank.
-pub(crate) fn non_empty_or(display: String, value: &str) -> String {
+pub(crate) fn non_empty_or(display: &str, value: &str) -> String {
     let display = display.trim();
-    if display.is_empty() { value.to_owned() } else { display.to_owned() }
+    if display.is_empty() {
+        value.to_owned()
+    } else {
+        display.to_owned()
+    }
 }

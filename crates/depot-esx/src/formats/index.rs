@@ -50,12 +50,12 @@ pub(crate) fn parse(document: &str, bytes: &[u8]) -> Result<Vec<IndexVendor>, Es
     list.vendors
         .into_iter()
         .map(|v| {
-            let indexfile = required(document, "indexfile", v.indexfile)?;
+            let indexfile = required(document, "indexfile", &v.indexfile)?;
             let dir = v.relative_path.trim().trim_end_matches('/');
             let index = EntryName::resolve(None, &join(dir, &indexfile), document)?;
             Ok(IndexVendor {
-                name: required(document, "name", v.name)?,
-                code: required(document, "code", v.code)?,
+                name: required(document, "name", &v.name)?,
+                code: required(document, "code", &v.code)?,
                 index,
             })
         })

@@ -12,7 +12,7 @@ pub(crate) mod vib;
 pub(crate) fn required(
     document: &str,
     field: &str,
-    value: String,
+    value: &str,
 ) -> Result<String, crate::EsxError> {
     let value = value.trim().to_owned();
     if value.is_empty() {

@@ -90,7 +90,7 @@ pub(crate) enum ReleaseUnit {
 /// Parses one release unit document of `kind`.
 pub(crate) fn parse(document: &str, bytes: &[u8], kind: UnitKind) -> Result<ReleaseUnit, EsxError> {
     let unit: ReleaseUnitJson = crate::document::from_json(document, bytes)?;
-    let release_id = required(document, "releaseID", unit.release_id.clone())?;
+    let release_id = required(document, "releaseID", &unit.release_id)?;
     let version = version(document, unit.version_spec.as_ref())?;
     Ok(match kind {
         UnitKind::BaseImage => ReleaseUnit::BaseImage(BaseImage {
@@ -102,7 +102,7 @@ pub(crate) fn parse(document: &str, bytes: &[u8], kind: UnitKind) -> Result<Rele
         UnitKind::Addon => ReleaseUnit::Addon(Addon {
             name: name(document, unit.name_spec, None)?,
             components: versions(document, &unit.components)?,
-            vendor: required(document, "vendor", unit.vendor)?,
+            vendor: required(document, "vendor", &unit.vendor)?,
             removed_components: unit.removed_components,
             supported_base_images: unit.supported_base_image_versions,
             release_id,
@@ -115,16 +115,24 @@ pub(crate) fn parse(document: &str, bytes: &[u8], kind: UnitKind) -> Result<Rele
             version,
         }),
         UnitKind::Manifest => {
-            let info = unit.hardware_support_info.ok_or_else(|| {
-                EsxError::invalid(document, "hardwareSupportInfo is missing")
-            })?;
+            let info = unit
+                .hardware_support_info
+                .ok_or_else(|| EsxError::invalid(document, "hardwareSupportInfo is missing"))?;
             ReleaseUnit::Manifest(HardwareSupport {
-                manager: required(document, "hardwareSupportInfo.manager.name", info.manager.name)?,
-                package: required(document, "hardwareSupportInfo.package.name", info.package.name)?,
+                manager: required(
+                    document,
+                    "hardwareSupportInfo.manager.name",
+                    &info.manager.name,
+                )?,
+                package: required(
+                    document,
+                    "hardwareSupportInfo.package.name",
+                    &info.package.name,
+                )?,
                 package_version: required(
                     document,
                     "hardwareSupportInfo.package.version",
-                    info.package.version,
+                    &info.package.version,
                 )?,
                 components: versions(document, &unit.components)?,
                 release_id,
@@ -133,12 +141,16 @@ pub(crate) fn parse(document: &str, bytes: &[u8], kind: UnitKind) -> Result<Rele
     })
 }
 
-fn name(document: &str, spec: Option<SpecJson>, default: Option<&str>) -> Result<NameSpec, EsxError> {
+fn name(
+    document: &str,
+    spec: Option<SpecJson>,
+    default: Option<&str>,
+) -> Result<NameSpec, EsxError> {
     match (spec, default) {
         (Some(spec), _) if !spec.name.trim().is_empty() => {
             let name = spec.name.trim().to_owned();
             Ok(NameSpec {
-                display_name: non_empty_or(spec.ui_string, &name),
+                display_name: non_empty_or(&spec.ui_string, &name),
                 name,
             })
         }
@@ -152,9 +164,9 @@ fn name(document: &str, spec: Option<SpecJson>, default: Option<&str>) -> Result
 
 fn version(document: &str, spec: Option<&VersionSpecJson>) -> Result<VersionSpec, EsxError> {
     let spec = spec.ok_or_else(|| EsxError::invalid(document, "versionSpec is missing"))?;
-    let version = required(document, "versionSpec.version", spec.version.clone())?;
+    let version = required(document, "versionSpec.version", &spec.version)?;
     Ok(VersionSpec {
-        display_version: non_empty_or(spec.ui_string.clone(), &version),
+        display_version: non_empty_or(&spec.ui_string, &version),
         version,
     })
 }

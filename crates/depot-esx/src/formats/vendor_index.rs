@@ -52,12 +52,16 @@ pub(crate) fn parse(at: &EntryName, bytes: &[u8]) -> Result<Vec<IndexedMetadata>
     list.metadata
         .into_iter()
         .map(|m| {
-            let url = required(document, "url", m.url)?;
+            let url = required(document, "url", &m.url)?;
             Ok(IndexedMetadata {
                 path: EntryName::resolve(at.parent(), &url, document)?,
-                product_id: required(document, "productId", m.product_id)?,
+                product_id: required(document, "productId", &m.product_id)?,
                 version: m.version.trim().to_owned(),
-                channels: m.channels.into_iter().map(|c| c.trim().to_owned()).collect(),
+                channels: m
+                    .channels
+                    .into_iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect(),
             })
         })
         .collect()

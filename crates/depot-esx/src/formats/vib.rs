@@ -63,19 +63,22 @@ struct ChecksumXml {
 /// `base` (the payload path is relative to it).
 pub(crate) fn parse(document: &str, bytes: &[u8], base: Option<&str>) -> Result<Vib, EsxError> {
     let v: VibXml = crate::document::from_xml(document, bytes)?;
-    let name = required(document, "name", v.name)?;
-    let version = required(document, "version", v.version)?;
-    let vendor = required(document, "vendor", v.vendor)?;
-    let kind = required(document, "type", v.kind)?;
+    let name = required(document, "name", &v.name)?;
+    let version = required(document, "version", &v.version)?;
+    let vendor = required(document, "vendor", &v.vendor)?;
+    let kind = required(document, "type", &v.kind)?;
     let acceptance_level = AcceptanceLevel::parse(&v.acceptance_level).ok_or_else(|| {
         EsxError::invalid(
             document,
             format!("unknown acceptance level {:?}", v.acceptance_level),
         )
     })?;
-    let relative = required(document, "relative-path", v.relative_path)?;
+    let relative = required(document, "relative-path", &v.relative_path)?;
     let packed_size = v.packed_size.trim().parse::<u64>().map_err(|_| {
-        EsxError::invalid(document, format!("<packed-size> {:?} is not a size", v.packed_size))
+        EsxError::invalid(
+            document,
+            format!("<packed-size> {:?} is not a size", v.packed_size),
+        )
     })?;
     let checksum = v
         .checksum
@@ -90,7 +93,12 @@ pub(crate) fn parse(document: &str, bytes: &[u8], base: Option<&str>) -> Result<
         kind,
         summary: v.summary.trim().to_owned(),
         acceptance_level,
-        software_tags: v.software_tags.tags.into_iter().map(|t| t.trim().to_owned()).collect(),
+        software_tags: v
+            .software_tags
+            .tags
+            .into_iter()
+            .map(|t| t.trim().to_owned())
+            .collect(),
         packed_size,
         sha256: None,
     })

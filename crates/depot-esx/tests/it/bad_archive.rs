@@ -49,7 +49,10 @@ async fn a_directory_that_overstates_a_document() {
     let declared = u32::from_le_bytes(bundle[at + 24..at + 28].try_into().unwrap());
     bundle[at + 24..at + 28].copy_from_slice(&(declared + 10).to_le_bytes());
     let error = refused(&bundle).await;
-    assert!(matches!(&error, EsxError::SizeMismatch { name, .. } if name == "index.xml"), "{error}");
+    assert!(
+        matches!(&error, EsxError::SizeMismatch { name, .. } if name == "index.xml"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,7 +62,10 @@ async fn a_directory_pointing_past_the_file() {
     bundle[at + 20..at + 24].copy_from_slice(&u32::MAX.to_le_bytes());
     let error = refused(&bundle).await;
     assert!(
-        matches!(error, EsxError::Entry { .. } | EsxError::NotAZip { .. } | EsxError::OverlappingEntries { .. }),
+        matches!(
+            error,
+            EsxError::Entry { .. } | EsxError::NotAZip { .. } | EsxError::OverlappingEntries { .. }
+        ),
         "{error}"
     );
 }
@@ -68,14 +74,22 @@ async fn a_directory_pointing_past_the_file() {
 async fn a_zip_bomb_by_ratio() {
     let bundle = small().with_entry("bomb.bin", vec![0u8; 64 << 20]).build();
     let error = refused(&bundle).await;
-    assert!(matches!(&error, EsxError::CompressionRatio { name, limit: 100, .. } if name == "bomb.bin"), "{error}");
+    assert!(
+        matches!(&error, EsxError::CompressionRatio { name, limit: 100, .. } if name == "bomb.bin"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zip_bomb_inside_the_metadata_zip() {
-    let bundle = small().with_metadata_entry("notes.bin", vec![0u8; 64 << 20]).build();
+    let bundle = small()
+        .with_metadata_entry("notes.bin", vec![0u8; 64 << 20])
+        .build();
     let error = refused(&bundle).await;
-    assert!(matches!(&error, EsxError::CompressionRatio { name, .. } if name == "notes.bin"), "{error}");
+    assert!(
+        matches!(&error, EsxError::CompressionRatio { name, .. } if name == "notes.bin"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +99,10 @@ async fn entries_over_the_absolute_limits() {
         ..Limits::default()
     };
     let error = refused_with(&small().build(), limits).await;
-    assert!(matches!(error, EsxError::TooLarge { limit: 32768, .. }), "{error}");
+    assert!(
+        matches!(error, EsxError::TooLarge { limit: 32768, .. }),
+        "{error}"
+    );
     let limits = Limits {
         max_total_size: 256 * 1024,
         ..Limits::default()
@@ -97,20 +114,35 @@ async fn entries_over_the_absolute_limits() {
         ..Limits::default()
     };
     let error = refused_with(&small().build(), limits).await;
-    assert!(matches!(error, EsxError::TooManyEntries { limit: 5, .. }), "{error}");
+    assert!(
+        matches!(error, EsxError::TooManyEntries { limit: 5, .. }),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escaping_entry_names() {
-    for name in ["../evil.txt", "vib20/../../evil.txt", "/etc/evil.txt", "vib20\\evil.txt", "C:/evil.txt"] {
+    for name in [
+        "../evil.txt",
+        "vib20/../../evil.txt",
+        "/etc/evil.txt",
+        "vib20\\evil.txt",
+        "C:/evil.txt",
+    ] {
         let error = refused(&small().with_entry(name, "x").build()).await;
-        assert!(matches!(&error, EsxError::UnsafeName { name: n, .. } if n == name), "{name}: {error}");
+        assert!(
+            matches!(&error, EsxError::UnsafeName { name: n, .. } if n == name),
+            "{name}: {error}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_entries() {
-    let mut bundle = small().with_entry("dup-a.txt", "a").with_entry("dup-b.txt", "b").build();
+    let mut bundle = small()
+        .with_entry("dup-a.txt", "a")
+        .with_entry("dup-b.txt", "b")
+        .build();
     assert_eq!(patch(&mut bundle, b"dup-b.txt", b"dup-a.txt"), 2);
     let error = refused(&bundle).await;
     assert!(matches!(error, EsxError::DuplicateEntry { .. }), "{error}");
@@ -118,7 +150,12 @@ async fn duplicate_entries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn symlink_entries() {
-    let bundle = small().with_symlink("vib20/link.vib", "/etc/shadow").build();
+    let bundle = small()
+        .with_symlink("vib20/link.vib", "/etc/shadow")
+        .build();
     let error = refused(&bundle).await;
-    assert!(matches!(&error, EsxError::Symlink { name } if name == "vib20/link.vib"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Symlink { name } if name == "vib20/link.vib"),
+        "{error}"
+    );
 }

@@ -1,6 +1,8 @@
 //! Bundles whose archive is sound but whose metadata is not: malformed or hostile XML,
 //! missing documents, payloads that do not match. Nothing may be stored.
 
+use std::fmt::Write as _;
+
 use depot_esx::fixture::BundleBuilder;
 use depot_esx::{EsxError, Limits};
 
@@ -21,8 +23,16 @@ const EXTERNAL: &str = r#"<?xml version="1.0"?>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_index_xml() {
-    let error = refused(&small().with_entry("index.xml", "<vendorList><vendor>").build()).await;
-    assert!(matches!(&error, EsxError::Xml { document, .. } if document == "index.xml"), "{error}");
+    let error = refused(
+        &small()
+            .with_entry("index.xml", "<vendorList><vendor>")
+            .build(),
+    )
+    .await;
+    assert!(
+        matches!(&error, EsxError::Xml { document, .. } if document == "index.xml"),
+        "{error}"
+    );
     let error = refused(&small().with_entry("index.xml", "<vendorList/>").build()).await;
     assert!(matches!(error, EsxError::Invalid { .. }), "{error}");
 }
@@ -30,12 +40,17 @@ async fn malformed_index_xml() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entity_expansion_is_refused() {
     let error = refused(&small().with_entry("vendor-index.xml", LAUGHS).build()).await;
-    assert!(matches!(&error, EsxError::Doctype { document } if document == "vendor-index.xml"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Doctype { document } if document == "vendor-index.xml"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn external_entities_are_refused() {
-    let bundle = small().with_metadata_entry("bulletins/foo-driver_1.2.0-1.xml", EXTERNAL).build();
+    let bundle = small()
+        .with_metadata_entry("bulletins/foo-driver_1.2.0-1.xml", EXTERNAL)
+        .build();
     let error = refused(&bundle).await;
     assert!(
         matches!(&error, EsxError::Doctype { document } if document == "metadata.zip!bulletins/foo-driver_1.2.0-1.xml"),
@@ -48,15 +63,22 @@ async fn huge_xml_is_refused() {
     // Low-compressibility XML, so the size cap (not the ratio) refuses it.
     let mut huge = String::from("<vmware>");
     for i in 0..20_000u64 {
-        huge.push_str(&format!("<x>{:x}</x>", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        let _ = write!(huge, "<x>{:x}</x>", i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     }
     huge.push_str("</vmware>");
     let limits = Limits {
         max_document_size: 64 * 1024,
         ..Limits::default()
     };
-    let error = refused_with(&small().with_metadata_entry("vmware.xml", huge).build(), limits).await;
-    assert!(matches!(&error, EsxError::TooLarge { name, .. } if name == "vmware.xml"), "{error}");
+    let error = refused_with(
+        &small().with_metadata_entry("vmware.xml", huge).build(),
+        limits,
+    )
+    .await;
+    assert!(
+        matches!(&error, EsxError::TooLarge { name, .. } if name == "vmware.xml"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,13 +89,19 @@ async fn index_xml_naming_a_missing_vendor_index() {
         "{error}"
     );
     let error = refused(&small().without_entry("index.xml").build()).await;
-    assert!(matches!(&error, EsxError::Missing { name, .. } if name == "index.xml"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Missing { name, .. } if name == "index.xml"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_index_naming_a_missing_or_remote_metadata_zip() {
     let error = refused(&small().without_entry("dell-metadata.zip").build()).await;
-    assert!(matches!(&error, EsxError::Missing { name, .. } if name == "dell-metadata.zip"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Missing { name, .. } if name == "dell-metadata.zip"),
+        "{error}"
+    );
     let remote = "<metaList><metadata><productId>embeddedEsx</productId><url>https://evil.example/m.zip</url></metadata></metaList>";
     let error = refused(&small().with_entry("vendor-index.xml", remote).build()).await;
     assert!(matches!(error, EsxError::Invalid { .. }), "{error}");
@@ -84,7 +112,10 @@ async fn a_vendor_index_naming_a_missing_or_remote_metadata_zip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metadata_zip_without_vmware_xml() {
     let error = refused(&small().without_metadata_entry("vmware.xml").build()).await;
-    assert!(matches!(&error, EsxError::Missing { name, .. } if name == "metadata.zip!vmware.xml"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Missing { name, .. } if name == "metadata.zip!vmware.xml"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,9 +125,21 @@ async fn a_vib_whose_checksum_does_not_match() {
         matches!(&error, EsxError::VibChecksum { vib, algorithm: "sha-256", .. } if vib == "VMW_bootbank_foo-driver_1.2.0-1"),
         "{error}"
     );
-    let bundle = small().declare_sha1("dell-nic").tamper_payload("dell-nic").build();
+    let bundle = small()
+        .declare_sha1("dell-nic")
+        .tamper_payload("dell-nic")
+        .build();
     let error = refused(&bundle).await;
-    assert!(matches!(error, EsxError::VibChecksum { algorithm: "sha-1", .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            EsxError::VibChecksum {
+                algorithm: "sha-1",
+                ..
+            }
+        ),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,8 +166,16 @@ async fn metadata_naming_a_vib_absent_from_the_zip() {
 
 #[test]
 fn a_bulletin_naming_a_vib_without_descriptor() {
-    let error = parse(&small().without_metadata_entry("vibs/foo-driver-3.xml").build()).unwrap_err();
-    assert!(matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("foo-driver")), "{error}");
+    let error = parse(
+        &small()
+            .without_metadata_entry("vibs/foo-driver-3.xml")
+            .build(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("foo-driver")),
+        "{error}"
+    );
 }
 
 #[test]
@@ -132,19 +183,45 @@ fn a_vib_descriptor_missing_fields_or_with_an_unknown_checksum() {
     let bad = r#"<vib><type>bootbank</type><name>foo-driver</name><version>1.2.0-1</version><vendor>VMW</vendor>
         <acceptance-level>certified</acceptance-level><relative-path>vib20/x.vib</relative-path>
         <packed-size>12</packed-size><checksum checksum-type="md5">00</checksum></vib>"#;
-    let error = parse(&small().with_metadata_entry("vibs/foo-driver-3.xml", bad).build()).unwrap_err();
-    assert!(matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("md5")), "{error}");
+    let error = parse(
+        &small()
+            .with_metadata_entry("vibs/foo-driver-3.xml", bad)
+            .build(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("md5")),
+        "{error}"
+    );
     let no_level = bad.replace("certified", "trusted-by-me");
-    let error = parse(&small().with_metadata_entry("vibs/foo-driver-3.xml", no_level).build()).unwrap_err();
-    assert!(matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("acceptance")), "{error}");
+    let error = parse(
+        &small()
+            .with_metadata_entry("vibs/foo-driver-3.xml", no_level)
+            .build(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, EsxError::Invalid { reason, .. } if reason.contains("acceptance")),
+        "{error}"
+    );
     let escaping = bad.replace("vib20/x.vib", "../../x.vib");
-    let error = parse(&small().with_metadata_entry("vibs/foo-driver-3.xml", escaping).build()).unwrap_err();
+    let error = parse(
+        &small()
+            .with_metadata_entry("vibs/foo-driver-3.xml", escaping)
+            .build(),
+    )
+    .unwrap_err();
     assert!(matches!(error, EsxError::Invalid { .. }), "{error}");
 }
 
 #[test]
 fn a_release_unit_that_is_not_json() {
-    let bundle = small().with_metadata_entry("addons/broken.json", "{not json").build();
+    let bundle = small()
+        .with_metadata_entry("addons/broken.json", "{not json")
+        .build();
     let error = parse(&bundle).unwrap_err();
-    assert!(matches!(&error, EsxError::Json { document, .. } if document == "metadata.zip!addons/broken.json"), "{error}");
+    assert!(
+        matches!(&error, EsxError::Json { document, .. } if document == "metadata.zip!addons/broken.json"),
+        "{error}"
+    );
 }

@@ -21,7 +21,10 @@ fn the_content_view_has_the_contract_shape() {
         json!({"foo-driver": {"display_name": "Foo NIC driver",
                               "versions": [{"version": "1.2.0-1", "display_version": "1.2.0-1 (fixture)"}]}})
     );
-    assert_eq!(vmw["solutions"]["com.vmware.fdm"]["display_name"], "vSphere HA");
+    assert_eq!(
+        vmw["solutions"]["com.vmware.fdm"]["display_name"],
+        "vSphere HA"
+    );
     assert_eq!(
         vmw["solutions"]["com.vmware.fdm"]["components"]["vmware-fdm"],
         json!({"release_date": "2026-01-01T00:00:00",

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use depot_blobs::{BlobStore, FsBlobStore};
-use depot_esx::{DiscardPayloads, EsxDepot, EsxError, ImportedDepot, Limits, import_bundle, parse_bundle};
+use depot_esx::{
+    DiscardPayloads, EsxDepot, EsxError, ImportedDepot, Limits, import_bundle, parse_bundle,
+};
 
 /// A file-system blob store in its own temp dir.
 pub struct Store {
@@ -29,7 +31,10 @@ impl Store {
 
     /// Nothing committed and no temp file left.
     pub async fn assert_empty(&self) {
-        assert!(self.store.list().await.expect("list").is_empty(), "blobs were committed");
+        assert!(
+            self.store.list().await.expect("list").is_empty(),
+            "blobs were committed"
+        );
         let tmp = files_under(&self.dir.path().join("tmp"));
         assert!(tmp.is_empty(), "temp files left: {tmp:?}");
     }
