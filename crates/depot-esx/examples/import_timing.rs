@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use depot_blobs::FsBlobStore;
 use depot_esx::fixture::BundleBuilder;
-use depot_esx::{Limits, import_bundle};
+use depot_esx::{ImportProgress, Limits, import_bundle};
 
 const MIB: u64 = 1 << 20;
 
@@ -105,7 +105,7 @@ async fn time_import(bundle: &Path, root: &Path) -> f64 {
     let store = Arc::new(FsBlobStore::open(root).await.expect("store"));
     let start = Instant::now();
     let file = std::fs::File::open(bundle).expect("bundle");
-    let imported = import_bundle(file, store, Limits::default())
+    let imported = import_bundle(file, store, Limits::default(), &ImportProgress::new())
         .await
         .expect("import");
     let committed = imported.payloads.commit().await.expect("commit");

@@ -112,4 +112,22 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 200_000;
+        let doc = format!(
+            "<r><a>x</a><z>{}{}</z></r>",
+            "<n>".repeat(depth),
+            "</n>".repeat(depth)
+        );
+        let parsed: Doc = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || from_xml::<Doc>("d", doc.as_bytes()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow")
+            .unwrap();
+        assert_eq!(parsed.a, "x");
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::io::{Read, Seek};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use depot_blobs::{BlobInfo, BlobStore, Expected, StagedWrite};
 use depot_model::Sha256Digest;
@@ -76,6 +77,29 @@ impl StagedPayloads {
     }
 }
 
+/// How far an import is, readable from another task while it runs (for a task's
+/// progress): payload bytes read and verified so far, out of the total the metadata
+/// declares (0 until the metadata is read).
+#[derive(Debug, Clone, Default)]
+pub struct ImportProgress(Arc<[AtomicU64; 2]>);
+
+impl ImportProgress {
+    /// A new counter at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Payload bytes read so far.
+    pub fn bytes_done(&self) -> u64 {
+        self.0[0].load(Ordering::Relaxed)
+    }
+
+    /// Payload bytes the bundle's metadata declares (0 before they are known).
+    pub fn bytes_total(&self) -> u64 {
+        self.0[1].load(Ordering::Relaxed)
+    }
+}
+
 /// What the parser thread sends to the store side.
 enum Piece {
     Begin(Expected),
@@ -84,17 +108,25 @@ enum Piece {
 }
 
 /// The parser's sink: hands each piece to the store side over a bounded channel.
-struct ChannelSink(mpsc::Sender<Piece>);
+struct ChannelSink {
+    tx: mpsc::Sender<Piece>,
+    progress: ImportProgress,
+}
 
 impl ChannelSink {
     fn send(&self, piece: Piece) -> Result<(), EsxError> {
-        self.0
+        self.tx
             .blocking_send(piece)
             .map_err(|_| EsxError::Internal("the payload writer stopped".to_owned()))
     }
 }
 
 impl PayloadSink for ChannelSink {
+    fn plan(&mut self, _: usize, bytes: u64) -> Result<(), EsxError> {
+        self.progress.0[1].store(bytes, Ordering::Relaxed);
+        Ok(())
+    }
+
     fn begin(&mut self, vib: &Vib) -> Result<(), EsxError> {
         let sha256 = match &vib.declared {
             DeclaredChecksum::Sha256(digest) => Some(*digest),
@@ -108,7 +140,9 @@ impl PayloadSink for ChannelSink {
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), EsxError> {
-        self.send(Piece::Data(data.to_vec()))
+        self.send(Piece::Data(data.to_vec()))?;
+        self.progress.0[0].fetch_add(data.len() as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     fn end(&mut self, sha256: Sha256Digest) -> Result<(), EsxError> {
@@ -117,28 +151,35 @@ impl PayloadSink for ChannelSink {
 }
 
 /// Parses and verifies the bundle in `reader` (a file: it is read once, front to back
-/// for the payloads) and stages its payloads in `store`. On any error nothing is left
-/// in the store.
+/// for the payloads) and stages its payloads in `store`, counting into `progress`. On
+/// any error nothing is left in the store. Dropping the future stops the parser at its
+/// next chunk and removes what was staged.
+#[tracing::instrument(skip_all)]
 pub async fn import_bundle<R>(
     reader: R,
     store: Arc<dyn BlobStore>,
     limits: Limits,
+    progress: &ImportProgress,
 ) -> Result<ImportedDepot, EsxError>
 where
     R: Read + Seek + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
+    let progress = progress.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = ChannelSink(tx);
+        let mut sink = ChannelSink { tx, progress };
         parse_bundle(reader, &limits, &mut sink)
     });
     let (parsed, written) = tokio::join!(parser, stage_payloads(store.as_ref(), rx));
     let parsed = parsed.map_err(|e| EsxError::Internal(e.to_string()))?;
     match (parsed, written) {
-        (Ok(depot), Ok(staged)) => Ok(ImportedDepot {
-            depot,
-            payloads: StagedPayloads { staged },
-        }),
+        (Ok(depot), Ok(staged)) => {
+            tracing::info!(identity = %depot.identity.0, payloads = staged.len(), "offline depot parsed and staged");
+            Ok(ImportedDepot {
+                depot,
+                payloads: StagedPayloads { staged },
+            })
+        }
         // The store's error is the cause when the parser only saw the writer stop.
         (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
     }

@@ -24,6 +24,11 @@ const INDEX_XML: &str = "index.xml";
 /// zero or more `write`s, `end` — `end` only once its size and checksum were verified.
 /// After an error nothing more is sent; the sink must then drop what it holds.
 pub trait PayloadSink {
+    /// Before the first payload: how many distinct payloads will come, and their bytes.
+    fn plan(&mut self, payloads: usize, bytes: u64) -> Result<(), EsxError> {
+        let _ = (payloads, bytes);
+        Ok(())
+    }
     /// A payload starts; `vib` is (the first of) the VIB(s) it belongs to.
     fn begin(&mut self, vib: &Vib) -> Result<(), EsxError>;
     /// The next bytes of the payload.
@@ -133,6 +138,16 @@ fn stream_payloads<R: Read + Seek>(
         .map(|name| (archive.offset_of(name), name.clone()))
         .collect();
     order.sort_unstable();
+    let bytes = payloads
+        .values()
+        .map(|at| {
+            at.iter()
+                .map(|&(v, m, i)| vib(depot, v, m, i).packed_size)
+                .max()
+                .unwrap_or(0)
+        })
+        .sum();
+    sink.plan(order.len(), bytes)?;
     for (_, name) in order {
         let at = &payloads[&name];
         let vibs: Vec<&Vib> = at.iter().map(|&(v, m, i)| vib(depot, v, m, i)).collect();

@@ -2,9 +2,9 @@
 
 use depot_blobs::BlobStore as _;
 use depot_esx::fixture::BundleBuilder;
-use depot_esx::{AcceptanceLevel, DeclaredChecksum, Limits};
+use depot_esx::{AcceptanceLevel, DeclaredChecksum, ImportProgress, Limits, import_bundle};
 
-use crate::support::{Store, parse};
+use crate::support::{Store, bundle_file, parse};
 
 const MIB: u64 = 1 << 20;
 
@@ -199,4 +199,19 @@ async fn three_hundred_vibs_import_in_one_pass() {
     let committed = imported.payloads.commit().await.expect("commit");
     assert_eq!(committed.len(), 300);
     assert_eq!(store.store.list().await.unwrap().len(), 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_counts_the_payload_bytes() {
+    let builder = BundleBuilder::new(MIB);
+    let store = Store::new().await;
+    let progress = ImportProgress::new();
+    assert_eq!((progress.bytes_done(), progress.bytes_total()), (0, 0));
+    let file = bundle_file(&builder.build());
+    let imported = import_bundle(file, store.store.clone(), Limits::default(), &progress)
+        .await
+        .expect("import");
+    assert_eq!(progress.bytes_total(), 7 * MIB);
+    assert_eq!(progress.bytes_done(), 7 * MIB);
+    drop(imported);
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_esx::{
-    DiscardPayloads, EsxDepot, EsxError, ImportedDepot, Limits, import_bundle, parse_bundle,
+    DiscardPayloads, EsxDepot, EsxError, ImportProgress, ImportedDepot, Limits, import_bundle,
+    parse_bundle,
 };
 
 /// A file-system blob store in its own temp dir.
@@ -26,7 +27,7 @@ impl Store {
     /// Imports `bundle` (written to a file first, as an upload would be).
     pub async fn import(&self, bundle: &[u8], limits: Limits) -> Result<ImportedDepot, EsxError> {
         let file = bundle_file(bundle);
-        import_bundle(file, self.store.clone(), limits).await
+        import_bundle(file, self.store.clone(), limits, &ImportProgress::new()).await
     }
 
     /// Nothing committed and no temp file left.
