@@ -193,7 +193,10 @@ async fn a_write_that_reaches_its_expected_size_is_on_disk_before_commit() {
     let temp = tmp_files(dir.path());
     assert_eq!(temp.len(), 1);
     let on_disk = std::fs::metadata(&temp[0]).expect("temp file").len();
-    assert_eq!(on_disk, 300_001, "the tail was written when the size was reached");
+    assert_eq!(
+        on_disk, 300_001,
+        "the tail was written when the size was reached"
+    );
     let info = staged.commit().await.expect("commit");
     assert_eq!(info.digest, Sha256Digest::compute(&bytes));
 }
