@@ -197,6 +197,13 @@ impl StagedWrite for FsStagedWrite {
                 self.flush().await?;
             }
         }
+        if self.expect.size == Some(self.len) {
+            // Complete: write the tail now and give the buffer back, so a caller that
+            // holds many finished writes until it commits them (a bundle import) holds
+            // files, not 256 KiB buffers.
+            self.flush().await?;
+            self.pending = Vec::new();
+        }
         Ok(())
     }
 

@@ -178,3 +178,25 @@ async fn abort_and_drop_leave_nothing() {
     drop(staged);
     assert_empty(dir.path(), &store).await;
 }
+
+#[tokio::test]
+async fn a_write_that_reaches_its_expected_size_is_on_disk_before_commit() {
+    let (dir, store) = new_store().await;
+    // Not a multiple of the store's write chunk: a tail stays to be written.
+    let bytes = data(300_001, 4);
+    let expect = Expected {
+        size: Some(300_001),
+        ..Expected::default()
+    };
+    let mut staged = store.stage(expect, None).await.expect("stage");
+    write_in_pieces(staged.as_mut(), &bytes, 100_000).await;
+    let temp = tmp_files(dir.path());
+    assert_eq!(temp.len(), 1);
+    let on_disk = std::fs::metadata(&temp[0]).expect("temp file").len();
+    assert_eq!(
+        on_disk, 300_001,
+        "the tail was written when the size was reached"
+    );
+    let info = staged.commit().await.expect("commit");
+    assert_eq!(info.digest, Sha256Digest::compute(&bytes));
+}

@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+
+mod archive;
+mod content;
+mod document;
+mod entry_name;
+mod error;
+#[cfg(feature = "fixture")]
+pub mod fixture;
+mod formats;
+mod import;
+mod limits;
+mod metadata;
+mod model;
+mod parse;
+
+pub use crate::content::{
+    AddonSummary, BaseImageVersion, ComponentSummary, DepotContent, HardwareSupportManagerSummary,
+    HardwareSupportPackageSummary, HardwareSupportPackageVersion, MetadataInfo,
+    SolutionComponentSummary, SolutionSummary, UpdateSummary, VersionSummary, VibInfo,
+};
+pub use crate::entry_name::EntryName;
+pub use crate::error::EsxError;
+pub use crate::import::{ImportProgress, ImportedDepot, StagedPayloads, import_bundle};
+pub use crate::limits::Limits;
+pub use crate::model::{
+    AcceptanceLevel, Addon, BaseImage, Bulletin, DeclaredChecksum, DepotIdentity, EsxDepot,
+    HardwareSupport, MetadataBundle, NameSpec, Solution, Vendor, VersionSpec, Vib,
+};
+pub use crate::parse::{DiscardPayloads, PayloadSink, parse_bundle};
