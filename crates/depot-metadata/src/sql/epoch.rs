@@ -51,6 +51,14 @@ impl<DB: Database> WriteTx<DB> {
     }
 }
 
+impl<DB: Database> WriteTx<DB> {
+    /// Rolls the transaction back (the epoch still advances: harmless).
+    pub(crate) async fn rollback(mut self) -> sqlx::Result<()> {
+        let tx = self.tx.take().expect("a transaction is ended once");
+        tx.rollback().await
+    }
+}
+
 impl<DB: Database> Drop for WriteTx<DB> {
     fn drop(&mut self) {
         // Rolled back (or committed, above): either way the epoch moves after the end.
