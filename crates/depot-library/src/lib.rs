@@ -71,6 +71,7 @@ pub struct ContentLibrary {
     sealer: Arc<SecretBox>,
     clock: Arc<dyn Clock>,
     config: LibraryConfig,
+    in_flight: subscription::on_demand::InFlight,
 }
 
 impl ContentLibrary {
@@ -88,7 +89,13 @@ impl ContentLibrary {
             sealer,
             clock,
             config,
+            in_flight: subscription::on_demand::InFlight::default(),
         }
+    }
+
+    /// The content fetches on first use in flight (shared by every clone).
+    pub(crate) fn in_flight(&self) -> &subscription::on_demand::InFlight {
+        &self.in_flight
     }
 
     /// The metadata store.

@@ -7,6 +7,7 @@ mod item_sync;
 mod jobs;
 mod library_sync;
 mod merge;
+pub(crate) mod on_demand;
 mod publisher;
 pub mod remote;
 mod schedule;

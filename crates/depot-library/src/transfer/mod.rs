@@ -18,6 +18,7 @@ pub use expiry::ExpiryReport;
 pub use files::{AddFile, Validation};
 pub use pull::{PULL_JOB_KIND, PullJob, PullRequest};
 pub use upload::Upload;
+pub(crate) use token::new_token;
 
 /// The largest file a session takes when the client declared no size.
 pub const MAX_FILE_BYTES: u64 = 1 << 40;

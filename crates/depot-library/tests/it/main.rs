@@ -6,6 +6,7 @@
 mod backends;
 mod items;
 mod libraries;
+mod on_demand;
 mod subscriptions;
 mod uploads;
 mod vcsp_tree;

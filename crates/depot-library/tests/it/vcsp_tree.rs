@@ -2,7 +2,11 @@
 //! `<item>/item.json`, `<item>/<file>`) written by the test into a directory and
 //! served over loopback HTTP by a tiny axum handler.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -16,6 +20,17 @@ use serde_json::{Value, json};
 pub struct Tree {
     pub dir: tempfile::TempDir,
     pub url: String,
+    served: Served,
+}
+
+/// What the server saw and how slowly it answers.
+#[derive(Clone, Default)]
+struct Served {
+    root: PathBuf,
+    /// GETs per path.
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    /// Milliseconds each answer waits.
+    delay_ms: Arc<AtomicU64>,
 }
 
 /// One file of an item: name and content.
@@ -25,10 +40,13 @@ impl Tree {
     /// Serves an empty library at version 1.
     pub async fn serve() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_path_buf();
+        let served = Served {
+            root: dir.path().to_path_buf(),
+            ..Served::default()
+        };
         let app = Router::new()
             .route("/lib/{*path}", axum::routing::get(serve_file))
-            .with_state(root);
+            .with_state(served.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -37,10 +55,23 @@ impl Tree {
         let tree = Self {
             dir,
             url: format!("http://{addr}/lib/lib.json"),
+            served,
         };
         tree.write_lib(1);
         tree.write_items(&[]);
         tree
+    }
+
+    /// How many GETs `rel` had.
+    pub fn hits(&self, rel: &str) -> usize {
+        let hits = self.served.hits.lock().expect("hits");
+        hits.get(rel).copied().unwrap_or(0)
+    }
+
+    /// Makes every answer wait `delay` first.
+    pub fn slow_down(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).expect("delay");
+        self.served.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -85,7 +116,18 @@ fn write(path: &Path, value: &Value) {
     std::fs::write(path, serde_json::to_vec(value).expect("json")).expect("write");
 }
 
-async fn serve_file(State(root): State<PathBuf>, UrlPath(path): UrlPath<String>) -> Response {
+async fn serve_file(State(served): State<Served>, UrlPath(path): UrlPath<String>) -> Response {
+    *served
+        .hits
+        .lock()
+        .expect("hits")
+        .entry(path.clone())
+        .or_default() += 1;
+    let delay = served.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let root = &served.root;
     let bad = path
         .split('/')
         .any(|s| s.is_empty() || s == "." || s == "..");
