@@ -248,7 +248,10 @@ impl ContentLibrary {
             download_token: token,
             error_message: Some(Message::new(
                 "com.vmware.depotd.content.download_session.fetch_failed",
-                format!("file {} could not be fetched from the publisher: {why}", file.name),
+                format!(
+                    "file {} could not be fetched from the publisher: {why}",
+                    file.name
+                ),
             )),
         });
         let marked = match failed {

@@ -17,8 +17,8 @@ pub use download::Served;
 pub use expiry::ExpiryReport;
 pub use files::{AddFile, Validation};
 pub use pull::{PULL_JOB_KIND, PullJob, PullRequest};
-pub use upload::Upload;
 pub(crate) use token::new_token;
+pub use upload::Upload;
 
 /// The largest file a session takes when the client declared no size.
 pub const MAX_FILE_BYTES: u64 = 1 << 40;

@@ -29,7 +29,10 @@ async fn on_demand_item(lib: &ContentLibrary, tree: &Tree) -> ItemId {
         }),
         ..NewSubscribedLibrary::default()
     };
-    let id = lib.create_subscribed_library("u", spec, None).await.unwrap();
+    let id = lib
+        .create_subscribed_library("u", spec, None)
+        .await
+        .unwrap();
     lib.sync_library(id).await.unwrap();
     let ids = lib.item_ids(id).await.unwrap();
     assert_eq!(ids.len(), 1);
@@ -55,7 +58,10 @@ async fn concurrent_requests_fetch_once(lib: ContentLibrary) {
         assert_eq!(file.digest, Some(Sha256Digest::compute(b"hello")));
     }
     assert_eq!(tree.hits("a/a.iso"), 1, "one fetch for eight requests");
-    assert!(!lib.item(item).await.unwrap().cached, "a.txt is not held yet");
+    assert!(
+        !lib.item(item).await.unwrap().cached,
+        "a.txt is not held yet"
+    );
 
     // Held now: no second fetch. The last file makes the item cached.
     lib.cached_file(item, "a.iso").await.unwrap();
@@ -115,7 +121,11 @@ async fn download_sessions_prepare_after_the_fetch(lib: ContentLibrary) {
         "nothing is served while it is fetched"
     );
     let prepared = settled(&lib, &session, "a.iso").await;
-    assert_eq!(prepared.status, DownloadFileStatus::Prepared, "{prepared:?}");
+    assert_eq!(
+        prepared.status,
+        DownloadFileStatus::Prepared,
+        "{prepared:?}"
+    );
     assert_eq!(prepared.digest, Some(Sha256Digest::compute(b"hello")));
     let served = lib
         .served_file(&prepared.download_token, "a.iso")
@@ -136,5 +146,9 @@ async fn download_sessions_prepare_after_the_fetch(lib: ContentLibrary) {
     let why = failed.error_message.unwrap().default;
     assert!(why.contains("could not be fetched"), "{why}");
     assert!(!lib.item(item).await.unwrap().cached);
-    assert!(lib.served_file(&failed.download_token, "a.iso").await.is_err());
+    assert!(
+        lib.served_file(&failed.download_token, "a.iso")
+            .await
+            .is_err()
+    );
 }

@@ -221,7 +221,11 @@ async fn files_fetched_first_are_marked(store: Store) {
     let failed = marked(s.id, DownloadFileStatus::Error, "m-2");
     store.mark_download_file(&failed).await.unwrap();
     assert_eq!(store.download_files(s.id).await.unwrap(), vec![failed]);
-    assert_eq!(store.blob_references().await.unwrap().len(), 1, "the item's only");
+    assert_eq!(
+        store.blob_references().await.unwrap().len(),
+        1,
+        "the item's only"
+    );
 
     // Prepared, then fetched again: the mark replaces it and lets go of its blob.
     store
@@ -229,7 +233,11 @@ async fn files_fetched_first_are_marked(store: Store) {
         .await
         .unwrap();
     commit_files(&*store, item.id, &[("x.iso", blob(2, 12))]).await;
-    assert_eq!(store.blob_references().await.unwrap().len(), 2, "held by the session");
+    assert_eq!(
+        store.blob_references().await.unwrap().len(),
+        2,
+        "held by the session"
+    );
     let again = marked(s.id, DownloadFileStatus::Preparing, "m-3");
     store.mark_download_file(&again).await.unwrap();
     assert_eq!(store.download_files(s.id).await.unwrap(), vec![again]);

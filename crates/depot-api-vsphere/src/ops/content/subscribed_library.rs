@@ -112,7 +112,9 @@ where
     let user = ctx.principal()?.user.to_string();
     let spec = input.create_spec;
     if spec.r#type == Some(LibraryType::Local) {
-        return Err(LibraryError::Invalid("a subscribed library's type is SUBSCRIBED".to_owned()).into());
+        return Err(
+            LibraryError::Invalid("a subscribed library's type is SUBSCRIBED".to_owned()).into(),
+        );
     }
     let new = NewSubscribedLibrary {
         name: spec.name,
