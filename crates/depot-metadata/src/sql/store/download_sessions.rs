@@ -326,7 +326,7 @@ impl<B: Backend> DownloadSessionStore for SqlStore<B> {
                 });
             }
             Err(e) => return Err(query_error(op)(e)),
-        };
+        }
         let owner = download_session_owner(&key);
         let rows = ("download_files", "session_id", key.as_str());
         sync_blob_refs(&self.db, &mut tx, &owner, rows, op).await?;
