@@ -26,15 +26,18 @@ const STORE_ATTEMPTS: usize = 5;
 /// caller that waited for it, so not a [`LibraryError`], which does not clone).
 type Fetched = Result<Sha256Digest, String>;
 
+/// One fetch every caller for the same file shares.
+type SharedFetch = Arc<OnceCell<Fetched>>;
+
 /// The fetches in flight, by item and file name.
 #[derive(Default, Clone)]
 pub(crate) struct InFlight {
-    fetches: Arc<Mutex<HashMap<(ItemId, String), Arc<OnceCell<Fetched>>>>>,
+    fetches: Arc<Mutex<HashMap<(ItemId, String), SharedFetch>>>,
 }
 
 impl InFlight {
     /// The one cell every caller for `key` shares while its fetch runs.
-    fn cell(&self, key: &(ItemId, String)) -> Arc<OnceCell<Fetched>> {
+    fn cell(&self, key: &(ItemId, String)) -> SharedFetch {
         let mut fetches = self
             .fetches
             .lock()
