@@ -3,6 +3,11 @@
 //! publishes local libraries only), C subscribes to B. Content reaches C; when B is on
 //! demand, B fetches from A the file C asks for, once, and serves it after storing it.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "a, b, c: the three depotd of the chain, as the issue names them"
+)]
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
