@@ -83,6 +83,7 @@ pub struct ContentLibrary {
     config: LibraryConfig,
     /// The overall bandwidth limit every sync of this service shares.
     bandwidth: Option<Arc<depot_upstream::RateLimit>>,
+    in_flight: subscription::on_demand::InFlight,
 }
 
 impl ContentLibrary {
@@ -104,7 +105,13 @@ impl ContentLibrary {
             clock,
             config,
             bandwidth,
+            in_flight: subscription::on_demand::InFlight::default(),
         }
+    }
+
+    /// The content fetches on first use in flight (shared by every clone).
+    pub(crate) fn in_flight(&self) -> &subscription::on_demand::InFlight {
+        &self.in_flight
     }
 
     /// The metadata store.

@@ -290,6 +290,15 @@ pub trait DownloadSessionStore: Send + Sync {
         token: &str,
     ) -> Result<DownloadFile>;
 
+    /// Records that the item file `file.name` of an active session is on its way
+    /// (`PREPARING`, fetched from a publisher first) or could not be prepared (`ERROR`
+    /// with `file.error_message`): status, size, error message and `file.download_token`
+    /// (a fresh token: nothing is served through it, only `PREPARED` files are), without
+    /// a digest or blob. Replaces an earlier record of the file (a prepared one lets go
+    /// of its blob). `NotFound` without such a session, `NotAllowed` when it is not
+    /// active, `AlreadyExists` when the token is taken.
+    async fn mark_download_file(&self, file: &DownloadFile) -> Result<()>;
+
     /// The prepared files of a session, by name.
     async fn download_files(&self, session: DownloadSessionId) -> Result<Vec<DownloadFile>>;
 

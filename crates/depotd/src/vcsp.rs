@@ -1,6 +1,8 @@
 //! Published content libraries over VCSP, under `/cls/vcsp/lib/{library}/`: `lib.json`,
 //! `items.json`, `{item}/item.json` and `{item}/{file}`, as vCenter publishes them,
-//! so that a vCenter (or another depotd) can subscribe.
+//! so that a vCenter (or another depotd) can subscribe. A published subscribed library
+//! (depotd's extension, for chains) serves a file it has not cached yet after fetching
+//! it from its own publisher.
 //!
 //! The documents and the files go through the one file server: strong `ETag`s (the
 //! document's or the content's SHA-256), conditional requests, ranges. A library with

@@ -210,11 +210,7 @@ impl ContentLibrary {
             ));
         }
         if let Some(publish) = change.publish {
-            if library.kind != LibraryKind::Local {
-                return Err(LibraryError::InvalidElementType(format!(
-                    "library {id} is not a local library: it has no publish_info"
-                )));
-            }
+            // Subscribed libraries may be published too: depotd's extension for chains.
             library.publish = Some(self.publish_settings(library.publish.as_ref(), &publish)?);
         }
         if let Some(spec) = change.subscription {

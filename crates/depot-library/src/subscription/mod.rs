@@ -9,6 +9,7 @@ mod jobs;
 mod library_sync;
 mod merge;
 mod probe;
+pub(crate) mod on_demand;
 mod publisher;
 pub mod remote;
 mod schedule;

@@ -44,6 +44,9 @@ pub struct NewSubscribedLibrary {
     pub storage: Vec<BackingSpec>,
     /// The subscription (required, with its URL).
     pub subscription: Option<SubscriptionSpec>,
+    /// How it is published to depotd's own subscribers, if at all (depotd's extension:
+    /// vCenter publishes local libraries only), so that subscribers can chain.
+    pub publish: Option<crate::PublishSpec>,
 }
 
 impl ContentLibrary {
@@ -132,6 +135,10 @@ impl ContentLibrary {
         let mut library = Library::new(name, LibraryKind::Subscribed, self.now());
         library.description = spec.description;
         library.storage = crate::library::storage_from(&spec.storage)?;
+        library.publish = spec
+            .publish
+            .map(|p| self.publish_settings(None, &p))
+            .transpose()?;
         let settings = self.subscription_settings(None, subscription)?;
         self.publisher(&settings)?.check().await?;
         library.subscription = Some(settings);

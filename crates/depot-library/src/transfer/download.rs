@@ -197,7 +197,8 @@ impl ContentLibrary {
     }
 
     /// Prepares file `name` for download: fixes the content it serves and gives it an
-    /// unguessable token. The session must be active.
+    /// unguessable token. The session must be active. An uncached file of a subscribed
+    /// item is fetched from the publisher first: it is `PREPARING` until then.
     pub async fn prepare_download_file(
         &self,
         id: &str,
@@ -205,6 +206,12 @@ impl ContentLibrary {
     ) -> Result<DownloadFile, LibraryError> {
         let session = self.download_session(id).await?;
         require_active(&session)?;
+        if let Some(file) = self.store().item_file(session.item_id, name).await?
+            && file.digest.is_none()
+            && self.fetchable(session.item_id).await?
+        {
+            return self.prepare_after_fetch(session.id, file).await;
+        }
         Ok(self
             .store()
             .prepare_download_file(session.id, name, &new_token()?)

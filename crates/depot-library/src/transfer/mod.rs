@@ -17,6 +17,7 @@ pub use download::Served;
 pub use expiry::ExpiryReport;
 pub use files::{AddFile, Validation};
 pub use pull::{PULL_JOB_KIND, PullJob, PullRequest};
+pub(crate) use token::new_token;
 pub use upload::Upload;
 
 /// The largest file a session takes when the client declared no size.

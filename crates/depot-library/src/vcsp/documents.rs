@@ -171,6 +171,31 @@ impl ItemJson {
     }
 }
 
+impl ItemJson {
+    /// The document of `item` of a subscribed library: every file is listed, with the
+    /// publisher's etag while it has one (so it stays the same when the file gets
+    /// cached here), else the content's SHA-256 (empty while not cached).
+    pub fn of_subscribed(item: &LibraryItem, files: &[ItemFile]) -> Self {
+        let mut json = Self::of(item, &[]);
+        let dir = item.id.to_string();
+        json.files = files
+            .iter()
+            .map(|f| FileJson {
+                name: f.name.clone(),
+                size: f.size,
+                etag: f
+                    .source_etag
+                    .clone()
+                    .filter(|e| !e.is_empty())
+                    .or_else(|| f.digest.map(|d| d.to_string()))
+                    .unwrap_or_default(),
+                hrefs: vec![format!("{dir}/{}", segment(&f.name))],
+            })
+            .collect();
+        json
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

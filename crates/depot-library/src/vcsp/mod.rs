@@ -3,12 +3,16 @@
 //!
 //! Ids never change and versions only grow, so a subscriber re-reads `items.json` only
 //! when `lib.json`'s `version` moved, and a file only when its `etag` (the content's
-//! SHA-256) did. Anything that is not a published local library answers like an
-//! unknown one.
+//! SHA-256) did. Anything that is not a published library answers like an unknown one.
+//! A subscribed library may be published too (depotd's extension, for chains of
+//! subscribers): it lists every file, and one not cached yet is fetched from its own
+//! publisher when a subscriber asks for it.
 
 mod documents;
 
-use depot_model::{ItemFile, ItemId, Library, LibraryAuth, LibraryId, LibraryKind, Secret};
+use depot_model::{
+    ItemFile, ItemId, Library, LibraryAuth, LibraryId, LibraryItem, LibraryKind, Secret,
+};
 
 pub use documents::{Capabilities, FileJson, ItemJson, ItemsJson, LibJson, VCSP_VERSION};
 
@@ -22,8 +26,8 @@ fn not_published(id: &str) -> LibraryError {
 }
 
 impl ContentLibrary {
-    /// The published local library `id`; an unknown, subscribed or unpublished one is
-    /// `NotFound`, all alike.
+    /// The published library `id` (local or subscribed); an unknown or unpublished one
+    /// is `NotFound`, all alike.
     pub async fn published_library(&self, id: &str) -> Result<Library, LibraryError> {
         let parsed: LibraryId = id.parse().map_err(|_| not_published(id))?;
         let library = self
@@ -31,8 +35,9 @@ impl ContentLibrary {
             .get_library(parsed)
             .await?
             .ok_or_else(|| not_published(id))?;
-        let published = library.kind == LibraryKind::Local
-            && library.publish.as_ref().is_some_and(|p| p.published);
+        // A subscribed library may be published too (depotd's extension: vCenter
+        // publishes local libraries only), so that chains of subscribers work.
+        let published = library.publish.as_ref().is_some_and(|p| p.published);
         if published {
             Ok(library)
         } else {
@@ -81,7 +86,7 @@ impl ContentLibrary {
             .map(|item| {
                 let start = files.partition_point(|f| f.item_id < item.id);
                 let end = files.partition_point(|f| f.item_id <= item.id);
-                ItemJson::of(item, &files[start..end])
+                item_json(library, item, &files[start..end])
             })
             .collect();
         Ok(ItemsJson { items })
@@ -91,10 +96,11 @@ impl ContentLibrary {
     pub async fn vcsp_item(&self, library: &Library, item: &str) -> Result<ItemJson, LibraryError> {
         let found = self.library_item(library, item).await?;
         let files = self.store().item_files(found.id).await?;
-        Ok(ItemJson::of(&found, &files))
+        Ok(item_json(library, &found, &files))
     }
 
-    /// The cached file `name` of item `item` of a published library.
+    /// The cached file `name` of item `item` of a published library; of a subscribed
+    /// one, fetched from its publisher first when it is not cached.
     pub async fn vcsp_file(
         &self,
         library: &Library,
@@ -102,6 +108,15 @@ impl ContentLibrary {
         name: &str,
     ) -> Result<ItemFile, LibraryError> {
         let found = self.library_item(library, item).await?;
+        if library.kind == LibraryKind::Subscribed {
+            return match self.cached_file(found.id, name).await {
+                Err(LibraryError::NotFound { .. }) => Err(LibraryError::NotFound {
+                    what: "file",
+                    id: name.to_owned(),
+                }),
+                other => other,
+            };
+        }
         self.store()
             .item_file(found.id, name)
             .await?
@@ -127,6 +142,16 @@ impl ContentLibrary {
             .await?
             .filter(|i| i.library_id == library.id)
             .ok_or_else(missing)
+    }
+}
+
+/// `item.json` of `item`: a local library lists its cached files, a subscribed one
+/// every file (those not cached are fetched when a subscriber asks for them).
+fn item_json(library: &Library, item: &LibraryItem, files: &[ItemFile]) -> ItemJson {
+    if library.kind == LibraryKind::Subscribed {
+        ItemJson::of_subscribed(item, files)
+    } else {
+        ItemJson::of(item, files)
     }
 }
 

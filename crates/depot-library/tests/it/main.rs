@@ -6,6 +6,7 @@
 mod backends;
 mod items;
 mod libraries;
+mod on_demand;
 mod subscriptions;
 mod sync_faults;
 mod uploads;

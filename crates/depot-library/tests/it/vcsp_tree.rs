@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +51,8 @@ struct Shared {
     faults: Mutex<HashMap<String, VecDeque<Fault>>>,
     always: Mutex<HashMap<String, Fault>>,
     seen: Mutex<Vec<Seen>>,
+    /// Milliseconds every answer waits.
+    delay_ms: AtomicU64,
 }
 
 impl Drop for Tree {
@@ -149,6 +152,17 @@ impl Tree {
         seen.iter().filter(|s| s.path == rel).cloned().collect()
     }
 
+    /// How many requests `rel` had.
+    pub fn hits(&self, rel: &str) -> usize {
+        self.requests(rel).len()
+    }
+
+    /// Makes every answer wait `delay` first.
+    pub fn slow_down(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).expect("delay");
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
     /// Stops accepting connections: the publisher is unreachable.
     pub fn stop(&self) {
         self.server.abort();
@@ -238,6 +252,10 @@ async fn serve_file(
         .get_mut(&path)
         .and_then(VecDeque::pop_front);
     let fault = queued.or_else(|| shared.always.lock().unwrap().get(&path).copied());
+    let delay = shared.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     match fault {
         Some(Fault::Status(code)) => return status(code),
         Some(Fault::Slow(pause)) => tokio::time::sleep(pause).await,

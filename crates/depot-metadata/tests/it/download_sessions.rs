@@ -2,7 +2,8 @@
 
 use depot_metadata::{CreateOutcome, MetadataError};
 use depot_model::{
-    DownloadFileStatus, DownloadSession, DownloadSessionId, DownloadSessionState, ErrorKind, ItemId,
+    DownloadFile, DownloadFileStatus, DownloadSession, DownloadSessionId, DownloadSessionState,
+    ErrorKind, ItemId, Message,
 };
 
 use crate::backends::{Store, conformance};
@@ -14,6 +15,8 @@ conformance! {
         sqlite_download_sessions_lifecycle, postgres_download_sessions_lifecycle;
     prepared_files_hold_their_content =>
         sqlite_prepared_files_hold_their_content, postgres_prepared_files_hold_their_content;
+    files_fetched_first_are_marked =>
+        sqlite_files_fetched_first_are_marked, postgres_files_fetched_first_are_marked;
 }
 
 fn download_session(item: ItemId) -> DownloadSession {
@@ -189,4 +192,83 @@ async fn prepared_files_hold_their_content(store: Store) {
     assert_eq!(store.get_download_session(other.id).await.unwrap(), None);
     assert_eq!(store.download_file_by_token("tok-5").await.unwrap(), None);
     assert!(store.blob_references().await.unwrap().is_empty());
+}
+
+fn marked(session: DownloadSessionId, status: DownloadFileStatus, token: &str) -> DownloadFile {
+    DownloadFile {
+        session_id: session,
+        name: "x.iso".to_owned(),
+        status,
+        size: 10,
+        digest: None,
+        download_token: token.to_owned(),
+        error_message: (status == DownloadFileStatus::Error)
+            .then(|| Message::new("test.fetch_failed", "the publisher answered 404")),
+    }
+}
+
+async fn files_fetched_first_are_marked(store: Store) {
+    let lib = stored_library(&*store, "lib").await;
+    let item = stored_item(&*store, lib.id, "a").await;
+    commit_files(&*store, item.id, &[("x.iso", blob(1, 10))]).await;
+    let mut s = download_session(item.id);
+    store.insert_download_session(&s, None).await.unwrap();
+
+    // PREPARING, then ERROR with its message: listed, never served, no blob held.
+    let preparing = marked(s.id, DownloadFileStatus::Preparing, "m-1");
+    store.mark_download_file(&preparing).await.unwrap();
+    assert_eq!(store.download_files(s.id).await.unwrap(), vec![preparing]);
+    let failed = marked(s.id, DownloadFileStatus::Error, "m-2");
+    store.mark_download_file(&failed).await.unwrap();
+    assert_eq!(store.download_files(s.id).await.unwrap(), vec![failed]);
+    assert_eq!(
+        store.blob_references().await.unwrap().len(),
+        1,
+        "the item's only"
+    );
+
+    // Prepared, then fetched again: the mark replaces it and lets go of its blob.
+    store
+        .prepare_download_file(s.id, "x.iso", "tok-1")
+        .await
+        .unwrap();
+    commit_files(&*store, item.id, &[("x.iso", blob(2, 12))]).await;
+    assert_eq!(
+        store.blob_references().await.unwrap().len(),
+        2,
+        "held by the session"
+    );
+    let again = marked(s.id, DownloadFileStatus::Preparing, "m-3");
+    store.mark_download_file(&again).await.unwrap();
+    assert_eq!(store.download_files(s.id).await.unwrap(), vec![again]);
+    assert_eq!(store.download_file_by_token("tok-1").await.unwrap(), None);
+    assert_eq!(
+        store.blob_references().await.unwrap(),
+        vec![blob(2, 0).digest]
+    );
+    let other = download_session(item.id);
+    store.insert_download_session(&other, None).await.unwrap();
+    let err = store
+        .mark_download_file(&marked(other.id, DownloadFileStatus::Error, "m-3"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MetadataError::AlreadyExists { .. }), "{err}");
+
+    // Only active sessions are marked.
+    s.state = DownloadSessionState::Canceled;
+    store.update_download_session(&s).await.unwrap().unwrap();
+    let err = store
+        .mark_download_file(&marked(s.id, DownloadFileStatus::Preparing, "m-5"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAllowedInCurrentState, "{err}");
+    let err = store
+        .mark_download_file(&marked(
+            DownloadSessionId::new(),
+            DownloadFileStatus::Preparing,
+            "m-6",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }

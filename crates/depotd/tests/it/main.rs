@@ -15,6 +15,7 @@ mod download_sessions;
 mod downstream;
 mod jsonrpc;
 mod legacy_rest;
+mod library_chains;
 mod library_items;
 mod lingering;
 mod ops;

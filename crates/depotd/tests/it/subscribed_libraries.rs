@@ -12,38 +12,42 @@ use crate::support::{ADMIN, ADMIN_PASSWORD, Reply, TestApp};
 use crate::update_sessions::api;
 use crate::vcsp::{PASSWORD, item_with, published};
 
-const SL: &str = "/api/content/subscribed-library";
-const SI: &str = "/api/content/library/subscribed-item";
-const ITEMS: &str = "/api/content/library/item";
+pub(crate) const SL: &str = "/api/content/subscribed-library";
+pub(crate) const SI: &str = "/api/content/library/subscribed-item";
+pub(crate) const ITEMS: &str = "/api/content/library/item";
 
 /// A depotd publishing one library over HTTPS on a loopback listener.
-struct Publisher {
-    t: TestApp,
-    library: Library,
-    url: String,
-    thumbprint: String,
+pub(crate) struct Publisher {
+    pub t: TestApp,
+    pub library: Library,
+    pub url: String,
+    pub thumbprint: String,
     shutdown: Shutdown,
 }
 
+/// Serves `t` over HTTPS on a loopback listener: its port, its certificate's
+/// thumbprint and what stops it.
+pub(crate) fn listen(t: &TestApp) -> (u16, String, Shutdown) {
+    let files = depotd::tls::resolve(&t.app.config.data_dir, None, None).unwrap();
+    let thumbprint = depotd::tls::thumbprint(&files.cert).unwrap();
+    let tls = depotd::tls::server_config(&files).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::new();
+    let router = server::router(&t.app, Budget::DEFAULT);
+    let limits = t.app.config.http.clone();
+    let stop = shutdown.clone();
+    tokio::spawn(async move { server::serve(listener, Some(tls), router, &limits, stop).await });
+    (addr.port(), thumbprint, shutdown)
+}
+
 impl Publisher {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let t = TestApp::new().await;
         let library = published(&t, "pub", LibraryAuth::Basic, true).await;
-        let files = depotd::tls::resolve(&t.app.config.data_dir, None, None).unwrap();
-        let thumbprint = depotd::tls::thumbprint(&files.cert).unwrap();
-        let tls = depotd::tls::server_config(&files).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        let router = server::router(&t.app, Budget::DEFAULT);
-        let limits = t.app.config.http.clone();
-        let stop = shutdown.clone();
-        tokio::spawn(
-            async move { server::serve(listener, Some(tls), router, &limits, stop).await },
-        );
+        let (port, thumbprint, shutdown) = listen(&t);
         let url = format!(
-            "https://127.0.0.1:{}/cls/vcsp/lib/{}/lib.json",
-            addr.port(),
+            "https://127.0.0.1:{port}/cls/vcsp/lib/{}/lib.json",
             library.id
         );
         Self {
@@ -55,7 +59,7 @@ impl Publisher {
         }
     }
 
-    fn subscription(&self, on_demand: bool) -> Value {
+    pub(crate) fn subscription(&self, on_demand: bool) -> Value {
         json!({"subscription_url": self.url, "authentication_method": "BASIC",
             "user_name": "vcsp", "password": PASSWORD, "on_demand": on_demand,
             "automatic_sync_enabled": false, "ssl_thumbprint": self.thumbprint})
@@ -86,11 +90,11 @@ async fn subscribe(t: &TestApp, sid: &str, publisher: &Publisher, on_demand: boo
 }
 
 /// Runs the pending tasks (syncs) to their end.
-async fn run_tasks(t: &TestApp) {
+pub(crate) async fn run_tasks(t: &TestApp) {
     t.app.services.tasks.run_pending().await.unwrap();
 }
 
-async fn sync_library(t: &TestApp, sid: &str, id: &str) {
+pub(crate) async fn sync_library(t: &TestApp, sid: &str, id: &str) {
     let r = api(
         t,
         sid,
@@ -103,7 +107,7 @@ async fn sync_library(t: &TestApp, sid: &str, id: &str) {
     run_tasks(t).await;
 }
 
-async fn sync_item(t: &TestApp, sid: &str, id: &str, body: Value) -> Reply {
+pub(crate) async fn sync_item(t: &TestApp, sid: &str, id: &str, body: Value) -> Reply {
     api(
         t,
         sid,
@@ -114,7 +118,7 @@ async fn sync_item(t: &TestApp, sid: &str, id: &str, body: Value) -> Reply {
     .await
 }
 
-async fn items(t: &TestApp, sid: &str, library: &str) -> Vec<Value> {
+pub(crate) async fn items(t: &TestApp, sid: &str, library: &str) -> Vec<Value> {
     let r = api(
         t,
         sid,

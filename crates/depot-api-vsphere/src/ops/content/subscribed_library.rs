@@ -7,7 +7,7 @@ use depot_http::{Problem, Services};
 use depot_library::{ContentLibrary, LibraryError, LibrarySyncRequest, NewSubscribedLibrary};
 use depot_model::{LibraryKind, Privilege};
 
-use super::convert::{backing_spec, library_id, subscription_spec};
+use super::convert::{backing_spec, library_id, publish_spec, subscription_spec};
 use super::library::{self, IdInput, Subscribed};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{LibraryModel, LibraryType, SubscriptionInfo};
@@ -111,11 +111,10 @@ where
 {
     let user = ctx.principal()?.user.to_string();
     let spec = input.create_spec;
-    if spec.r#type == Some(LibraryType::Local) || spec.publish_info.is_some() {
-        return Err(LibraryError::Invalid(
-            "a subscribed library's type is SUBSCRIBED, without publish_info".to_owned(),
-        )
-        .into());
+    if spec.r#type == Some(LibraryType::Local) {
+        return Err(
+            LibraryError::Invalid("a subscribed library's type is SUBSCRIBED".to_owned()).into(),
+        );
     }
     let new = NewSubscribedLibrary {
         name: spec.name,
@@ -127,6 +126,8 @@ where
             .map(backing_spec)
             .collect(),
         subscription: spec.subscription_info.map(subscription_spec),
+        // depotd's extension: a subscribed library may be published to chain subscribers.
+        publish: spec.publish_info.map(publish_spec),
     };
     let service: ContentLibrary = ctx.get();
     let id = service

@@ -292,6 +292,48 @@ impl<B: Backend> DownloadSessionStore for SqlStore<B> {
         Ok(prepared)
     }
 
+    async fn mark_download_file(&self, file: &DownloadFile) -> Result<()> {
+        let op = "mark_download_file";
+        let key = file.session_id.to_string();
+        let mut tx = self
+            .db
+            .begin_write(WriteLock::Rows)
+            .await
+            .map_err(query_error(op))?;
+        active_download_session(&self.db, &mut tx, &key, op).await?;
+        let mut upsert = Statement::new(format!(
+            "INSERT INTO download_files ({DOWNLOAD_FILE_COLUMNS}) VALUES ("
+        ));
+        upsert.push_values([
+            key.clone().into(),
+            file.name.as_str().into(),
+            file.status.as_str().into(),
+            size_value(file.size).into(),
+            Option::<String>::None.into(),
+            file.download_token.as_str().into(),
+            json_text_opt(file.error_message.as_ref(), op)?.into(),
+        ]);
+        upsert.push(
+            ") ON CONFLICT (session_id, name) DO UPDATE SET status = excluded.status, \
+             size = excluded.size, digest = NULL, download_token = excluded.download_token, \
+             error_message = excluded.error_message",
+        );
+        match self.db.execute(On::Tx(&mut tx), upsert).await {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e).is_some() => {
+                return Err(MetadataError::AlreadyExists {
+                    what: "download token".to_owned(),
+                });
+            }
+            Err(e) => return Err(query_error(op)(e)),
+        }
+        let owner = download_session_owner(&key);
+        let rows = ("download_files", "session_id", key.as_str());
+        sync_blob_refs(&self.db, &mut tx, &owner, rows, op).await?;
+        tx.commit().await.map_err(query_error(op))?;
+        Ok(())
+    }
+
     async fn download_files(&self, session: DownloadSessionId) -> Result<Vec<DownloadFile>> {
         let filter = Statement::new("WHERE session_id = ?").bind(session.to_string());
         download_files_where(&self.db, filter, "download_files").await
