@@ -13,9 +13,9 @@ use depot_model::{
 };
 use tokio::sync::OnceCell;
 
+use super::content::ContentFetcher;
 use super::item_sync::subscription;
 use super::merge::etag_digest;
-use super::publisher::ContentFetcher;
 use crate::transfer::new_token;
 use crate::{ContentLibrary, LibraryError};
 
