@@ -25,9 +25,8 @@ use crate::data_dir::{self, DataDir};
 use crate::downstream::{self, Access, DownstreamState};
 use crate::{jobs, ops};
 
-/// Everything a running server holds.
-#[derive(Clone)]
-pub struct App {
+/// Everything a running server holds, shared by every clone of its [`App`].
+pub struct AppParts {
     /// The configuration in effect.
     pub config: Arc<Config>,
     /// Metadata store.
@@ -50,8 +49,24 @@ pub struct App {
     stopping: Arc<watch::Sender<bool>>,
     /// The lock of a SQLite database file, held while any clone lives.
     _database_lock: Option<Arc<std::fs::File>>,
+}
+
+/// A running server: its parts behind one `Arc` (the routers clone their state for
+/// every request, so a clone is one counter), and the vSphere operations added to the
+/// built-in ones (tests add their own before building the router).
+#[derive(Clone)]
+pub struct App {
+    parts: Arc<AppParts>,
     /// vSphere operations added to the built-in ones (tests add their own).
     pub extra_vsphere_operations: Vec<depot_api_vsphere::Operation<App>>,
+}
+
+impl std::ops::Deref for App {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.parts
+    }
 }
 
 impl App {
@@ -155,7 +170,7 @@ impl App {
         ));
         let depot = Arc::new(DepotService::new(sync_parts, Arc::clone(&tasks)));
         let public = Arc::new(config.public_base()?);
-        Ok(Self {
+        Ok(Self::from_parts(AppParts {
             config: Arc::new(config),
             store,
             blobs,
@@ -171,8 +186,14 @@ impl App {
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
+        }))
+    }
+
+    fn from_parts(parts: AppParts) -> Self {
+        Self {
+            parts: Arc::new(parts),
             extra_vsphere_operations: Vec::new(),
-        })
+        }
     }
 
     /// Creates the built-in administrator if missing; returns a generated password.
