@@ -14,7 +14,8 @@ use super::library_shared::{
 use crate::sql::column::{Decoder, json_text_opt, size_value};
 use crate::sql::{
     Backend, DOWNLOAD_FILE_COLUMNS, DOWNLOAD_SESSION_COLUMNS, DownloadFileRecord,
-    DownloadSessionRecord, On, Statement, WriteLock, query_error, to_millis, unique_violation,
+    DownloadSessionRecord, On, Statement, WriteLock, WriteTx, query_error, to_millis,
+    unique_violation,
 };
 use crate::{CreateOutcome, DownloadSessionStore, MetadataError, Result};
 
@@ -276,19 +277,7 @@ impl<B: Backend> DownloadSessionStore for SqlStore<B> {
              size = excluded.size, digest = excluded.digest, \
              download_token = excluded.download_token, error_message = NULL",
         );
-        match self.db.execute(On::Tx(&mut tx), upsert).await {
-            Ok(_) => {}
-            Err(e) if unique_violation(&e).is_some() => {
-                return Err(MetadataError::AlreadyExists {
-                    what: "download token".to_owned(),
-                });
-            }
-            Err(e) => return Err(query_error(op)(e)),
-        }
-        let owner = download_session_owner(&key);
-        let rows = ("download_files", "session_id", key.as_str());
-        sync_blob_refs(&self.db, &mut tx, &owner, rows, op).await?;
-        tx.commit().await.map_err(query_error(op))?;
+        write_download_file(&self.db, tx, &key, upsert, op).await?;
         Ok(prepared)
     }
 
@@ -318,20 +307,7 @@ impl<B: Backend> DownloadSessionStore for SqlStore<B> {
              size = excluded.size, digest = NULL, download_token = excluded.download_token, \
              error_message = excluded.error_message",
         );
-        match self.db.execute(On::Tx(&mut tx), upsert).await {
-            Ok(_) => {}
-            Err(e) if unique_violation(&e).is_some() => {
-                return Err(MetadataError::AlreadyExists {
-                    what: "download token".to_owned(),
-                });
-            }
-            Err(e) => return Err(query_error(op)(e)),
-        }
-        let owner = download_session_owner(&key);
-        let rows = ("download_files", "session_id", key.as_str());
-        sync_blob_refs(&self.db, &mut tx, &owner, rows, op).await?;
-        tx.commit().await.map_err(query_error(op))?;
-        Ok(())
+        write_download_file(&self.db, tx, &key, upsert, op).await
     }
 
     async fn download_files(&self, session: DownloadSessionId) -> Result<Vec<DownloadFile>> {
@@ -353,4 +329,29 @@ impl<B: Backend> DownloadSessionStore for SqlStore<B> {
             Statement::new("WHERE state = 'ACTIVE' AND expiration_time < ?").bind(to_millis(now));
         download_sessions_where(&self.db, filter, "expired_download_sessions").await
     }
+}
+
+/// Runs `upsert` of a download file of session `key` in `tx`, makes the session's blob
+/// references its files' digests, and commits. A download token already taken is
+/// `AlreadyExists`.
+async fn write_download_file<B: Backend>(
+    db: &B,
+    mut tx: WriteTx<B::Db>,
+    key: &str,
+    upsert: Statement,
+    op: &'static str,
+) -> Result<()> {
+    match db.execute(On::Tx(&mut tx), upsert).await {
+        Ok(_) => {}
+        Err(e) if unique_violation(&e).is_some() => {
+            return Err(MetadataError::AlreadyExists {
+                what: "download token".to_owned(),
+            });
+        }
+        Err(e) => return Err(query_error(op)(e)),
+    }
+    let owner = download_session_owner(key);
+    let rows = ("download_files", "session_id", key);
+    sync_blob_refs(db, &mut tx, &owner, rows, op).await?;
+    tx.commit().await.map_err(query_error(op))
 }
