@@ -12,6 +12,7 @@ mod import;
 mod limits;
 mod metadata;
 mod model;
+mod online_index;
 mod parse;
 
 pub use crate::content::{
@@ -27,4 +28,5 @@ pub use crate::model::{
     AcceptanceLevel, Addon, BaseImage, Bulletin, DeclaredChecksum, DepotIdentity, EsxDepot,
     HardwareSupport, MetadataBundle, NameSpec, Solution, Vendor, VersionSpec, Vib,
 };
+pub use crate::online_index::{IndexedVendor, index_vendors, online_index_xml};
 pub use crate::parse::{DiscardPayloads, PayloadSink, parse_bundle};
