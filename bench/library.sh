@@ -17,12 +17,6 @@ UPLOAD_MIB=${UPLOAD_MIB:-2048}
 # UPLOAD_FILE: reuse a file of random bytes of that size across runs (else made in WORK).
 UPLOAD_FILE=${UPLOAD_FILE:-$WORK/upload.bin}
 
-json_field() { python3 -c 'import json,sys
-v = json.load(sys.stdin)
-for k in sys.argv[1:]: v = v[k]
-print(v)' "$@"; }
-ms_now() { date +%s%3N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # base session -> a new local library's id
 new_library() {
