@@ -167,10 +167,13 @@ impl FsStagedWrite {
         }
         let spare = self.settle().await?;
         let mut sink = self.sink.take().ok_or_else(|| self.broken())?;
-        let next = spare.map_or_else(|| Vec::with_capacity(CHUNK), |mut buf| {
-            buf.clear();
-            buf
-        });
+        let next = spare.map_or_else(
+            || Vec::with_capacity(CHUNK),
+            |mut buf| {
+                buf.clear();
+                buf
+            },
+        );
         let data = std::mem::replace(&mut self.pending, next);
         self.in_flight = Some(tokio::task::spawn_blocking(move || {
             let result = sink.write(&data);

@@ -69,7 +69,12 @@ pub trait ContentFetcher: Send + Sync {
         progress: &watch::Sender<DownloadProgress>,
         done: &mut (dyn FnMut(usize, Result<BlobInfo, LibraryError>) + Send),
     ) {
-        for (index, result) in self.fetch_files(files, progress).await.into_iter().enumerate() {
+        for (index, result) in self
+            .fetch_files(files, progress)
+            .await
+            .into_iter()
+            .enumerate()
+        {
             done(index, result);
         }
     }
