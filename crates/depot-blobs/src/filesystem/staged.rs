@@ -1,5 +1,6 @@
 //! [`FsStagedWrite`]: a staged write into a temp file of `<root>/tmp/`, hashed on the
-//! blocking pool as it is written, committed like a `put`.
+//! blocking pool as it is written (one chunk there while the caller gathers the next),
+//! committed like a `put`.
 
 use std::io::{self, Seek as _, Write as _};
 use std::sync::{Arc, Mutex};
@@ -11,14 +12,15 @@ use super::FsBlobStore;
 use super::ingest::commit;
 use super::layout::Layout;
 use super::temp::TempFile;
+use super::writer;
 use crate::error::BlobError;
 use crate::staged::StagedWrite;
 use crate::store::{BlobInfo, Expected};
 use crate::verify::RunningChecksum;
 use crate::{Checksum, Sha256Digest};
 
-/// Bytes gathered before each trip to the blocking pool (hash and write).
-const CHUNK: usize = 256 * 1024;
+/// Bytes gathered before each trip to the blocking pool (hash and write), as a `put`'s.
+const CHUNK: usize = writer::CHUNK;
 
 /// What the blocking pool works on: the file and the hash states. Moved into each blocking
 /// task and back.
@@ -26,6 +28,9 @@ struct Sink {
     file: std::fs::File,
     sha256: sha2::Sha256,
     declared: Option<RunningChecksum>,
+    /// Bytes in the file, and how many of them were handed to the disk's write-back.
+    written: u64,
+    handed_to_disk: u64,
 }
 
 impl Sink {
@@ -34,7 +39,18 @@ impl Sink {
         if let Some(declared) = &mut self.declared {
             declared.update(data);
         }
-        self.file.write_all(data)
+        self.file.write_all(data)?;
+        self.written += data.len() as u64;
+        // As a `put` does: the commit's `fsync` then finds little left to write.
+        if self.written - self.handed_to_disk >= writer::WRITEBACK_EVERY {
+            writer::start_writeback(
+                &self.file,
+                self.handed_to_disk,
+                self.written - self.handed_to_disk,
+            );
+            self.handed_to_disk = self.written;
+        }
+        Ok(())
     }
 
     fn restart(&mut self) -> io::Result<()> {
@@ -44,15 +60,25 @@ impl Sink {
         if let Some(declared) = &mut self.declared {
             declared.reset();
         }
+        self.written = 0;
+        self.handed_to_disk = 0;
         Ok(())
     }
 }
 
+/// A chunk being hashed and written on the blocking pool: it gives back the sink, the
+/// chunk's buffer (to fill again) and how the write went.
+type InFlight = tokio::task::JoinHandle<(Sink, Vec<u8>, io::Result<()>)>;
+
 /// A [`StagedWrite`] of the file-system store.
 pub(super) struct FsStagedWrite {
-    /// `None` while nothing usable is left: a blocking write or restart failed (or its
-    /// task was lost), so the file and the hashes may disagree.
+    /// `None` while a chunk is in flight, or when nothing usable is left: a blocking
+    /// write or restart failed (or its task was lost), so the file and the hashes may
+    /// disagree.
     sink: Option<Sink>,
+    /// The chunk on the blocking pool, if any: at most one, so chunks reach the file in
+    /// order and a write holds at most two buffers.
+    in_flight: Option<InFlight>,
     /// Accepted bytes not yet handed to the blocking pool.
     pending: Vec<u8>,
     len: u64,
@@ -80,7 +106,10 @@ impl FsBlobStore {
                 file: file.into_std().await,
                 sha256: sha2::Sha256::new(),
                 declared: declared.map(RunningChecksum::new),
+                written: 0,
+                handed_to_disk: 0,
             }),
+            in_flight: None,
             pending: Vec::with_capacity(CHUNK),
             len: 0,
             expect,
@@ -99,12 +128,26 @@ impl FsStagedWrite {
         ))
     }
 
-    /// Runs `work` on the sink on the blocking pool; a failure leaves the write broken.
+    /// Waits for the chunk in flight, if any; its failure leaves the write broken. Returns
+    /// its buffer, to fill again.
+    async fn settle(&mut self) -> Result<Option<Vec<u8>>, BlobError> {
+        let Some(in_flight) = self.in_flight.take() else {
+            return Ok(None);
+        };
+        let (sink, buf, result) = in_flight.await?;
+        result.map_err(BlobError::io("write", self.temp.path()))?;
+        self.sink = Some(sink);
+        Ok(Some(buf))
+    }
+
+    /// Runs `work` on the sink on the blocking pool (after the chunk in flight); a failure
+    /// leaves the write broken.
     async fn on_sink<T: Send + 'static>(
         &mut self,
         op: &'static str,
         work: impl FnOnce(&mut Sink) -> io::Result<T> + Send + 'static,
     ) -> Result<T, BlobError> {
+        self.settle().await?;
         let mut sink = self.sink.take().ok_or_else(|| self.broken())?;
         let (sink, result) = tokio::task::spawn_blocking(move || {
             let result = work(&mut sink);
@@ -116,17 +159,26 @@ impl FsStagedWrite {
         Ok(value)
     }
 
-    /// Hashes and writes the pending bytes.
+    /// Hands the pending bytes to the blocking pool to be hashed and written, once the
+    /// chunk before them is; returns without waiting for them.
     async fn flush(&mut self) -> Result<(), BlobError> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let data = std::mem::take(&mut self.pending);
-        let mut data = self
-            .on_sink("write", move |sink| sink.write(&data).map(|()| data))
-            .await?;
-        data.clear();
-        self.pending = data;
+        let spare = self.settle().await?;
+        let mut sink = self.sink.take().ok_or_else(|| self.broken())?;
+        let next = spare.map_or_else(
+            || Vec::with_capacity(CHUNK),
+            |mut buf| {
+                buf.clear();
+                buf
+            },
+        );
+        let data = std::mem::replace(&mut self.pending, next);
+        self.in_flight = Some(tokio::task::spawn_blocking(move || {
+            let result = sink.write(&data);
+            (sink, data, result)
+        }));
         Ok(())
     }
 
@@ -155,6 +207,7 @@ impl FsStagedWrite {
     /// Flushes and checks everything; returns the file and the digest.
     async fn finish(&mut self) -> Result<(std::fs::File, Sha256Digest), BlobError> {
         self.flush().await?;
+        self.settle().await?;
         let sink = self.sink.take().ok_or_else(|| self.broken())?;
         let digest = self.check(sink.sha256)?;
         if let Some(declared) = sink.declared {
@@ -171,7 +224,7 @@ impl StagedWrite for FsStagedWrite {
     }
 
     async fn write(&mut self, mut data: &[u8]) -> Result<(), BlobError> {
-        if self.sink.is_none() {
+        if self.sink.is_none() && self.in_flight.is_none() {
             return Err(self.broken());
         }
         let end = self.len + data.len() as u64;
@@ -198,10 +251,11 @@ impl StagedWrite for FsStagedWrite {
             }
         }
         if self.expect.size == Some(self.len) {
-            // Complete: write the tail now and give the buffer back, so a caller that
+            // Complete: write the tail now and give the buffers back, so a caller that
             // holds many finished writes until it commits them (a bundle import) holds
-            // files, not 256 KiB buffers.
+            // files, not 1 MiB buffers.
             self.flush().await?;
+            self.settle().await?;
             self.pending = Vec::new();
         }
         Ok(())
@@ -237,7 +291,9 @@ impl StagedWrite for FsStagedWrite {
         Ok(BlobInfo { digest, size: len })
     }
 
-    async fn abort(self: Box<Self>) {
+    async fn abort(mut self: Box<Self>) {
+        // Not written to any more once removed; its failure does not matter now.
+        let _ = self.settle().await;
         let Self { sink, temp, .. } = *self;
         drop(sink);
         temp.discard().await;

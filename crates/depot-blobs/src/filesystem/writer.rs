@@ -20,7 +20,7 @@ pub(super) const CHUNK: usize = 1024 * 1024;
 pub(super) const QUEUED: usize = 4;
 
 /// Bytes written between two write-back starts.
-const WRITEBACK_EVERY: u64 = 16 * 1024 * 1024;
+pub(super) const WRITEBACK_EVERY: u64 = 16 * 1024 * 1024;
 
 /// A chunk: its buffer (always [`CHUNK`] long, so it is reused without clearing) and the
 /// bytes of it that carry data.
@@ -110,7 +110,7 @@ fn write(
 /// dirty pages and writes all of it during the final `fsync`. Only advice: a failure
 /// costs nothing but time.
 #[cfg(target_os = "linux")]
-fn start_writeback(file: &File, offset: u64, len: u64) {
+pub(super) fn start_writeback(file: &File, offset: u64, len: u64) {
     let _ = rustix::fs::fadvise(
         file,
         offset,
@@ -120,4 +120,4 @@ fn start_writeback(file: &File, offset: u64, len: u64) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
+pub(super) fn start_writeback(_file: &File, _offset: u64, _len: u64) {}

@@ -2,23 +2,16 @@
 //! the download engine of `depot-upstream` (several files at once, bandwidth limits,
 //! retries, resume with `Range`, sizes and SHA-256 etags checked while streaming, content
 //! already stored not fetched again); and filling the content of synced items with it,
-//! group by group, with the progress of the whole sync.
+//! with the progress of the whole sync, each item handed on as soon as its files arrived.
 
 use async_trait::async_trait;
 use depot_blobs::{BlobInfo, Sha256Digest};
 use depot_upstream::{DepotPath, DownloadProgress, DownloadRequest, DownloadSource};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::merge::{Synced, etag_digest};
 use super::publisher::{Publisher, failed};
 use crate::LibraryError;
-
-/// Files downloaded in one batch of a sync at most; items are stored batch by batch, so
-/// that a long sync shows its progress in the library and a canceled one keeps what it
-/// finished.
-const BATCH_FILES: usize = 64;
-/// Bytes downloaded in one batch of a sync at most (a bigger file is a batch alone).
-const BATCH_BYTES: u64 = 1 << 30;
 
 /// One file to fetch and what is known of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +58,39 @@ pub trait ContentFetcher: Send + Sync {
         }
         results
     }
+
+    /// [`fetch_files`](Self::fetch_files), handing each file's outcome (with its index
+    /// in `files`) to `done` as soon as it is known, so that the caller can store what
+    /// arrived while the rest downloads (`done` must not wait). Returns when every file
+    /// has had its outcome.
+    async fn fetch_each(
+        &self,
+        files: &[FileFetch],
+        progress: &watch::Sender<DownloadProgress>,
+        done: &mut (dyn FnMut(usize, Result<BlobInfo, LibraryError>) + Send),
+    ) {
+        for (index, result) in self
+            .fetch_files(files, progress)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            done(index, result);
+        }
+    }
+}
+
+/// What the download engine is asked for `files`.
+fn requests(files: &[FileFetch]) -> Vec<DownloadRequest> {
+    files
+        .iter()
+        .map(|f| DownloadRequest {
+            size: Some(f.size),
+            sha256: f.sha256,
+            max_size: Some(f.size),
+            ..DownloadRequest::new(DownloadSource::Path(f.path.clone()))
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -91,17 +117,8 @@ impl ContentFetcher for Publisher {
         files: &[FileFetch],
         progress: &watch::Sender<DownloadProgress>,
     ) -> Vec<Result<BlobInfo, LibraryError>> {
-        let requests: Vec<DownloadRequest> = files
-            .iter()
-            .map(|f| DownloadRequest {
-                size: Some(f.size),
-                sha256: f.sha256,
-                max_size: Some(f.size),
-                ..DownloadRequest::new(DownloadSource::Path(f.path.clone()))
-            })
-            .collect();
         self.downloader()
-            .download_reporting(self.blobs(), &requests, progress)
+            .download_reporting(self.blobs(), &requests(files), progress)
             .await
             .into_iter()
             .zip(files)
@@ -111,6 +128,27 @@ impl ContentFetcher for Publisher {
                     .map_err(|e| failed(&file.path, &e))
             })
             .collect()
+    }
+
+    async fn fetch_each(
+        &self,
+        files: &[FileFetch],
+        progress: &watch::Sender<DownloadProgress>,
+        done: &mut (dyn FnMut(usize, Result<BlobInfo, LibraryError>) + Send),
+    ) {
+        self.downloader()
+            .download_each(
+                self.blobs(),
+                &requests(files),
+                progress,
+                &mut |index, result| {
+                    let result = result
+                        .map(|done| done.blob)
+                        .map_err(|e| failed(&files[index].path, &e));
+                    done(index, result);
+                },
+            )
+            .await;
     }
 }
 
@@ -140,25 +178,64 @@ pub(crate) fn bytes_wanted<'a>(items: impl Iterator<Item = &'a Synced>, optional
         .sum()
 }
 
-/// Splits `items` (by index) into batches of at most [`BATCH_FILES`] files and
-/// [`BATCH_BYTES`] bytes of missing content (an item is never split).
-pub(crate) fn batches(items: &[Synced], optional: bool) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let (mut start, mut files, mut bytes) = (0, 0, 0);
-    for (i, item) in items.iter().enumerate() {
-        let want = wanted(item, optional);
-        let (n, size) = (want.len(), want.iter().map(|(_, f)| f.size).sum::<u64>());
-        if i > start && (files + n > BATCH_FILES || bytes + size > BATCH_BYTES) {
-            out.push(start..i);
-            (start, files, bytes) = (i, 0, 0);
+/// An item whose wanted files all have their outcome: its index in the items given
+/// to [`fill_each`], the item (the digests of the files that arrived set), and `Ok` when
+/// every wanted file arrived, else the first failure.
+pub(crate) type Filled = (usize, Synced, Result<(), LibraryError>);
+
+/// Downloads the content `items` lack through `fetcher` (one run of the download engine
+/// for all of them, so its parallel downloads never wait for a batch to end), publishing
+/// on `progress`, and sends each item on `ready` as soon as its last wanted file has its
+/// outcome (an item that wants nothing at once), for the caller to store while the
+/// rest downloads.
+pub(crate) async fn fill_each(
+    fetcher: &dyn ContentFetcher,
+    items: Vec<Synced>,
+    optional: bool,
+    progress: &watch::Sender<DownloadProgress>,
+    ready: &mpsc::UnboundedSender<Filled>,
+) {
+    let mut files = Vec::new();
+    let mut owners = Vec::new();
+    let mut waiting = Vec::with_capacity(items.len());
+    let mut held = Vec::with_capacity(items.len());
+    for (item, synced) in items.into_iter().enumerate() {
+        let want = wanted(&synced, optional);
+        waiting.push(want.len());
+        for (file, fetch) in want {
+            owners.push((item, file));
+            files.push(fetch);
         }
-        files += n;
-        bytes += size;
+        if waiting[item] == 0 {
+            // The receiver may be gone (the sync was dropped): nothing to hand over.
+            let _ = ready.send((item, synced, Ok(())));
+            held.push(None);
+        } else {
+            held.push(Some((synced, Ok(()))));
+        }
     }
-    if start < items.len() {
-        out.push(start..items.len());
-    }
-    out
+    fetcher
+        .fetch_each(&files, progress, &mut |index, result| {
+            let (item, file) = owners[index];
+            let Some((synced, outcome)) = held[item].as_mut() else {
+                return;
+            };
+            match result {
+                Ok(blob) => synced.files[file].digest = Some(blob.digest),
+                Err(e) => {
+                    if outcome.is_ok() {
+                        *outcome = Err(e);
+                    }
+                }
+            }
+            waiting[item] -= 1;
+            if waiting[item] == 0
+                && let Some((synced, outcome)) = held[item].take()
+            {
+                let _ = ready.send((item, synced, outcome));
+            }
+        })
+        .await;
 }
 
 /// Downloads the content `items` lack in one batch through `fetcher`, adding to

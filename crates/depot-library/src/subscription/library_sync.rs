@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use depot_model::{Library, LibraryId, LibraryItem, LibraryKind};
 use depot_upstream::DownloadProgress;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::content;
 use super::item_sync::subscription;
@@ -175,8 +175,9 @@ impl ContentLibrary {
         Ok(plan)
     }
 
-    /// Stores the planned items, downloading their missing content first (batch by
-    /// batch) when `content`.
+    /// Stores the planned items; when `content`, each as soon as its missing content
+    /// arrived, while the others still download (the store's writes overlap the
+    /// downloads, and every item stored is complete).
     async fn store_planned(
         &self,
         publisher: &Publisher,
@@ -190,37 +191,31 @@ impl ContentLibrary {
             .into_iter()
             .map(|p| (p.synced, (p.name, p.added, p.expected)))
             .unzip();
-        let batches = if content {
-            progress.send_modify(|p| {
-                p.bytes_total = content::bytes_wanted(synced.iter(), false);
-            });
-            content::batches(&synced, false)
-        } else {
-            // One batch of every item: nothing is downloaded.
-            std::iter::once(0..synced.len()).collect()
+        if !content {
+            for (one, (name, added, expected)) in synced.into_iter().zip(meta) {
+                let stored = self.put_synced(one, expected).await.map(|_| ());
+                count(report, failures, &name, added, stored);
+            }
+            return Ok(());
+        }
+        progress.send_modify(|p| p.bytes_total = content::bytes_wanted(synced.iter(), false));
+        let (ready, mut arrived) = mpsc::unbounded_channel();
+        let downloads = async {
+            // Moved in: the channel closes when the downloads are done.
+            let ready = ready;
+            content::fill_each(publisher, synced, false, progress, &ready).await;
         };
-        let (mut synced, mut meta) = (synced.into_iter(), meta.into_iter());
-        for range in batches {
-            let mut batch: Vec<Synced> = synced.by_ref().take(range.len()).collect();
-            let filled = if content {
-                content::fill(publisher, &mut batch, false, progress).await
-            } else {
-                batch.iter().map(|_| Ok(())).collect()
-            };
-            for ((one, filled), (name, added, expected)) in
-                batch.into_iter().zip(filled).zip(meta.by_ref())
-            {
+        let stores = async {
+            while let Some((index, one, filled)) = arrived.recv().await {
+                let (name, added, expected) = &meta[index];
                 let stored = match filled {
-                    Ok(()) => self.put_synced(one, expected).await.map(|_| ()),
+                    Ok(()) => self.put_synced(one, *expected).await.map(|_| ()),
                     Err(e) => Err(e),
                 };
-                match stored {
-                    Ok(()) if added => report.added += 1,
-                    Ok(()) => report.updated += 1,
-                    Err(e) => failures.push(format!("{name}: {e}")),
-                }
+                count(report, failures, name, *added, stored);
             }
-        }
+        };
+        tokio::join!(downloads, stores);
         Ok(())
     }
 
@@ -254,6 +249,21 @@ impl ContentLibrary {
         let files = remote.files.clone().unwrap_or_default();
         self.prepare_remote_item(publisher, library, previous, remote, &files)
             .await
+    }
+}
+
+/// Counts one planned item's outcome.
+fn count(
+    report: &mut SyncReport,
+    failures: &mut Vec<String>,
+    name: &str,
+    added: bool,
+    stored: Result<(), LibraryError>,
+) {
+    match stored {
+        Ok(()) if added => report.added += 1,
+        Ok(()) => report.updated += 1,
+        Err(e) => failures.push(format!("{name}: {e}")),
     }
 }
 

@@ -27,6 +27,9 @@ both_with_blobs! {
         sqlite_bad_content_is_never_cached, postgres_bad_content_is_never_cached;
     canceled_syncs_leave_nothing_partial =>
         sqlite_canceled_syncs_leave_nothing_partial, postgres_canceled_syncs_leave_nothing_partial;
+    items_are_stored_while_a_slow_file_downloads =>
+        sqlite_items_are_stored_while_a_slow_file_downloads,
+        postgres_items_are_stored_while_a_slow_file_downloads;
     optional_files_and_known_content =>
         sqlite_optional_files_and_known_content, postgres_optional_files_and_known_content;
     full_disks_fail_the_sync_cleanly =>
@@ -252,6 +255,34 @@ async fn canceled_syncs_leave_nothing_partial(lib: ContentLibrary, blobs: std::p
     tree.heal();
     lib.sync_library(id).await.unwrap();
     assert_eq!(cached(&lib, id).await, owned(&[("a", true)]));
+    assert_consistent(&lib, id, &blobs).await;
+}
+
+async fn items_are_stored_while_a_slow_file_downloads(
+    lib: ContentLibrary,
+    blobs: std::path::PathBuf,
+) {
+    let tree = Tree::serve().await;
+    let a = tree.item("a1", "a", 1, &[("a.iso", &content(1, 100_000))]);
+    let b = tree.item("b1", "b", 1, &[("b.iso", &content(2, 100_000))]);
+    tree.write_items(&[b, a]);
+    tree.write_lib(2);
+    let id = subscribe(&lib, &tree.url, None).await;
+    tree.fault_always("b/b.iso", Fault::Slow(Duration::from_millis(1500)));
+    let sync = lib.sync_library(id);
+    tokio::pin!(sync);
+    // Item a is stored, complete and cached, while b's file is still on its way.
+    let a_stored = async {
+        while cached(&lib, id).await != owned(&[("a", true)]) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        done = &mut sync => panic!("the sync ended before it stored a: {done:?}"),
+        () = a_stored => {}
+    }
+    sync.await.unwrap();
+    assert_eq!(cached(&lib, id).await, owned(&[("a", true), ("b", true)]));
     assert_consistent(&lib, id, &blobs).await;
 }
 

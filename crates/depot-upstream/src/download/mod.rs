@@ -135,13 +135,33 @@ impl Downloader {
     }
 
     /// [`download`](Self::download), publishing the batch's progress on `progress`.
-    #[tracing::instrument(name = "depot_download", skip_all, fields(files = requests.len()))]
     pub async fn download_reporting(
         &self,
         store: &dyn BlobStore,
         requests: &[DownloadRequest],
         progress: &watch::Sender<DownloadProgress>,
     ) -> Vec<Result<Downloaded, UpstreamError>> {
+        let mut results = Vec::with_capacity(requests.len());
+        self.download_each(store, requests, progress, &mut |index, result| {
+            results.push((index, result));
+        })
+        .await;
+        results.sort_unstable_by_key(|(index, _)| *index);
+        results.into_iter().map(|(_, result)| result).collect()
+    }
+
+    /// [`download_reporting`](Self::download_reporting), handing each file's outcome (with
+    /// its index in `requests`) to `done` as soon as it is known, so that the caller can
+    /// use a file while the others still download (`done` should not wait: they make no
+    /// progress meanwhile). Returns when every file has had its outcome.
+    #[tracing::instrument(name = "depot_download", skip_all, fields(files = requests.len()))]
+    pub async fn download_each(
+        &self,
+        store: &dyn BlobStore,
+        requests: &[DownloadRequest],
+        progress: &watch::Sender<DownloadProgress>,
+        done: &mut (dyn FnMut(usize, Result<Downloaded, UpstreamError>) + Send),
+    ) {
         let tracker = Tracker::start(progress, requests.iter().map(|r| r.size));
         let batch = self.settings.batch_bytes_per_second.map(RateLimit::new);
         let limits: Vec<&RateLimit> = self.overall.as_deref().into_iter().chain(&batch).collect();
@@ -159,12 +179,11 @@ impl Downloader {
             };
             files.push(run_indexed(index, file));
         }
-        let mut results: Vec<_> = futures_util::stream::iter(files)
-            .buffer_unordered(self.settings.parallel.max(1))
-            .collect()
-            .await;
-        results.sort_unstable_by_key(|(index, _)| *index);
-        results.into_iter().map(|(_, result)| result).collect()
+        let mut finished =
+            futures_util::stream::iter(files).buffer_unordered(self.settings.parallel.max(1));
+        while let Some((index, result)) = finished.next().await {
+            done(index, result);
+        }
     }
 }
 

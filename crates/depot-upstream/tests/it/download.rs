@@ -308,6 +308,38 @@ async fn files_download_in_parallel_up_to_the_setting() {
 }
 
 #[tokio::test]
+async fn each_outcome_is_handed_over_as_soon_as_it_is_known() {
+    let publisher = Publisher::start().await;
+    let content = big_content(1);
+    let slow = File {
+        pace: Duration::from_millis(20),
+        ..File::new(content.clone())
+    };
+    publisher.add("slow", slow);
+    publisher.add("fast", File::new(content[..1000].to_vec()));
+    let (store, _dir) = store().await;
+    let requests = [at("slow"), at("fast"), at("absent")];
+    let (progress, _) = watch::channel(DownloadProgress::default());
+    let started = Instant::now();
+    let mut handed = Vec::new();
+
+    downloader(&publisher.base(), 3)
+        .download_each(&store, &requests, &progress, &mut |index, result| {
+            handed.push((index, result.is_ok(), started.elapsed()));
+        })
+        .await;
+
+    let order: Vec<(usize, bool)> = handed.iter().map(|(i, ok, _)| (*i, *ok)).collect();
+    assert_eq!(order.len(), 3, "{handed:?}");
+    assert_eq!(order[2], (0, true), "the slow file comes last: {handed:?}");
+    assert!(order[..2].contains(&(1, true)) && order[..2].contains(&(2, false)));
+    // The fast file was handed over while the slow one was still downloading.
+    let fast_at = handed.iter().find(|(i, _, _)| *i == 1).unwrap().2;
+    let slow_at = handed[2].2;
+    assert!(fast_at * 2 < slow_at, "{handed:?}");
+}
+
+#[tokio::test]
 async fn batch_and_shared_bandwidth_limits_hold() {
     let publisher = Publisher::start().await;
     let content = big_content(1);
