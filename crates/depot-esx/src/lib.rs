@@ -3,6 +3,7 @@
 mod archive;
 mod content;
 mod document;
+mod documents;
 mod entry_name;
 mod error;
 #[cfg(feature = "fixture")]
@@ -12,6 +13,7 @@ mod import;
 mod limits;
 mod metadata;
 mod model;
+mod online;
 mod parse;
 
 pub use crate::content::{
@@ -19,6 +21,7 @@ pub use crate::content::{
     HardwareSupportPackageSummary, HardwareSupportPackageVersion, MetadataInfo,
     SolutionComponentSummary, SolutionSummary, UpdateSummary, VersionSummary, VibInfo,
 };
+pub use crate::documents::DepotDocuments;
 pub use crate::entry_name::EntryName;
 pub use crate::error::EsxError;
 pub use crate::import::{ImportProgress, ImportedDepot, StagedPayloads, import_bundle};
@@ -27,4 +30,5 @@ pub use crate::model::{
     AcceptanceLevel, Addon, BaseImage, Bulletin, DeclaredChecksum, DepotIdentity, EsxDepot,
     HardwareSupport, MetadataBundle, NameSpec, Solution, Vendor, VersionSpec, Vib,
 };
+pub use crate::online::{OnlinePayload, online_payloads, read_online_depot, set_payload_digests};
 pub use crate::parse::{DiscardPayloads, PayloadSink, parse_bundle};
