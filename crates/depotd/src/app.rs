@@ -8,6 +8,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
+use depot_esx_online::{DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
@@ -43,6 +44,8 @@ pub struct AppParts {
     pub library: ContentLibrary,
     /// Files uploaded for ESX offline-depot imports.
     pub uploads: Uploads,
+    /// ESX online depots and their sync.
+    pub online_depots: OnlineDepots,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -139,8 +142,15 @@ impl App {
             config.library.service(),
         );
         let uploads = upload_service(&config, &store, &blobs, &clock);
+        let online_depots = OnlineDepots::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            Arc::clone(&clock),
+            online_settings(&config)?,
+        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
+        job_list.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -183,6 +193,7 @@ impl App {
             depot,
             library,
             uploads,
+            online_depots,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -339,6 +350,12 @@ impl FromRef<App> for ContentLibrary {
     }
 }
 
+impl FromRef<App> for OnlineDepots {
+    fn from_ref(app: &App) -> OnlineDepots {
+        app.online_depots.clone()
+    }
+}
+
 impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
@@ -358,6 +375,26 @@ fn upload_service(
         Arc::clone(clock),
         config.esx.uploads(),
     )
+}
+
+/// How online depots are reached: the `[depot]` section's trusted certificates and
+/// proxy, as the depot sync uses them.
+fn online_settings(config: &Config) -> anyhow::Result<OnlineSettings> {
+    let trusted_certificates = config
+        .depot
+        .trusted_certificates
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read depot trusted certificate {}", path.display())
+            })
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    Ok(OnlineSettings {
+        trusted_certificates,
+        proxy_url: config.depot.proxy.clone(),
+        ..OnlineSettings::default()
+    })
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.
