@@ -81,7 +81,10 @@ mod tests {
         );
         assert_eq!(
             split("http://127.0.0.1:8080/depot/esx/"),
-            ("http://127.0.0.1:8080/depot/esx/".to_owned(), "index.xml".to_owned())
+            (
+                "http://127.0.0.1:8080/depot/esx/".to_owned(),
+                "index.xml".to_owned()
+            )
         );
         assert_eq!(
             split("http://h/depot"),

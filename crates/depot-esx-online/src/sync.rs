@@ -131,7 +131,11 @@ impl OnlineDepots {
     }
 
     /// The client of a depot: the configured trust and proxy, a few quick retries.
-    fn client(&self, shown: &str, location: &DepotLocation) -> Result<DepotClient, OnlineDepotError> {
+    fn client(
+        &self,
+        shown: &str,
+        location: &DepotLocation,
+    ) -> Result<DepotClient, OnlineDepotError> {
         let settings = &self.inner.settings;
         let mut upstream = DepotSettings::new(location.root.clone());
         upstream.retry.max_retries = 2;
@@ -162,11 +166,10 @@ impl OnlineDepots {
         };
         let index: EntryName = location.index.clone();
         let limits = self.inner.settings.limits;
-        let read = tokio::task::spawn_blocking(move || {
-            read_online_depot(&mut documents, &index, &limits)
-        })
-        .await
-        .map_err(|e| OnlineDepotError::Internal(e.to_string()))?;
+        let read =
+            tokio::task::spawn_blocking(move || read_online_depot(&mut documents, &index, &limits))
+                .await
+                .map_err(|e| OnlineDepotError::Internal(e.to_string()))?;
         read.map_err(|source| OnlineDepotError::Metadata {
             location: shown.to_owned(),
             source,
@@ -176,12 +179,11 @@ impl OnlineDepots {
 
 /// The download of one payload: its path, exact size, and declared checksum.
 fn request(payload: &OnlinePayload, shown: &str) -> Result<DownloadRequest, OnlineDepotError> {
-    let path = DepotPath::parse(payload.path.as_str()).map_err(|source| {
-        OnlineDepotError::Client {
+    let path =
+        DepotPath::parse(payload.path.as_str()).map_err(|source| OnlineDepotError::Client {
             location: shown.to_owned(),
             source,
-        }
-    })?;
+        })?;
     let mut request = DownloadRequest::new(DownloadSource::Path(path));
     request.size = Some(payload.size);
     request.max_size = Some(payload.size);

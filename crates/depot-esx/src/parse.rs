@@ -10,9 +10,9 @@ use depot_model::Sha256Digest;
 use sha2::Digest as _;
 
 use crate::archive::{Archive, ArchiveLimits, BUNDLE};
+use crate::documents::DepotDocuments;
 use crate::entry_name::EntryName;
 use crate::error::EsxError;
-use crate::documents::DepotDocuments;
 use crate::limits::Limits;
 use crate::model::{DeclaredChecksum, EsxDepot, Vib};
 

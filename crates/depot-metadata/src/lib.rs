@@ -19,11 +19,11 @@ pub use library_store::{
     CreateOutcome, DownloadSessionStore, ItemFilter, LibraryFilter, LibraryItemStore, LibraryStore,
     UpdateSessionStore,
 };
+pub use online_depot_store::OnlineDepotStore;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,
 };
-pub use online_depot_store::OnlineDepotStore;
 pub use upload_store::UploadStore;
 
 #[cfg(feature = "postgres")]

@@ -8,8 +8,8 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
-use depot_esx_online::{DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
+use depot_esx_online::{DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
@@ -141,23 +141,16 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
+        let online_depots = online_service(&config, &store, &blobs, &clock)?;
         let uploads = upload_service(&config, &store, &blobs, &clock);
-        let online_depots = OnlineDepots::new(
-            Arc::clone(&store),
-            Arc::clone(&blobs),
-            Arc::clone(&clock),
-            online_settings(&config)?,
-        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
-        job_list.extend(depot_library::jobs(&library));
-        job_list.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
+        job_list.extend(service_jobs(&library, &online_depots, &sync_parts));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
             catalog_settings.clone(),
             Arc::clone(&catalog_cache),
         )));
-        job_list.push(Arc::new(DepotService::job(Arc::clone(&sync_parts))));
         job_list.extend(extra_jobs);
         let tasks = TaskEngine::new(
             store.clone(),
@@ -377,9 +370,26 @@ fn upload_service(
     )
 }
 
-/// How online depots are reached: the `[depot]` section's trusted certificates and
-/// proxy, as the depot sync uses them.
-fn online_settings(config: &Config) -> anyhow::Result<OnlineSettings> {
+/// The jobs of the content library, the online depots and the depot sync.
+fn service_jobs(
+    library: &ContentLibrary,
+    online_depots: &OnlineDepots,
+    sync_parts: &Arc<SyncParts>,
+) -> Vec<Arc<dyn Job>> {
+    let mut jobs = depot_library::jobs(library);
+    jobs.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
+    jobs.push(Arc::new(DepotService::job(Arc::clone(sync_parts))));
+    jobs
+}
+
+/// The online-depot service; its depots are reached with the `[depot]` section's
+/// trusted certificates and proxy, as the depot sync uses them.
+fn online_service(
+    config: &Config,
+    store: &Arc<dyn MetadataStore>,
+    blobs: &Arc<dyn BlobStore>,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<OnlineDepots> {
     let trusted_certificates = config
         .depot
         .trusted_certificates
@@ -390,11 +400,17 @@ fn online_settings(config: &Config) -> anyhow::Result<OnlineSettings> {
             })
         })
         .collect::<anyhow::Result<Vec<String>>>()?;
-    Ok(OnlineSettings {
+    let settings = OnlineSettings {
         trusted_certificates,
         proxy_url: config.depot.proxy.clone(),
         ..OnlineSettings::default()
-    })
+    };
+    Ok(OnlineDepots::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        Arc::clone(clock),
+        settings,
+    ))
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.

@@ -89,7 +89,11 @@ fn a_missing_metadata_zip_is_refused() {
 
 #[test]
 fn hrefs_leaving_the_root_or_naming_urls_are_refused() {
-    for url in ["../metadata.zip", "https://elsewhere.example/metadata.zip", "/etc/passwd"] {
+    for url in [
+        "../metadata.zip",
+        "https://elsewhere.example/metadata.zip",
+        "/etc/passwd",
+    ] {
         let dir = tree(&BundleBuilder::new(64));
         let index = std::fs::read_to_string(dir.path().join("vendor-index.xml")).unwrap();
         let index = index.replace("<url>metadata.zip</url>", &format!("<url>{url}</url>"));
@@ -120,5 +124,8 @@ fn vibs_disagreeing_on_a_shared_payload_are_refused() {
     twin.packed_size += 1;
     depot.vendors[0].metadata[0].vibs.push(twin);
     let error = online_payloads(&depot).unwrap_err();
-    assert!(error.to_string().contains(first.payload.as_str()), "{error}");
+    assert!(
+        error.to_string().contains(first.payload.as_str()),
+        "{error}"
+    );
 }

@@ -44,17 +44,35 @@ async fn online_depots_are_created_listed_updated_and_deleted(store: Store) {
         matches!(err, depot_metadata::MetadataError::AlreadyExists { .. }),
         "{err}"
     );
-    assert_eq!(store.list_online_depots().await.unwrap(), [a.clone(), b.clone()]);
+    assert_eq!(
+        store.list_online_depots().await.unwrap(),
+        [a.clone(), b.clone()]
+    );
     assert_eq!(store.get_online_depot(b.id).await.unwrap(), Some(b.clone()));
 
-    assert!(store.update_online_depot(a.id, Some(false), None).await.unwrap());
-    assert!(store.update_online_depot(a.id, None, Some("new")).await.unwrap());
+    assert!(
+        store
+            .update_online_depot(a.id, Some(false), None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .update_online_depot(a.id, None, Some("new"))
+            .await
+            .unwrap()
+    );
     let updated = store.get_online_depot(a.id).await.unwrap().unwrap();
-    assert_eq!((updated.enabled, updated.description.as_str()), (false, "new"));
-    assert!(!store
-        .update_online_depot(OnlineDepotId::new(), Some(true), None)
-        .await
-        .unwrap());
+    assert_eq!(
+        (updated.enabled, updated.description.as_str()),
+        (false, "new")
+    );
+    assert!(
+        !store
+            .update_online_depot(OnlineDepotId::new(), Some(true), None)
+            .await
+            .unwrap()
+    );
 
     assert!(store.delete_online_depot(a.id).await.unwrap());
     assert!(!store.delete_online_depot(a.id).await.unwrap());
@@ -90,7 +108,10 @@ async fn online_syncs_keep_their_payloads_referenced(store: Store) {
     let fresh = store.online_depot_state(d.id).await.unwrap().unwrap();
     assert_eq!((fresh.content, fresh.last_attempt), (None, None));
 
-    let first = content(vec![payload("vib20/a.vib", 1), payload("vib20/b.vib", 2)], 10);
+    let first = content(
+        vec![payload("vib20/a.vib", 1), payload("vib20/b.vib", 2)],
+        10,
+    );
     assert!(store.record_online_sync(d.id, &first, false).await.unwrap());
     let state = store.online_depot_state(d.id).await.unwrap().unwrap();
     assert_eq!(state.content.as_ref(), Some(&first));
@@ -99,19 +120,38 @@ async fn online_syncs_keep_their_payloads_referenced(store: Store) {
     assert_eq!(refs, [payload("", 1).digest, payload("", 2).digest]);
 
     // A failure keeps the content.
-    assert!(store
-        .record_online_sync_failure(d.id, at(20), "index.xml: 404")
-        .await
-        .unwrap());
+    assert!(
+        store
+            .record_online_sync_failure(d.id, at(20), "index.xml: 404")
+            .await
+            .unwrap()
+    );
     let state = store.online_depot_state(d.id).await.unwrap().unwrap();
     assert_eq!(state.content.as_ref(), Some(&first));
-    assert_eq!(state.last_attempt, Some((at(20), Some("index.xml: 404".to_owned()))));
+    assert_eq!(
+        state.last_attempt,
+        Some((at(20), Some("index.xml: 404".to_owned())))
+    );
 
     // Without cleanup, payloads no longer named stay; with it, they go.
-    let second = content(vec![payload("vib20/b.vib", 2), payload("vib20/c.vib", 3)], 30);
-    assert!(store.record_online_sync(d.id, &second, false).await.unwrap());
+    let second = content(
+        vec![payload("vib20/b.vib", 2), payload("vib20/c.vib", 3)],
+        30,
+    );
+    assert!(
+        store
+            .record_online_sync(d.id, &second, false)
+            .await
+            .unwrap()
+    );
     let kept = store.online_depot_state(d.id).await.unwrap().unwrap();
-    let paths: Vec<_> = kept.content.unwrap().payloads.into_iter().map(|p| p.path).collect();
+    let paths: Vec<_> = kept
+        .content
+        .unwrap()
+        .payloads
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
     assert_eq!(paths, ["vib20/a.vib", "vib20/b.vib", "vib20/c.vib"]);
     assert_eq!(store.blob_references().await.unwrap().len(), 3);
     assert!(store.record_online_sync(d.id, &second, true).await.unwrap());
@@ -125,6 +165,11 @@ async fn online_syncs_keep_their_payloads_referenced(store: Store) {
     // Deleting drops the references; a sync of a deleted depot keeps nothing.
     assert!(store.delete_online_depot(d.id).await.unwrap());
     assert!(store.blob_references().await.unwrap().is_empty());
-    assert!(!store.record_online_sync(d.id, &second, false).await.unwrap());
+    assert!(
+        !store
+            .record_online_sync(d.id, &second, false)
+            .await
+            .unwrap()
+    );
     assert!(store.blob_references().await.unwrap().is_empty());
 }

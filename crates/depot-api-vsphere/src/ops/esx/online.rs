@@ -93,7 +93,11 @@ where
         // `online.Content.get`.
         Operation::new(CONTENT, "get", Auth::Session, content::<S>)
             .privilege(Privilege::LifecycleSettingsRead)
-            .rest(Method::GET, "/esx/settings/depots/online/{depot}/content", StatusCode::OK),
+            .rest(
+                Method::GET,
+                "/esx/settings/depots/online/{depot}/content",
+                StatusCode::OK,
+            ),
         // `Online.update`.
         Operation::new(SERVICE, "update", Auth::Session, update::<S>)
             .privilege(Privilege::LifecycleSettingsWrite)

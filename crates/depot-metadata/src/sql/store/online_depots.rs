@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use depot_model::online_depot::blob_owner;
 use depot_model::{
-    OnlineDepot, OnlineDepotContent, OnlineDepotId, OnlineDepotState, OnlinePayloadBlob,
-    Timestamp, UserName,
+    OnlineDepot, OnlineDepotContent, OnlineDepotId, OnlineDepotState, OnlinePayloadBlob, Timestamp,
+    UserName,
 };
 
 use super::SqlStore;
