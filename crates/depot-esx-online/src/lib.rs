@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod delete_job;
 mod depots;
 mod documents;
 mod error;
@@ -15,6 +16,7 @@ use depot_metadata::MetadataStore;
 use depot_model::Clock;
 use depot_upstream::DownloadSettings;
 
+pub use crate::delete_job::{DEPOT_DELETE_JOB_KIND, DepotDeleteJob, DepotDeleteRequest};
 pub use crate::depots::{NewOnlineDepot, OnlineDepotUpdate};
 pub use crate::error::OnlineDepotError;
 pub use crate::jobs::{DEPOTS_SYNC_JOB_KIND, DepotsSyncJob, DepotsSyncRequest};

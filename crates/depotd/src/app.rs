@@ -9,7 +9,7 @@ use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
-use depot_esx_online::{DepotsSyncJob, OnlineDepots, OnlineSettings};
+use depot_esx_online::{DepotDeleteJob, DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
@@ -378,6 +378,7 @@ fn service_jobs(
 ) -> Vec<Arc<dyn Job>> {
     let mut jobs = depot_library::jobs(library);
     jobs.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
+    jobs.push(Arc::new(DepotDeleteJob::new(online_depots.clone())));
     jobs.push(Arc::new(DepotService::job(Arc::clone(sync_parts))));
     jobs
 }

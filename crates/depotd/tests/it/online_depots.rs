@@ -175,6 +175,8 @@ async fn online_depots_are_created_listed_updated_and_deleted() {
 
     let r = api(&t, Method::DELETE, &format!("{ONLINE}/{id}"), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = api(&t, Method::DELETE, &format!("{ONLINE}/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     for uri in [
         format!("{ONLINE}/{id}"),
         format!("{ONLINE}/{id}/content"),
@@ -302,6 +304,33 @@ async fn failed_syncs_keep_the_previous_content() {
         .unwrap();
     assert!(message.contains("DOCTYPE"), "{info}");
     assert_eq!(content(&t, &id).await, good);
+}
+
+#[tokio::test]
+async fn delete_task_removes_the_depot_and_its_references() {
+    let builder = BundleBuilder::new(4096);
+    let served = Served::new(&builder).await;
+    let t = TestApp::new().await;
+    let id = create(&t, &served.url).await;
+    assert_eq!(sync(&t, None).await["status"], "SUCCEEDED");
+    assert!(!t.app.store.blob_references().await.unwrap().is_empty());
+    let uri = format!("{ONLINE}/{id}?vmw-task=true");
+    let r = api(&t, Method::DELETE, &uri, Some(json!({"force": true}))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let task = r.body.as_str().unwrap().to_owned();
+    t.app.services.tasks.run_pending().await.unwrap();
+    let r = api(&t, Method::GET, &format!("/api/cis/tasks/{task}"), None).await;
+    assert_eq!(
+        (&r.body["status"], &r.body["operation"]),
+        (&json!("SUCCEEDED"), &json!("delete")),
+        "{}",
+        r.text
+    );
+    let r = api(&t, Method::GET, &format!("{ONLINE}/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(t.app.store.blob_references().await.unwrap().is_empty());
+    let r = api(&t, Method::DELETE, &uri, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 }
 
 #[tokio::test]

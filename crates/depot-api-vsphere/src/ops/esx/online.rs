@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::FromRef;
 use axum::http::{Method, StatusCode};
-use depot_esx_online::{NewOnlineDepot, OnlineDepotUpdate, OnlineDepots};
-use depot_http::Problem;
-use depot_model::Privilege;
+use depot_esx_online::{DepotDeleteRequest, NewOnlineDepot, OnlineDepotUpdate, OnlineDepots};
+use depot_http::{Problem, Services};
+use depot_model::{Privilege, TaskId};
 
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::esx::content::OnlineContentInfo;
@@ -67,6 +67,7 @@ crate::vapi_struct! {
 pub fn operations<S>() -> Vec<Operation<S>>
 where
     S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
     OnlineDepots: FromRef<S>,
 {
     const ALL: &str = "/esx/settings/depots/online";
@@ -87,6 +88,7 @@ where
             .body(RestBody::Param("spec")),
         // `Online.delete`.
         Operation::new(SERVICE, "delete", Auth::Session, delete::<S>)
+            .with_task(delete_task::<S>)
             .privilege(Privilege::LifecycleSettingsWrite)
             .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT)
             .body(RestBody::Param("spec")),
@@ -161,6 +163,20 @@ where
 {
     let service: OnlineDepots = ctx.get();
     Ok(service.delete(&input.depot).await?)
+}
+
+/// `delete$task`: the depot must exist now; the task removes it with its content.
+async fn delete_task<S>(ctx: Ctx<S>, input: DeleteInput) -> Result<TaskId, Problem>
+where
+    Services: FromRef<S>,
+    OnlineDepots: FromRef<S>,
+{
+    let user = ctx.principal()?.user.to_string();
+    let service: OnlineDepots = ctx.get();
+    service.get(&input.depot).await?;
+    let services: Services = ctx.get();
+    let task = DepotDeleteRequest { depot: input.depot }.task(&user);
+    Ok(services.tasks.submit(task).await?.id)
 }
 
 async fn content<S>(ctx: Ctx<S>, input: DepotInput) -> Result<OnlineContentInfo, Problem>
