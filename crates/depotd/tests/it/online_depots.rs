@@ -5,6 +5,7 @@
 
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -25,6 +26,8 @@ struct Served {
     dir: tempfile::TempDir,
     url: String,
     hits: Arc<Mutex<Vec<String>>>,
+    /// Milliseconds each VIB payload answer waits.
+    vib_delay_ms: Arc<AtomicU64>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -34,10 +37,17 @@ impl Drop for Served {
     }
 }
 
-type Shared = (PathBuf, Arc<Mutex<Vec<String>>>);
+type Shared = (PathBuf, Arc<Mutex<Vec<String>>>, Arc<AtomicU64>);
 
-async fn file(State((root, hits)): State<Shared>, UrlPath(path): UrlPath<String>) -> Response {
+async fn file(
+    State((root, hits, delay)): State<Shared>,
+    UrlPath(path): UrlPath<String>,
+) -> Response {
     hits.lock().unwrap().push(path.clone());
+    if is_vib(&path) {
+        let ms = delay.load(Ordering::Relaxed);
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     if path.split('/').any(|s| s == "..") {
         return StatusCode::BAD_REQUEST.into_response();
     }
@@ -52,9 +62,14 @@ impl Served {
         let dir = tempfile::tempdir().unwrap();
         builder.write_tree(dir.path()).unwrap();
         let hits = Arc::new(Mutex::new(Vec::new()));
+        let vib_delay_ms = Arc::new(AtomicU64::new(0));
         let router = Router::new()
             .route("/depot/{*path}", axum::routing::get(file))
-            .with_state((dir.path().to_owned(), Arc::clone(&hits)));
+            .with_state((
+                dir.path().to_owned(),
+                Arc::clone(&hits),
+                Arc::clone(&vib_delay_ms),
+            ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/depot/index.xml", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
@@ -64,6 +79,7 @@ impl Served {
             dir,
             url,
             hits,
+            vib_delay_ms,
             server,
         }
     }
@@ -331,6 +347,43 @@ async fn delete_task_removes_the_depot_and_its_references() {
     assert!(t.app.store.blob_references().await.unwrap().is_empty());
     let r = api(&t, Method::DELETE, &uri, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_canceled_sync_records_nothing() {
+    let builder = BundleBuilder::new(4096);
+    let served = Served::new(&builder).await;
+    served.vib_delay_ms.store(30_000, Ordering::Relaxed);
+    let t = TestApp::new().await;
+    let id = create(&t, &served.url).await;
+    let r = api(&t, Method::POST, SYNC, None).await;
+    let task = r.body.as_str().unwrap().to_owned();
+    let engine = Arc::clone(&t.app.services.tasks);
+    let running = tokio::spawn(async move { engine.run_pending().await });
+    // Wait until payloads are being asked for, then cancel.
+    for _ in 0..200 {
+        if served.hits.lock().unwrap().iter().any(|p| is_vib(p)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let r = api(
+        &t,
+        Method::POST,
+        &format!("/api/cis/tasks/{task}?action=cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    tokio::time::timeout(std::time::Duration::from_secs(10), running)
+        .await
+        .expect("the cancel stops the sync")
+        .unwrap()
+        .unwrap();
+    let r = api(&t, Method::GET, &format!("/api/cis/tasks/{task}"), None).await;
+    assert_eq!(r.body["status"], "FAILED", "{}", r.text);
+    assert_eq!(content(&t, &id).await, json!({"metadata_bundles": {}}));
+    assert!(t.app.store.blob_references().await.unwrap().is_empty());
 }
 
 #[tokio::test]
