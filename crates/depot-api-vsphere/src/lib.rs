@@ -60,9 +60,12 @@ where
         Some(RouteDoc {
             method: rest.method.clone(),
             path: rest.path.to_owned(),
-            summary: match rest.action {
-                Some(action) => format!("{id} (?action={action})"),
-                None => id.clone(),
+            // A task-only operation is served with `vmw-task=true` only.
+            summary: match (rest.action, op.is_task_only()) {
+                (Some(action), false) => format!("{id} (?action={action})"),
+                (Some(action), true) => format!("{id} (?action={action}&vmw-task=true)"),
+                (None, true) => format!("{id} (?vmw-task=true)"),
+                (None, false) => id.clone(),
             },
             operation_id: id,
             tag: "vsphere",
@@ -79,6 +82,7 @@ where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
     depot_library::ContentLibrary: FromRef<S>,
+    depot_esx_online::OnlineDepots: FromRef<S>,
 {
     let mut all = ops::all();
     all.extend(extra);

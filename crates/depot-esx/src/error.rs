@@ -164,6 +164,15 @@ pub enum EsxError {
         /// The payload's checksum (hex).
         actual: String,
     },
+    /// A document of an online depot could not be fetched (unreachable host, server
+    /// error, untrusted certificate): the depot is unavailable, not invalid.
+    #[error("{document} cannot be fetched: {reason}")]
+    Unreachable {
+        /// The document (its path below the depot root).
+        document: String,
+        /// Why.
+        reason: String,
+    },
     /// The blob store failed while payloads were staged or committed.
     #[error("storing a VIB payload failed: {0}")]
     Blob(#[from] depot_blobs::BlobError),
@@ -200,6 +209,7 @@ impl DomainError for EsxError {
                 }
                 _ => ErrorKind::Internal,
             },
+            Self::Unreachable { .. } => ErrorKind::Unavailable,
             Self::Internal(_) => ErrorKind::Internal,
             _ => ErrorKind::Invalid,
         }

@@ -3,6 +3,7 @@
 mod archive;
 mod content;
 mod document;
+mod documents;
 mod entry_name;
 mod error;
 #[cfg(feature = "fixture")]
@@ -12,6 +13,7 @@ mod import;
 mod limits;
 mod metadata;
 mod model;
+mod online;
 mod online_index;
 mod parse;
 
@@ -20,6 +22,7 @@ pub use crate::content::{
     HardwareSupportPackageSummary, HardwareSupportPackageVersion, MetadataInfo,
     SolutionComponentSummary, SolutionSummary, UpdateSummary, VersionSummary, VibInfo,
 };
+pub use crate::documents::DepotDocuments;
 pub use crate::entry_name::EntryName;
 pub use crate::error::EsxError;
 pub use crate::import::{ImportProgress, ImportedDepot, StagedPayloads, import_bundle};
@@ -28,5 +31,6 @@ pub use crate::model::{
     AcceptanceLevel, Addon, BaseImage, Bulletin, DeclaredChecksum, DepotIdentity, EsxDepot,
     HardwareSupport, MetadataBundle, NameSpec, Solution, Vendor, VersionSpec, Vib,
 };
+pub use crate::online::{OnlinePayload, online_payloads, read_online_depot, set_payload_digests};
 pub use crate::online_index::{IndexedVendor, index_vendors, online_index_xml};
 pub use crate::parse::{DiscardPayloads, PayloadSink, parse_bundle};

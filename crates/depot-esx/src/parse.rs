@@ -10,12 +10,11 @@ use depot_model::Sha256Digest;
 use sha2::Digest as _;
 
 use crate::archive::{Archive, ArchiveLimits, BUNDLE};
+use crate::documents::DepotDocuments;
 use crate::entry_name::EntryName;
 use crate::error::EsxError;
-use crate::formats::{index, vendor_index};
 use crate::limits::Limits;
-use crate::metadata;
-use crate::model::{DeclaredChecksum, DepotIdentity, EsxDepot, Vendor, Vib};
+use crate::model::{DeclaredChecksum, EsxDepot, Vib};
 
 /// The depot's root document.
 const INDEX_XML: &str = "index.xml";
@@ -66,44 +65,24 @@ pub fn parse_bundle<R: Read + Seek>(
     Ok(depot)
 }
 
-/// `index.xml` → vendor indexes → metadata zips; the identity over all of them.
+/// `index.xml` → vendor indexes → metadata zips, read from the zip.
 fn read_metadata<R: Read + Seek>(
     archive: &mut Archive<R>,
     limits: &Limits,
 ) -> Result<EsxDepot, EsxError> {
-    let index_name = EntryName::resolve(None, INDEX_XML, INDEX_XML)?;
-    let index_xml = archive.read_all(&index_name, limits.max_document_size, "the depot layout")?;
-    let mut identity = sha2::Sha256::new();
-    identity.update(b"depot-esx identity v1\n");
-    let mut vendors = Vec::new();
-    for listed in index::parse(INDEX_XML, &index_xml)? {
-        let bytes = archive.read_all(&listed.index, limits.max_document_size, INDEX_XML)?;
-        let mut parsed = Vec::new();
-        for indexed in vendor_index::parse(&listed.index, &bytes)? {
-            let zip = archive.read_all(
-                &indexed.path,
-                limits.max_metadata_zip_size,
-                listed.index.as_str(),
-            )?;
-            parsed.push(metadata::parse(indexed, zip, limits)?);
-        }
-        let mut digests: Vec<Sha256Digest> = parsed.iter().map(|m| m.digest).collect();
-        digests.sort_unstable();
-        identity.update(format!("vendor {}\n", listed.code).as_bytes());
-        for digest in digests {
-            identity.update(format!("metadata {digest}\n").as_bytes());
-        }
-        vendors.push(Vendor {
-            name: listed.name,
-            code: listed.code,
-            index: listed.index,
-            metadata: parsed.into_iter().map(|m| m.bundle).collect(),
-        });
+    let index = EntryName::resolve(None, INDEX_XML, INDEX_XML)?;
+    crate::documents::read_metadata(archive, &index, limits)
+}
+
+impl<R: Read + Seek> DepotDocuments for Archive<R> {
+    fn fetch(
+        &mut self,
+        path: &EntryName,
+        cap: u64,
+        referenced_by: &str,
+    ) -> Result<Vec<u8>, EsxError> {
+        self.read_all(path, cap, referenced_by)
     }
-    Ok(EsxDepot {
-        identity: DepotIdentity(Sha256Digest::from_bytes(identity.finalize().into())),
-        vendors,
-    })
 }
 
 /// Where each VIB is in the model: vendor, metadata bundle, VIB.

@@ -3,6 +3,7 @@
 mod error;
 mod filter;
 mod library_store;
+mod online_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -18,6 +19,7 @@ pub use library_store::{
     CreateOutcome, DownloadSessionStore, ItemFilter, LibraryFilter, LibraryItemStore, LibraryStore,
     UpdateSessionStore,
 };
+pub use online_depot_store::OnlineDepotStore;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,

@@ -9,6 +9,7 @@ use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
+use depot_esx_online::{DepotDeleteJob, DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
@@ -43,6 +44,8 @@ pub struct AppParts {
     pub library: ContentLibrary,
     /// Files uploaded for ESX offline-depot imports.
     pub uploads: Uploads,
+    /// ESX online depots and their sync.
+    pub online_depots: OnlineDepots,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -138,16 +141,16 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
+        let online_depots = online_service(&config, &store, &blobs, &clock)?;
         let uploads = upload_service(&config, &store, &blobs, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
-        job_list.extend(depot_library::jobs(&library));
+        job_list.extend(service_jobs(&library, &online_depots, &sync_parts));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
             catalog_settings.clone(),
             Arc::clone(&catalog_cache),
         )));
-        job_list.push(Arc::new(DepotService::job(Arc::clone(&sync_parts))));
         job_list.extend(extra_jobs);
         let tasks = TaskEngine::new(
             store.clone(),
@@ -183,6 +186,7 @@ impl App {
             depot,
             library,
             uploads,
+            online_depots,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -339,6 +343,12 @@ impl FromRef<App> for ContentLibrary {
     }
 }
 
+impl FromRef<App> for OnlineDepots {
+    fn from_ref(app: &App) -> OnlineDepots {
+        app.online_depots.clone()
+    }
+}
+
 impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
@@ -358,6 +368,50 @@ fn upload_service(
         Arc::clone(clock),
         config.esx.uploads(),
     )
+}
+
+/// The jobs of the content library, the online depots and the depot sync.
+fn service_jobs(
+    library: &ContentLibrary,
+    online_depots: &OnlineDepots,
+    sync_parts: &Arc<SyncParts>,
+) -> Vec<Arc<dyn Job>> {
+    let mut jobs = depot_library::jobs(library);
+    jobs.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
+    jobs.push(Arc::new(DepotDeleteJob::new(online_depots.clone())));
+    jobs.push(Arc::new(DepotService::job(Arc::clone(sync_parts))));
+    jobs
+}
+
+/// The online-depot service; its depots are reached with the `[depot]` section's
+/// trusted certificates and proxy, as the depot sync uses them.
+fn online_service(
+    config: &Config,
+    store: &Arc<dyn MetadataStore>,
+    blobs: &Arc<dyn BlobStore>,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<OnlineDepots> {
+    let trusted_certificates = config
+        .depot
+        .trusted_certificates
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read depot trusted certificate {}", path.display())
+            })
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let settings = OnlineSettings {
+        trusted_certificates,
+        proxy_url: config.depot.proxy.clone(),
+        ..OnlineSettings::default()
+    };
+    Ok(OnlineDepots::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        Arc::clone(clock),
+        settings,
+    ))
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.

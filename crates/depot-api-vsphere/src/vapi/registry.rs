@@ -215,6 +215,11 @@ impl<S: Send + 'static> Operation<S> {
         self
     }
 
+    /// Whether the operation only runs as a task (REST needs `?vmw-task=true`).
+    pub fn is_task_only(&self) -> bool {
+        self.run.is_none() && self.run_task.is_some()
+    }
+
     /// The privilege callers need.
     #[must_use]
     pub fn privilege(mut self, privilege: Privilege) -> Self {

@@ -5,4 +5,5 @@ mod bad_archive;
 mod bad_metadata;
 mod content;
 mod import;
+mod online;
 mod support;

@@ -1,0 +1,22 @@
+//! ESX lifecycle settings operations (`com.vmware.esx.settings.*`), one file per service.
+
+pub mod depots;
+pub mod online;
+
+use axum::extract::FromRef;
+use depot_esx_online::OnlineDepots;
+use depot_http::Services;
+
+use crate::vapi::registry::Operation;
+
+/// Every ESX settings operation.
+pub fn operations<S>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+    OnlineDepots: FromRef<S>,
+{
+    let mut ops = online::operations();
+    ops.extend(depots::operations());
+    ops
+}

@@ -1,0 +1,5 @@
+//! ESX lifecycle settings (`com.vmware.esx.settings.*`), as esx-depots.md and the SDK's
+//! `com.vmware.esx.settings.depots_client` describe them.
+
+pub mod content;
+pub mod online;
