@@ -29,6 +29,12 @@ pub trait PayloadSink {
         let _ = (payloads, bytes);
         Ok(())
     }
+    /// A metadata document of the depot (`index.xml`, a vendor index, a metadata zip),
+    /// whole, under its path in the bundle; before any payload.
+    fn document(&mut self, name: &EntryName, bytes: &[u8]) -> Result<(), EsxError> {
+        let _ = (name, bytes);
+        Ok(())
+    }
     /// A payload starts; `vib` is (the first of) the VIB(s) it belongs to.
     fn begin(&mut self, vib: &Vib) -> Result<(), EsxError>;
     /// The next bytes of the payload.
@@ -61,7 +67,7 @@ pub fn parse_bundle<R: Read + Seek>(
     sink: &mut dyn PayloadSink,
 ) -> Result<EsxDepot, EsxError> {
     let mut archive = Archive::open(reader, BUNDLE, ArchiveLimits::bundle(limits))?;
-    let mut depot = read_metadata(&mut archive, limits)?;
+    let mut depot = read_metadata(&mut archive, limits, sink)?;
     stream_payloads(&mut archive, &mut depot, sink)?;
     Ok(depot)
 }
@@ -70,14 +76,17 @@ pub fn parse_bundle<R: Read + Seek>(
 fn read_metadata<R: Read + Seek>(
     archive: &mut Archive<R>,
     limits: &Limits,
+    sink: &mut dyn PayloadSink,
 ) -> Result<EsxDepot, EsxError> {
     let index_name = EntryName::resolve(None, INDEX_XML, INDEX_XML)?;
     let index_xml = archive.read_all(&index_name, limits.max_document_size, "the depot layout")?;
+    sink.document(&index_name, &index_xml)?;
     let mut identity = sha2::Sha256::new();
     identity.update(b"depot-esx identity v1\n");
     let mut vendors = Vec::new();
     for listed in index::parse(INDEX_XML, &index_xml)? {
         let bytes = archive.read_all(&listed.index, limits.max_document_size, INDEX_XML)?;
+        sink.document(&listed.index, &bytes)?;
         let mut parsed = Vec::new();
         for indexed in vendor_index::parse(&listed.index, &bytes)? {
             let zip = archive.read_all(
@@ -85,6 +94,7 @@ fn read_metadata<R: Read + Seek>(
                 limits.max_metadata_zip_size,
                 listed.index.as_str(),
             )?;
+            sink.document(&indexed.path, &zip)?;
             parsed.push(metadata::parse(indexed, zip, limits)?);
         }
         let mut digests: Vec<Sha256Digest> = parsed.iter().map(|m| m.digest).collect();

@@ -3,6 +3,7 @@
 mod error;
 mod filter;
 mod library_store;
+mod offline_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -22,6 +23,7 @@ pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,
 };
+pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
 pub use upload_store::UploadStore;
 
 #[cfg(feature = "postgres")]

@@ -248,6 +248,7 @@ pub trait MetadataStore:
     + UpdateSessionStore
     + DownloadSessionStore
     + crate::UploadStore
+    + crate::OfflineDepotStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;
