@@ -79,6 +79,7 @@ where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
     depot_library::ContentLibrary: FromRef<S>,
+    depot_esx_depots::EsxDepots: FromRef<S>,
 {
     let mut all = ops::all();
     all.extend(extra);

@@ -9,6 +9,7 @@ use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
+use depot_esx_depots::EsxDepots;
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
 use depot_metadata::MetadataStore;
@@ -43,6 +44,8 @@ pub struct AppParts {
     pub library: ContentLibrary,
     /// Files uploaded for ESX offline-depot imports.
     pub uploads: Uploads,
+    /// ESX offline depots.
+    pub esx_depots: EsxDepots,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -139,8 +142,17 @@ impl App {
             config.library.service(),
         );
         let uploads = upload_service(&config, &store, &blobs, &clock);
+        let esx_depots = EsxDepots::new(
+            Arc::clone(&store),
+            Arc::clone(&blobs),
+            uploads.clone(),
+            Arc::clone(&sealer),
+            Arc::clone(&clock),
+            config.esx.depots(),
+        );
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
+        job_list.extend(esx_depots.jobs());
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -183,6 +195,7 @@ impl App {
             depot,
             library,
             uploads,
+            esx_depots,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -336,6 +349,12 @@ impl App {
 impl FromRef<App> for ContentLibrary {
     fn from_ref(app: &App) -> ContentLibrary {
         app.library.clone()
+    }
+}
+
+impl FromRef<App> for EsxDepots {
+    fn from_ref(app: &App) -> EsxDepots {
+        app.esx_depots.clone()
     }
 }
 

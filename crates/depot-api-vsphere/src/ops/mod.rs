@@ -2,24 +2,28 @@
 
 pub mod content;
 pub mod datastore;
+pub mod esx;
 pub mod session;
 pub mod tasks;
 
 use axum::extract::FromRef;
+use depot_esx_depots::EsxDepots;
 use depot_http::Services;
 use depot_library::ContentLibrary;
 
 use crate::vapi::registry::Operation;
 
-/// Every operation: CIS sessions and tasks, content libraries.
+/// Every operation: CIS sessions and tasks, content libraries, ESX offline depots.
 pub fn all<S>() -> Vec<Operation<S>>
 where
     S: Clone + Send + Sync + 'static,
     Services: FromRef<S>,
     ContentLibrary: FromRef<S>,
+    EsxDepots: FromRef<S>,
 {
     let mut ops = session::operations();
     ops.extend(tasks::operations());
     ops.extend(content::operations());
+    ops.extend(esx::offline_depots::operations());
     ops
 }

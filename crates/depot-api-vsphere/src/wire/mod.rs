@@ -2,5 +2,6 @@
 
 pub mod content;
 pub mod datastore;
+pub mod esx;
 pub mod message;
 pub mod task;

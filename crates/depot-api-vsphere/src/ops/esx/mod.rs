@@ -1,0 +1,3 @@
+//! ESX lifecycle settings operations (`com.vmware.esx.settings.*`).
+
+pub mod offline_depots;
