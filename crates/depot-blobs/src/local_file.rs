@@ -15,7 +15,10 @@ pub(crate) async fn spool(
     dir: &Path,
 ) -> Result<std::fs::File, BlobError> {
     let random = getrandom::u64().map_err(BlobError::Random)?;
-    let path = dir.join(format!(".depot-blob-spool-{}-{random:016x}", std::process::id()));
+    let path = dir.join(format!(
+        ".depot-blob-spool-{}-{random:016x}",
+        std::process::id()
+    ));
     let mut file = tokio::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -56,19 +56,19 @@ impl EsxDepots {
         origin: &str,
         header: Option<&(String, String)>,
         progress: watch::Sender<DownloadProgress>,
-    ) -> Result<impl Future<Output = Result<BundleFile, EsxDepotError>> + Send + 'static, EsxDepotError>
-    {
+    ) -> Result<
+        impl Future<Output = Result<BundleFile, EsxDepotError>> + Send + 'static,
+        EsxDepotError,
+    > {
         let settings = &self.inner.settings;
         let mut depot = DepotSettings::new(origin);
         depot.timeouts = settings.timeouts;
         depot.retry = settings.retry;
         depot.max_file_size = settings.max_bundle_bytes;
         if let Some((name, sealed)) = header {
-            let value = self
-                .inner
-                .sealer
-                .open(HEADER_FIELD, sealed)
-                .map_err(|e| EsxDepotError::Internal(format!("the header cannot be opened: {e}")))?;
+            let value = self.inner.sealer.open(HEADER_FIELD, sealed).map_err(|e| {
+                EsxDepotError::Internal(format!("the header cannot be opened: {e}"))
+            })?;
             depot.auth = DepotAuth::Header {
                 name: name.clone(),
                 value,
@@ -83,14 +83,14 @@ impl EsxDepots {
             let mut results = downloader
                 .download_reporting(blobs.as_ref(), &[request], &progress)
                 .await;
-            let downloaded = results
+            let fetched = results
                 .pop()
                 .ok_or_else(|| EsxDepotError::Internal("the download gave no result".to_owned()))?
                 .map_err(EsxDepotError::Download)?;
-            let file = blobs.open_file(&downloaded.blob.digest).await?;
+            let file = blobs.open_file(&fetched.blob.digest).await?;
             Ok(BundleFile {
                 file,
-                digest: downloaded.blob.digest,
+                digest: fetched.blob.digest,
             })
         })
     }

@@ -95,8 +95,8 @@ impl EsxDepots {
         );
         "esx-depot".clone_into(&mut task.task_type);
         task.service_operation = Some((SERVICE.to_owned(), "create".to_owned()));
-        task.payload = serde_json::to_value(&payload)
-            .map_err(|e| EsxDepotError::Internal(e.to_string()))?;
+        task.payload =
+            serde_json::to_value(&payload).map_err(|e| EsxDepotError::Internal(e.to_string()))?;
         Ok(task)
     }
 
@@ -107,8 +107,7 @@ impl EsxDepots {
     ) -> Result<ImportSource, EsxDepotError> {
         if request.auth_header.is_some() || request.location.is_some() {
             return Err(EsxDepotError::Invalid(
-                "a PUSH depot takes a file_id, not a location or an authentication_spec"
-                    .to_owned(),
+                "a PUSH depot takes a file_id, not a location or an authentication_spec".to_owned(),
             ));
         }
         let file_id = request
@@ -126,7 +125,12 @@ impl EsxDepots {
                     "file_id {file_id:?} names no uploaded file that is waiting for an import"
                 ))
             })?;
-        if let Some(depot) = self.inner.store.offline_depot_by_source(&file.digest).await? {
+        if let Some(depot) = self
+            .inner
+            .store
+            .offline_depot_by_source(&file.digest)
+            .await?
+        {
             return Err(EsxDepotError::AlreadyExists { depot });
         }
         Ok(ImportSource::Push { file_id: file.id })

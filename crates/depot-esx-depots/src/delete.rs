@@ -35,12 +35,18 @@ impl EsxDepots {
         self.check_unused(depot, force)?;
         let mut task = NewTask::new(
             DELETE_JOB,
-            Message::new(format!("{SERVICE}.delete"), format!("Delete offline depot {depot}")),
+            Message::new(
+                format!("{SERVICE}.delete"),
+                format!("Delete offline depot {depot}"),
+            ),
             user.as_str(),
         );
         "esx-depot".clone_into(&mut task.task_type);
         task.service_operation = Some((SERVICE.to_owned(), "delete".to_owned()));
-        task.resource = Some(("com.vmware.esx.settings.depots.offline".to_owned(), depot.to_string()));
+        task.resource = Some((
+            "com.vmware.esx.settings.depots.offline".to_owned(),
+            depot.to_string(),
+        ));
         task.concurrency_key = Some(format!("esx-offline-depot:{depot}"));
         task.payload = serde_json::to_value(DeleteRequest { depot, force })
             .map_err(|e| EsxDepotError::Internal(e.to_string()))?;
@@ -56,7 +62,11 @@ impl EsxDepots {
 
     /// Removes depot `depot` with its content references, unless it is in use and
     /// `force` is not set.
-    pub async fn delete_content(&self, depot: OfflineDepotId, force: bool) -> Result<(), EsxDepotError> {
+    pub async fn delete_content(
+        &self,
+        depot: OfflineDepotId,
+        force: bool,
+    ) -> Result<(), EsxDepotError> {
         self.check_unused(depot, force)?;
         self.delete_record(&depot.to_string()).await
     }

@@ -62,7 +62,6 @@ impl From<EsxError> for EsxDepotError {
 impl DomainError for EsxDepotError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::Invalid(_) | Self::Read(_) => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::AlreadyExists { .. } => ErrorKind::AlreadyExists,
             Self::InUse { .. } => ErrorKind::NotAllowedInCurrentState,
@@ -70,7 +69,7 @@ impl DomainError for EsxDepotError {
             // A depot that cannot be reached is the input's problem, unless it is only
             // for now.
             Self::Download(e) if e.kind() == ErrorKind::Unavailable => ErrorKind::Unavailable,
-            Self::Download(_) => ErrorKind::Invalid,
+            Self::Invalid(_) | Self::Read(_) | Self::Download(_) => ErrorKind::Invalid,
             Self::Upload(e) => e.kind(),
             Self::Store(e) if e.kind() == ErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Blob(e) if matches!(e.kind(), depot_blobs::ErrorKind::Unavailable) => {
@@ -113,9 +112,7 @@ impl DomainError for EsxDepotError {
 
     fn data(&self) -> Option<serde_json::Value> {
         match self {
-            Self::AlreadyExists { depot } => {
-                Some(serde_json::json!({"depot": depot.to_string()}))
-            }
+            Self::AlreadyExists { depot } => Some(serde_json::json!({"depot": depot.to_string()})),
             _ => None,
         }
     }

@@ -65,7 +65,7 @@ impl Job for ImportJob {
         let (bundle, push) = self.bundle(ctx, &request.source).await?;
         let progress = ImportProgress::new();
         let blobs = Arc::clone(&self.depots.inner.blobs);
-        let limits = self.depots.inner.settings.limits.clone();
+        let limits = self.depots.inner.settings.limits;
         let reading = progress.clone();
         let import = async move { import_bundle(bundle.file, blobs, limits, &reading).await };
         let read = move || (progress.bytes_done(), progress.bytes_total());
@@ -108,7 +108,11 @@ impl ImportJob {
                     PullLocation::File(path) => {
                         local_bundle(path).await.map_err(|e| job_error(&e))?
                     }
-                    PullLocation::Http { url, origin, secure } => {
+                    PullLocation::Http {
+                        url,
+                        origin,
+                        secure,
+                    } => {
                         if !secure {
                             ctx.log(
                                 Level::Warn,
@@ -198,7 +202,10 @@ impl EsxDepots {
     /// After a `PUSH` import: the upload is used by `depot` and no longer holds its zip.
     async fn release_upload(&self, file_id: FileId, depot: OfflineDepotId) {
         let released = async {
-            self.inner.uploads.mark_used(file_id, &depot.to_string()).await?;
+            self.inner
+                .uploads
+                .mark_used(file_id, &depot.to_string())
+                .await?;
             self.inner
                 .store
                 .remove_blob_refs(&uploaded_file::blob_owner(file_id))

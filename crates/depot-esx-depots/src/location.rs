@@ -58,7 +58,10 @@ impl PullLocation {
 
     /// `rest` of a `file:` URL (`///abs/path` or `/abs/path`), resolved under `dir`.
     fn file(rest: &str, dir: &Path) -> Result<Self, String> {
-        let path = rest.strip_prefix("//localhost").or_else(|| rest.strip_prefix("//")).unwrap_or(rest);
+        let path = rest
+            .strip_prefix("//localhost")
+            .or_else(|| rest.strip_prefix("//"))
+            .unwrap_or(rest);
         if !path.starts_with('/') {
             return Err("a file URL must name an absolute path".to_owned());
         }
@@ -122,7 +125,13 @@ mod tests {
             PullLocation::parse("HTTP://h/a.zip", None).unwrap(),
             PullLocation::Http { secure: false, .. }
         ));
-        for bad in ["ftp://h/a.zip", "h/a.zip", "https:h", "https:///a.zip", "https://u:p@h/a.zip"] {
+        for bad in [
+            "ftp://h/a.zip",
+            "h/a.zip",
+            "https:h",
+            "https:///a.zip",
+            "https://u:p@h/a.zip",
+        ] {
             assert!(PullLocation::parse(bad, None).is_err(), "{bad}");
         }
     }
@@ -137,7 +146,10 @@ mod tests {
         std::os::unix::fs::symlink(root.path().join("outside.zip"), dir.join("link.zip")).unwrap();
         let url = |p: &Path| format!("file://{}", p.display()).replace(' ', "%20");
         let ok = PullLocation::parse(&url(&dir.join("a b.zip")), Some(&dir)).unwrap();
-        assert_eq!(ok, PullLocation::File(dir.canonicalize().unwrap().join("a b.zip")));
+        assert_eq!(
+            ok,
+            PullLocation::File(dir.canonicalize().unwrap().join("a b.zip"))
+        );
         for escape in [
             dir.join("../outside.zip"),
             dir.join("link.zip"),

@@ -19,11 +19,11 @@ pub use library_store::{
     CreateOutcome, DownloadSessionStore, ItemFilter, LibraryFilter, LibraryItemStore, LibraryStore,
     UpdateSessionStore,
 };
+pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,
 };
-pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
 pub use upload_store::UploadStore;
 
 #[cfg(feature = "postgres")]

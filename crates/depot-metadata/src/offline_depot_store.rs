@@ -44,8 +44,10 @@ pub trait OfflineDepotStore: Send + Sync {
     async fn offline_depot_files(&self, id: OfflineDepotId) -> Result<Vec<OfflineDepotFile>>;
 
     /// The depot imported from a bundle file whose SHA-256 is `digest`, if any.
-    async fn offline_depot_by_source(&self, digest: &Sha256Digest)
-    -> Result<Option<OfflineDepotId>>;
+    async fn offline_depot_by_source(
+        &self,
+        digest: &Sha256Digest,
+    ) -> Result<Option<OfflineDepotId>>;
 
     /// Removes depot `id`, its files and its blob references (one transaction);
     /// whether it existed.

@@ -68,7 +68,11 @@ fn files(n: u8) -> Vec<OfflineDepotFile> {
 async fn offline_depots_round_trip_with_their_files(store: Store) {
     let pulled = depot(0xa1, pull(), 1_750_000_000_000);
     let file_id = FileId::new();
-    let mut pushed = depot(0xa2, OfflineDepotSource::Push { file_id }, 1_750_000_001_000);
+    let mut pushed = depot(
+        0xa2,
+        OfflineDepotSource::Push { file_id },
+        1_750_000_001_000,
+    );
     pushed.ownerdata = None;
     pushed.description = String::new();
     let many = files(250);
@@ -95,7 +99,10 @@ async fn offline_depots_round_trip_with_their_files(store: Store) {
         Some(&pushed)
     );
     assert_eq!(
-        store.get_offline_depot(OfflineDepotId::new()).await.unwrap(),
+        store
+            .get_offline_depot(OfflineDepotId::new())
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -103,7 +110,11 @@ async fn offline_depots_round_trip_with_their_files(store: Store) {
         vec![pulled.clone(), pushed.clone()]
     );
     assert_eq!(
-        store.offline_depot_content(pulled.id).await.unwrap().as_deref(),
+        store
+            .offline_depot_content(pulled.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some(r#"{"metadata_bundles":{}}"#)
     );
     assert_eq!(store.offline_depot_files(pulled.id).await.unwrap(), many);
@@ -139,7 +150,13 @@ async fn one_offline_depot_per_identity(store: Store) {
         OfflineDepotInsert::Exists(first.id)
     );
     assert_eq!(store.get_offline_depot(again.id).await.unwrap(), None);
-    assert!(store.offline_depot_files(again.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .offline_depot_files(again.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.list_offline_depots().await.unwrap(), vec![first]);
 }
 
@@ -154,14 +171,23 @@ async fn deleting_an_offline_depot_drops_its_files_and_references(store: Store) 
         digest: shared,
         size: 300,
     }];
-    store.insert_offline_depot(&a, "{}", &a_files).await.unwrap();
-    store.insert_offline_depot(&b, "{}", &b_files).await.unwrap();
+    store
+        .insert_offline_depot(&a, "{}", &a_files)
+        .await
+        .unwrap();
+    store
+        .insert_offline_depot(&b, "{}", &b_files)
+        .await
+        .unwrap();
     let referenced = store.blob_references().await.unwrap();
     for f in &a_files {
         assert!(referenced.contains(&f.digest), "{} is referenced", f.path);
     }
     assert!(store.delete_offline_depot(a.id).await.unwrap());
-    assert!(!store.delete_offline_depot(a.id).await.unwrap(), "gone already");
+    assert!(
+        !store.delete_offline_depot(a.id).await.unwrap(),
+        "gone already"
+    );
     assert_eq!(store.get_offline_depot(a.id).await.unwrap(), None);
     assert!(store.offline_depot_files(a.id).await.unwrap().is_empty());
     assert_eq!(store.offline_depot_content(a.id).await.unwrap(), None);
@@ -171,7 +197,10 @@ async fn deleting_an_offline_depot_drops_its_files_and_references(store: Store) 
     let mut again = depot(0xc1, pull(), 1_750_000_003_000);
     again.id = OfflineDepotId::new();
     assert_eq!(
-        store.insert_offline_depot(&again, "{}", &a_files).await.unwrap(),
+        store
+            .insert_offline_depot(&again, "{}", &a_files)
+            .await
+            .unwrap(),
         OfflineDepotInsert::Inserted
     );
 }

@@ -25,8 +25,12 @@ fn bundle() -> BundleBuilder {
 
 /// The `content` view the parser gives for `zip`.
 fn expected_content(zip: &[u8]) -> Value {
-    let depot = parse_bundle(std::io::Cursor::new(zip), &Limits::default(), &mut DiscardPayloads)
-        .expect("the fixture parses");
+    let depot = parse_bundle(
+        std::io::Cursor::new(zip),
+        &Limits::default(),
+        &mut DiscardPayloads,
+    )
+    .expect("the fixture parses");
     serde_json::to_value(depot.content()).unwrap()
 }
 
@@ -45,7 +49,12 @@ impl Client {
     async fn send(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
         let text = body.map(Value::to_string);
         self.t
-            .send(method, uri, &[("vmware-api-session-id", &self.sid)], text.as_deref())
+            .send(
+                method,
+                uri,
+                &[("vmware-api-session-id", &self.sid)],
+                text.as_deref(),
+            )
             .await
     }
 
@@ -65,7 +74,11 @@ impl Client {
     /// `create$task` over REST: the task id, or the up-front refusal.
     async fn create(&self, spec: &Value) -> Result<String, Reply> {
         let r = self
-            .send(Method::POST, &format!("{OFFLINE}?vmw-task=true"), Some(spec))
+            .send(
+                Method::POST,
+                &format!("{OFFLINE}?vmw-task=true"),
+                Some(spec),
+            )
             .await;
         if r.status == StatusCode::ACCEPTED {
             Ok(r.body.as_str().expect("a task id").to_owned())
@@ -77,22 +90,33 @@ impl Client {
     /// Runs the pending tasks; the task's CIS info.
     async fn finish(&self, task: &str) -> Value {
         self.t.app.services.tasks.run_pending().await.unwrap();
-        let r = self.send(Method::GET, &format!("/api/cis/tasks/{task}"), None).await;
+        let r = self
+            .send(Method::GET, &format!("/api/cis/tasks/{task}"), None)
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         r.body
     }
 
     /// Creates, runs, and answers the new depot's id.
     async fn import(&self, spec: &Value) -> String {
-        let task = self.create(spec).await.unwrap_or_else(|r| panic!("{}", r.text));
+        let task = self
+            .create(spec)
+            .await
+            .unwrap_or_else(|r| panic!("{}", r.text));
         let info = self.finish(&task).await;
         assert_eq!(info["status"], "SUCCEEDED", "{info}");
-        info["result"]["depot"].as_str().expect("result.depot").to_owned()
+        info["result"]["depot"]
+            .as_str()
+            .expect("result.depot")
+            .to_owned()
     }
 
     /// Creates and runs a task that must fail; its error.
     async fn failed(&self, spec: &Value) -> Value {
-        let task = self.create(spec).await.unwrap_or_else(|r| panic!("{}", r.text));
+        let task = self
+            .create(spec)
+            .await
+            .unwrap_or_else(|r| panic!("{}", r.text));
         let info = self.finish(&task).await;
         assert_eq!(info["status"], "FAILED", "{info}");
         assert!(info.get("result").is_none_or(Value::is_null), "{info}");
@@ -108,8 +132,15 @@ impl Client {
         assert_eq!(self.depot_count().await, 0);
         let r = self.send(Method::GET, OFFLINE, None).await;
         assert_eq!(r.body, json!({}), "{}", r.text);
-        let referenced: BTreeSet<_> =
-            self.t.app.store.blob_references().await.unwrap().into_iter().collect();
+        let referenced: BTreeSet<_> = self
+            .t
+            .app
+            .store
+            .blob_references()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
         let uploads = self.upload_digests().await;
         assert!(referenced.is_subset(&uploads), "only uploads hold blobs");
     }
@@ -130,8 +161,15 @@ impl Client {
 
     /// Drops every unreferenced blob now.
     async fn collect_garbage(&self) {
-        let referenced: BTreeSet<_> =
-            self.t.app.store.blob_references().await.unwrap().into_iter().collect();
+        let referenced: BTreeSet<_> = self
+            .t
+            .app
+            .store
+            .blob_references()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
         self.t
             .app
             .blobs
@@ -158,13 +196,22 @@ async fn a_pushed_bundle_is_imported_and_read_back() {
     spec["owner_data"] = json!("{\"by\": \"test\"}");
     let depot = c.import(&spec).await;
 
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{depot}"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{depot}"), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let info = r.body.as_object().unwrap();
     let keys: BTreeSet<&str> = info.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        BTreeSet::from(["description", "source_type", "file_id", "create_time", "owner", "ownerdata"])
+        BTreeSet::from([
+            "description",
+            "source_type",
+            "file_id",
+            "create_time",
+            "owner",
+            "ownerdata"
+        ])
     );
     assert_eq!(info["source_type"], "PUSH");
     assert_eq!(info["file_id"], file_id.as_str());
@@ -178,7 +225,9 @@ async fn a_pushed_bundle_is_imported_and_read_back() {
         json!({depot.clone(): {"description": "uploaded bundle", "source_type": "PUSH",
             "file_id": file_id, "owner": ADMIN, "ownerdata": "{\"by\": \"test\"}"}})
     );
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, expected_content(&zip));
     assert!(r.body["metadata_bundles"].as_object().unwrap().len() >= 2);
@@ -190,13 +239,35 @@ async fn a_pushed_bundle_is_imported_and_read_back() {
     assert!(files.iter().any(|f| f.path == "index.xml"));
     assert_eq!(files.iter().filter(|f| f.path.ends_with(".vib")).count(), 7);
     for f in &files {
-        assert_eq!(c.t.app.blobs.stat(&f.digest).await.unwrap(), Some(f.size), "{}", f.path);
+        assert_eq!(
+            c.t.app.blobs.stat(&f.digest).await.unwrap(),
+            Some(f.size),
+            "{}",
+            f.path
+        );
     }
-    let upload = c.t.app.store.get_upload(file_id.parse().unwrap()).await.unwrap().unwrap();
+    let upload =
+        c.t.app
+            .store
+            .get_upload(file_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(upload.used_by.as_deref(), Some(depot.as_str()));
     c.collect_garbage().await;
-    assert_eq!(c.t.app.blobs.stat(&upload.digest).await.unwrap(), None, "the zip is gone");
-    assert!(c.t.app.blobs.stat(&files[0].digest).await.unwrap().is_some());
+    assert_eq!(
+        c.t.app.blobs.stat(&upload.digest).await.unwrap(),
+        None,
+        "the zip is gone"
+    );
+    assert!(
+        c.t.app
+            .blobs
+            .stat(&files[0].digest)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // The same upload cannot be imported twice.
     let r = c.create(&push(&file_id)).await.unwrap_err();
@@ -232,7 +303,13 @@ async fn the_same_content_again_is_already_exists_with_the_depot() {
     let input = json!({"STRUCTURE": {"operation-input": {"spec": {"STRUCTURE": {
         "com.vmware.esx.settings.depots.offline.create_spec": {
             "source_type": "PUSH", "file_id": {"OPTIONAL": file_id}}}}}}});
-    let r = rpc(&c, "com.vmware.esx.settings.depots.offline", "create$task", &input).await;
+    let r = rpc(
+        &c,
+        "com.vmware.esx.settings.depots.offline",
+        "create$task",
+        &input,
+    )
+    .await;
     let error = &r["result"]["error"]["ERROR"]["com.vmware.vapi.std.errors.already_exists"];
     assert_eq!(
         error["data"]["OPTIONAL"]["STRUCTURE"]["com.vmware.vapi.dynamic_struct"]["depot"],
@@ -246,7 +323,9 @@ async fn rpc(c: &Client, service: &str, operation: &str, input: &Value) -> Value
         "serviceId": service, "operationId": operation, "input": input,
         "ctx": {"appCtx": {"opId": "t"}, "securityCtx": {
             "schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": c.sid}}}});
-    let r = c.t.send(Method::POST, "/api", &[], Some(&body.to_string())).await;
+    let r =
+        c.t.send(Method::POST, "/api", &[], Some(&body.to_string()))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.body
 }
@@ -260,17 +339,30 @@ async fn create_task_over_json_rpc_gives_a_typed_result() {
             "source_type": "PUSH", "file_id": {"OPTIONAL": file_id},
             "description": {"OPTIONAL": null}, "location": {"OPTIONAL": null},
             "ownerdata": {"OPTIONAL": null}, "authentication_spec": {"OPTIONAL": null}}}}}}});
-    let r = rpc(&c, "com.vmware.esx.settings.depots.offline", "create$task", &input).await;
-    let task = r["result"]["output"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let r = rpc(
+        &c,
+        "com.vmware.esx.settings.depots.offline",
+        "create$task",
+        &input,
+    )
+    .await;
+    let task = r["result"]["output"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
     c.t.app.services.tasks.run_pending().await.unwrap();
     let get = json!({"STRUCTURE": {"operation-input": {"task": task, "spec": {"OPTIONAL": null}}}});
     let r = rpc(&c, "com.vmware.cis.tasks", "get", &get).await;
     let info = &r["result"]["output"]["STRUCTURE"]["com.vmware.cis.task.info"];
     assert_eq!(info["status"], "SUCCEEDED", "{r}");
-    let result = &info["result"]["OPTIONAL"]["STRUCTURE"]
-        ["com.vmware.esx.settings.depots.offline.create_result"];
+    let result = &info["result"]["OPTIONAL"]["STRUCTURE"]["com.vmware.esx.settings.depots.offline.create_result"];
     let depot = result["depot"].as_str().unwrap_or_else(|| panic!("{r}"));
-    assert_eq!(c.t.app.store.list_offline_depots().await.unwrap()[0].id.to_string(), depot);
+    assert_eq!(
+        c.t.app.store.list_offline_depots().await.unwrap()[0]
+            .id
+            .to_string(),
+        depot
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,10 +375,22 @@ async fn bad_bundles_fail_the_task_and_store_nothing() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("not a zip", b"this is not a zip file at all".repeat(100)),
         ("truncated", truncated),
-        ("dot-dot name", bundle().with_entry("../evil.txt", b"x".to_vec()).build()),
-        ("bad checksum", bundle().tamper_payload("foo-driver").build()),
+        (
+            "dot-dot name",
+            bundle().with_entry("../evil.txt", b"x".to_vec()).build(),
+        ),
+        (
+            "bad checksum",
+            bundle().tamper_payload("foo-driver").build(),
+        ),
         ("missing VIB", bundle().without_entry(&vib).build()),
-        ("bomb", bundle().with_entry("bomb.bin", vec![0u8; 8 << 20]).deflate_payloads().build()),
+        (
+            "bomb",
+            bundle()
+                .with_entry("bomb.bin", vec![0u8; 8 << 20])
+                .deflate_payloads()
+                .build(),
+        ),
     ];
     for (what, zip) in cases {
         let error = c.failed(&push(&c.upload(&zip).await)).await;
@@ -317,7 +421,11 @@ async fn wrong_specs_are_refused_up_front() {
     ] {
         let r = c.create(&spec).await.expect_err("refused");
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{spec}: {}", r.text);
-        assert_eq!(r.body["error_type"], "INVALID_ARGUMENT", "{spec}: {}", r.text);
+        assert_eq!(
+            r.body["error_type"], "INVALID_ARGUMENT",
+            "{spec}: {}",
+            r.text
+        );
     }
     let tasks = c.send(Method::GET, "/api/cis/tasks", None).await;
     assert_eq!(tasks.body, json!({}), "no task was created");
@@ -333,11 +441,15 @@ async fn a_file_under_the_import_dir_is_pulled() {
     let c = Client::new(move |config| config.esx.import_dir = Some(import_dir)).await;
     let location = format!("file://{}/depot%20one.zip", dir.path().display());
     let depot = c.import(&pull(&location)).await;
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{depot}"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{depot}"), None)
+        .await;
     assert_eq!(r.body["source_type"], "PULL");
     assert_eq!(r.body["location"], location.as_str());
     assert!(r.body.get("file_id").is_none());
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None)
+        .await;
     assert_eq!(r.body, expected_content(&zip));
 }
 
@@ -379,10 +491,7 @@ async fn web_server(zip: Vec<u8>, token: bool) -> String {
                 }
             }),
         )
-        .route(
-            "/endless.zip",
-            get(|| async { Body::new(Endless) }),
-        );
+        .route("/endless.zip", get(|| async { Body::new(Endless) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -398,7 +507,13 @@ async fn a_bundle_is_pulled_over_http_with_header_auth() {
     // Without the header: 401, the task fails and nothing is stored.
     let error = c.failed(&pull(&format!("{base}/bundle.zip"))).await;
     assert_eq!(error["error_type"], "INVALID_ARGUMENT", "{error}");
-    assert!(error["messages"][0]["default_message"].as_str().unwrap().contains("401"), "{error}");
+    assert!(
+        error["messages"][0]["default_message"]
+            .as_str()
+            .unwrap()
+            .contains("401"),
+        "{error}"
+    );
     c.nothing_imported().await;
     // 404, an endless body (over the size cap), an unreachable host.
     for location in [
@@ -408,7 +523,8 @@ async fn a_bundle_is_pulled_over_http_with_header_auth() {
     ] {
         let error = c.failed(&pull(&location)).await;
         assert!(
-            ["INVALID_ARGUMENT", "SERVICE_UNAVAILABLE"].contains(&error["error_type"].as_str().unwrap()),
+            ["INVALID_ARGUMENT", "SERVICE_UNAVAILABLE"]
+                .contains(&error["error_type"].as_str().unwrap()),
             "{location}: {error}"
         );
         c.nothing_imported().await;
@@ -418,18 +534,35 @@ async fn a_bundle_is_pulled_over_http_with_header_auth() {
     let mut spec = pull(&format!("{base}/bundle.zip"));
     spec["authentication_spec"] = json!({"method": "HEADER_AUTH",
         "authentication_key": "X-Depot-Token", "authentication_value": "s3cret"});
-    let task = c.create(&spec).await.unwrap_or_else(|r| panic!("{}", r.text));
+    let task = c
+        .create(&spec)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.text));
     let info = c.finish(&task).await;
     assert_eq!(info["status"], "SUCCEEDED", "{info}");
-    let stored = c.t.app.store.get_task(task.parse().unwrap()).await.unwrap().unwrap();
+    let stored =
+        c.t.app
+            .store
+            .get_task(task.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert!(
-        stored.messages.iter().any(|m| m.message.default.contains("plain HTTP")),
+        stored
+            .messages
+            .iter()
+            .any(|m| m.message.default.contains("plain HTTP")),
         "{:?}",
         stored.messages
     );
-    assert!(!stored.payload.to_string().contains("s3cret"), "the header value is sealed");
+    assert!(
+        !stored.payload.to_string().contains("s3cret"),
+        "the header value is sealed"
+    );
     let depot = info["result"]["depot"].as_str().unwrap().to_owned();
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{depot}/content"), None)
+        .await;
     assert_eq!(r.body, expected_content(&zip));
 
     // The same bundle again by URL: AlreadyExists as the task's error.
@@ -442,12 +575,18 @@ async fn a_bundle_is_pulled_over_http_with_header_auth() {
 async fn delete_removes_the_record_and_delete_task_the_content() {
     let c = Client::new(|_| {}).await;
     let first = c.import(&push(&c.upload(&bundle().build()).await)).await;
-    let second = c.import(&push(&c.upload(&bundle().seed(7).build()).await)).await;
+    let second = c
+        .import(&push(&c.upload(&bundle().seed(7).build()).await))
+        .await;
 
     // The synchronous delete: 204, the record is gone.
-    let r = c.send(Method::DELETE, &format!("{OFFLINE}/{first}"), None).await;
+    let r = c
+        .send(Method::DELETE, &format!("{OFFLINE}/{first}"), None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let r = c.send(Method::GET, &format!("{OFFLINE}/{first}"), None).await;
+    let r = c
+        .send(Method::GET, &format!("{OFFLINE}/{first}"), None)
+        .await;
     assert_eq!(r.body["error_type"], "NOT_FOUND", "{}", r.text);
 
     // delete$task while a download holds the depot: ResourceInUse; with force it goes.
@@ -458,7 +597,9 @@ async fn delete_removes_the_record_and_delete_task_the_content() {
     let r = c.send(Method::DELETE, &uri, None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     assert_eq!(r.body["error_type"], "RESOURCE_IN_USE", "{}", r.text);
-    let r = c.send(Method::DELETE, &uri, Some(&json!({"force": true}))).await;
+    let r = c
+        .send(Method::DELETE, &uri, Some(&json!({"force": true})))
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let info = c.finish(r.body.as_str().unwrap()).await;
     assert_eq!(info["status"], "SUCCEEDED", "{info}");
@@ -467,7 +608,12 @@ async fn delete_removes_the_record_and_delete_task_the_content() {
     assert_eq!(c.depot_count().await, 0);
     c.collect_garbage().await;
     for f in &files {
-        assert_eq!(c.t.app.blobs.stat(&f.digest).await.unwrap(), None, "{}", f.path);
+        assert_eq!(
+            c.t.app.blobs.stat(&f.digest).await.unwrap(),
+            None,
+            "{}",
+            f.path
+        );
     }
     let r = c.send(Method::DELETE, &uri, None).await;
     assert_eq!(r.body["error_type"], "NOT_FOUND", "{}", r.text);

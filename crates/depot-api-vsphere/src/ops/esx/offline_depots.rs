@@ -13,8 +13,8 @@ use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::vapi::typed::VapiType as _;
 use crate::wire::esx::depot_content::DepotContentInfo;
 use crate::wire::esx::offline::{
-    self, AuthenticationSpec, CreateResult, CreateSpec, DeleteResult, DeleteSpec, Info,
-    SourceType, Summary,
+    self, AuthenticationSpec, CreateResult, CreateSpec, DeleteResult, DeleteSpec, Info, SourceType,
+    Summary,
 };
 
 const SERVICE: &str = "com.vmware.esx.settings.depots.offline";
@@ -97,7 +97,11 @@ where
         // `GET /api/esx/settings/depots/offline/{depot}/content`: content get.
         Operation::new(CONTENT, "get", Auth::Session, content::<S>)
             .privilege(Privilege::LifecycleSettingsRead)
-            .rest(Method::GET, "/esx/settings/depots/offline/{depot}/content", StatusCode::OK),
+            .rest(
+                Method::GET,
+                "/esx/settings/depots/offline/{depot}/content",
+                StatusCode::OK,
+            ),
     ]
 }
 
@@ -124,7 +128,9 @@ where
 {
     let user = ctx.principal()?.user.clone();
     let depots: EsxDepots = ctx.get();
-    let task = depots.prepare_create(&user, create_request(input.spec)?).await?;
+    let task = depots
+        .prepare_create(&user, create_request(input.spec)?)
+        .await?;
     let services: Services = ctx.get();
     Ok(services.tasks.submit(task).await?.id)
 }

@@ -190,5 +190,8 @@ impl From<&OfflineDepot> for Summary {
 
 /// The list answer: depot id → summary.
 pub fn summaries(depots: &[OfflineDepot]) -> BTreeMap<String, Summary> {
-    depots.iter().map(|d| (d.id.to_string(), Summary::from(d))).collect()
+    depots
+        .iter()
+        .map(|d| (d.id.to_string(), Summary::from(d)))
+        .collect()
 }

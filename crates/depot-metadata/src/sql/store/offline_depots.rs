@@ -10,12 +10,13 @@ use depot_model::{
 
 use super::SqlStore;
 use crate::sql::column::{Decoder, size_value};
-use crate::sql::{Backend, On, SqlValue, Statement, WriteLock, query_error, to_millis, unique_violation};
+use crate::sql::{
+    Backend, On, SqlValue, Statement, WriteLock, query_error, to_millis, unique_violation,
+};
 use crate::{OfflineDepotInsert, OfflineDepotStore, Result};
 
 /// The columns of `offline_depots` but `content`, in [`DepotRecord`]'s order.
-const COLUMNS: &str =
-    "id, identity, source_digest, description, source_type, location, file_id, ownerdata, owner, create_time";
+const COLUMNS: &str = "id, identity, source_digest, description, source_type, location, file_id, ownerdata, owner, create_time";
 
 /// Rows per multi-row `INSERT` (well under either backend's bound-parameter limit).
 const ROWS_PER_INSERT: usize = 200;
@@ -89,7 +90,12 @@ fn insert_row(depot: &OfflineDepot, content: &str) -> Statement {
 }
 
 /// Multi-row `INSERT`s of `rows` (each a tuple of values) into `table (columns)`.
-fn insert_rows(table: &str, columns: &str, suffix: &str, rows: Vec<Vec<SqlValue>>) -> Vec<Statement> {
+fn insert_rows(
+    table: &str,
+    columns: &str,
+    suffix: &str,
+    rows: &[Vec<SqlValue>],
+) -> Vec<Statement> {
     rows.chunks(ROWS_PER_INSERT)
         .map(|chunk| {
             let mut stmt = Statement::new(format!("INSERT INTO {table} ({columns}) VALUES "));
@@ -142,7 +148,11 @@ impl<B: Backend> OfflineDepotStore for SqlStore<B> {
             tx.rollback().await.map_err(query_error(op))?;
             return Ok(OfflineDepotInsert::Exists(existing));
         }
-        match self.db.execute(On::Tx(&mut tx), insert_row(depot, content)).await {
+        match self
+            .db
+            .execute(On::Tx(&mut tx), insert_row(depot, content))
+            .await
+        {
             Ok(_) => {}
             Err(e) if unique_violation(&e).is_some() => {
                 // Another import of the same content won the race.
@@ -155,7 +165,7 @@ impl<B: Backend> OfflineDepotStore for SqlStore<B> {
             Err(e) => return Err(query_error(op)(e)),
         }
         let id = depot.id.to_string();
-        let file_rows = files
+        let file_rows: Vec<Vec<SqlValue>> = files
             .iter()
             .map(|f| {
                 vec![
@@ -168,13 +178,23 @@ impl<B: Backend> OfflineDepotStore for SqlStore<B> {
             .collect();
         let owner = depot.blob_owner();
         let digests: BTreeSet<&Sha256Digest> = files.iter().map(|f| &f.digest).collect();
-        let ref_rows = digests
+        let ref_rows: Vec<Vec<SqlValue>> = digests
             .into_iter()
             .map(|d| vec![SqlValue::from(d), owner.as_str().into()])
             .collect();
-        let statements = insert_rows("offline_depot_files", "depot_id, path, digest, size", "", file_rows)
-            .into_iter()
-            .chain(insert_rows("blob_refs", "digest, owner", " ON CONFLICT DO NOTHING", ref_rows));
+        let statements = insert_rows(
+            "offline_depot_files",
+            "depot_id, path, digest, size",
+            "",
+            &file_rows,
+        )
+        .into_iter()
+        .chain(insert_rows(
+            "blob_refs",
+            "digest, owner",
+            " ON CONFLICT DO NOTHING",
+            &ref_rows,
+        ));
         for stmt in statements {
             self.db
                 .execute(On::Tx(&mut tx), stmt)
