@@ -141,15 +141,7 @@ impl App {
             Arc::clone(&clock),
             config.library.service(),
         );
-        let uploads = upload_service(&config, &store, &blobs, &clock);
-        let esx_depots = EsxDepots::new(
-            Arc::clone(&store),
-            Arc::clone(&blobs),
-            uploads.clone(),
-            Arc::clone(&sealer),
-            Arc::clone(&clock),
-            config.esx.depots(),
-        );
+        let (uploads, esx_depots) = esx_services(&config, &store, &blobs, &sealer, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(depot_library::jobs(&library));
         job_list.extend(esx_depots.jobs());
@@ -364,19 +356,30 @@ impl FromRef<App> for Services {
     }
 }
 
-/// The uploaded-files service over the server's stores, with the `[esx]` settings.
-fn upload_service(
+/// The uploaded-files and offline depots services over the server's stores, with the
+/// `[esx]` settings.
+fn esx_services(
     config: &Config,
     store: &Arc<dyn MetadataStore>,
     blobs: &Arc<dyn BlobStore>,
+    sealer: &Arc<SecretBox>,
     clock: &Arc<dyn Clock>,
-) -> Uploads {
-    Uploads::new(
+) -> (Uploads, EsxDepots) {
+    let uploads = Uploads::new(
         Arc::clone(store),
         Arc::clone(blobs),
         Arc::clone(clock),
         config.esx.uploads(),
-    )
+    );
+    let depots = EsxDepots::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        uploads.clone(),
+        Arc::clone(sealer),
+        Arc::clone(clock),
+        config.esx.depots(),
+    );
+    (uploads, depots)
 }
 
 /// The blob store in `<data dir>/blobs`, checked writable.

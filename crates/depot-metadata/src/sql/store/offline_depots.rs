@@ -90,12 +90,7 @@ fn insert_row(depot: &OfflineDepot, content: &str) -> Statement {
 }
 
 /// Multi-row `INSERT`s of `rows` (each a tuple of values) into `table (columns)`.
-fn insert_rows(
-    table: &str,
-    columns: &str,
-    suffix: &str,
-    rows: &[Vec<SqlValue>],
-) -> Vec<Statement> {
+fn insert_rows(table: &str, columns: &str, suffix: &str, rows: &[Vec<SqlValue>]) -> Vec<Statement> {
     rows.chunks(ROWS_PER_INSERT)
         .map(|chunk| {
             let mut stmt = Statement::new(format!("INSERT INTO {table} ({columns}) VALUES "));
