@@ -27,7 +27,7 @@ impl Family for VsphereFamily {
         let mut body = serde_json::json!({
             "error_type": error_type(problem),
             "messages": [LocalizableMessage::from(&problem.message)],
-            "data": null,
+            "data": problem.data,
         });
         if problem.kind == ErrorKind::Unauthenticated {
             body["challenge"] = CHALLENGE.into();

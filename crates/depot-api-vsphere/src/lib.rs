@@ -83,6 +83,7 @@ where
     Services: FromRef<S>,
     depot_library::ContentLibrary: FromRef<S>,
     depot_esx_online::OnlineDepots: FromRef<S>,
+    depot_esx_depots::EsxDepots: FromRef<S>,
 {
     let mut all = ops::all();
     all.extend(extra);

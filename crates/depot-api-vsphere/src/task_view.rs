@@ -99,7 +99,10 @@ fn status(s: TaskStatus) -> Status {
 
 fn error(t: &Task) -> Option<StdError> {
     let problem = match (t.status, &t.error) {
-        (TaskStatus::Failed, Some(e)) => Problem::new(e.kind, e.code.clone(), e.message.clone()),
+        (TaskStatus::Failed, Some(e)) => Problem {
+            data: e.data.clone(),
+            ..Problem::new(e.kind, e.code.clone(), e.message.clone())
+        },
         (TaskStatus::Canceled, _) => Problem::new(
             ErrorKind::Canceled,
             "CANCELED",
@@ -110,6 +113,6 @@ fn error(t: &Task) -> Option<StdError> {
     Some(StdError(serde_json::json!({
         "error_type": crate::error::error_type(&problem),
         "messages": [LocalizableMessage::from(&problem.message)],
-        "data": null,
+        "data": problem.data,
     })))
 }

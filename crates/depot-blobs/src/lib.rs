@@ -2,6 +2,7 @@
 
 mod error;
 mod filesystem;
+mod local_file;
 mod staged;
 mod store;
 mod verify;

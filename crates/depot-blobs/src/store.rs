@@ -113,6 +113,16 @@ pub trait BlobStore: Send + Sync {
         Ok(buf)
     }
 
+    /// A blob as a local, seekable file opened for reading (a zip reader needs to
+    /// seek). A store whose blobs are local files opens the blob itself; the default
+    /// copies the blob into an unnamed temporary file (removed when the handle is
+    /// dropped) in `std::env::temp_dir()` — a remote store should override it to spool
+    /// into its own staging directory.
+    async fn open_file(&self, digest: &Sha256Digest) -> Result<std::fs::File, BlobError> {
+        let (mut reader, _) = self.open(digest).await?;
+        crate::local_file::spool(&mut reader, &std::env::temp_dir()).await
+    }
+
     /// The blob's size, or `None` if it is not stored.
     async fn stat(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError>;
 

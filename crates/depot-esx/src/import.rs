@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use depot_blobs::{BlobInfo, BlobStore, Expected, StagedWrite};
 use depot_model::Sha256Digest;
+use sha2::Digest as _;
 use tokio::sync::mpsc;
 
+use crate::entry_name::EntryName;
 use crate::error::EsxError;
 use crate::limits::Limits;
 use crate::model::{DeclaredChecksum, EsxDepot, Vib};
@@ -23,8 +25,22 @@ const IN_FLIGHT: usize = 8;
 pub struct ImportedDepot {
     /// The depot, every VIB's `sha256` filled in.
     pub depot: EsxDepot,
-    /// The payloads, one staged write per distinct payload.
+    /// The payloads and the metadata documents, one staged write per distinct file.
     pub payloads: StagedPayloads,
+    /// The metadata documents (`index.xml`, vendor indexes, metadata zips) as staged
+    /// in `payloads`: path in the bundle, SHA-256, size; in the order they were read.
+    pub documents: Vec<StagedDocument>,
+}
+
+/// A metadata document of the bundle, staged as a blob beside the payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedDocument {
+    /// Its path in the bundle.
+    pub path: EntryName,
+    /// Its SHA-256.
+    pub sha256: Sha256Digest,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// Staged VIB payloads: verified by the parser, not yet visible in the store. Dropping
@@ -102,6 +118,7 @@ impl ImportProgress {
 
 /// What the parser thread sends to the store side.
 enum Piece {
+    Document(StagedDocument, Vec<u8>),
     Begin(Expected),
     Data(Vec<u8>),
     End(Sha256Digest),
@@ -125,6 +142,16 @@ impl PayloadSink for ChannelSink {
     fn plan(&mut self, _: usize, bytes: u64) -> Result<(), EsxError> {
         self.progress.0[1].store(bytes, Ordering::Relaxed);
         Ok(())
+    }
+
+    fn document(&mut self, name: &EntryName, bytes: &[u8]) -> Result<(), EsxError> {
+        let sha256 = Sha256Digest::from_bytes(sha2::Sha256::digest(bytes).into());
+        let document = StagedDocument {
+            path: name.clone(),
+            sha256,
+            size: bytes.len() as u64,
+        };
+        self.send(Piece::Document(document, bytes.to_vec()))
     }
 
     fn begin(&mut self, vib: &Vib) -> Result<(), EsxError> {
@@ -173,11 +200,12 @@ where
     let (parsed, written) = tokio::join!(parser, stage_payloads(store.as_ref(), rx));
     let parsed = parsed.map_err(|e| EsxError::Internal(e.to_string()))?;
     match (parsed, written) {
-        (Ok(depot), Ok(staged)) => {
-            tracing::info!(identity = %depot.identity.0, payloads = staged.len(), "offline depot parsed and staged");
+        (Ok(depot), Ok((staged, documents))) => {
+            tracing::info!(identity = %depot.identity.0, files = staged.len(), "offline depot parsed and staged");
             Ok(ImportedDepot {
                 depot,
                 payloads: StagedPayloads { staged },
+                documents,
             })
         }
         // The store's error is the cause when the parser only saw the writer stop.
@@ -185,15 +213,38 @@ where
     }
 }
 
-/// The store side: one staged write per payload, fed as the pieces arrive.
+/// What the store side staged: every write, and the documents among them.
+type Staged = (
+    Vec<(Sha256Digest, Box<dyn StagedWrite>)>,
+    Vec<StagedDocument>,
+);
+
+/// The store side: one staged write per document and per payload, fed as the pieces
+/// arrive.
 async fn stage_payloads(
     store: &dyn BlobStore,
     mut rx: mpsc::Receiver<Piece>,
-) -> Result<Vec<(Sha256Digest, Box<dyn StagedWrite>)>, EsxError> {
+) -> Result<Staged, EsxError> {
     let mut staged = Vec::new();
+    let mut documents: Vec<StagedDocument> = Vec::new();
     let mut current: Option<Box<dyn StagedWrite>> = None;
     while let Some(piece) = rx.recv().await {
         match piece {
+            Piece::Document(document, bytes) => {
+                if documents.iter().any(|d| d.sha256 == document.sha256) {
+                    documents.push(document);
+                    continue;
+                }
+                let expect = Expected {
+                    size: Some(document.size),
+                    sha256: Some(document.sha256),
+                    max_size: Some(document.size),
+                };
+                let mut write = store.stage(expect, None).await?;
+                write.write(&bytes).await?;
+                staged.push((document.sha256, write));
+                documents.push(document);
+            }
             Piece::Begin(expect) => current = Some(store.stage(expect, None).await?),
             Piece::Data(data) => {
                 let write = current.as_mut().ok_or_else(out_of_order)?;
@@ -207,7 +258,7 @@ async fn stage_payloads(
     }
     // The parser stopped: after an error a payload may be half written; dropping it
     // (and the caller dropping `staged`) removes the temp files.
-    Ok(staged)
+    Ok((staged, documents))
 }
 
 fn out_of_order() -> EsxError {

@@ -25,7 +25,9 @@ pub use crate::content::{
 pub use crate::documents::DepotDocuments;
 pub use crate::entry_name::EntryName;
 pub use crate::error::EsxError;
-pub use crate::import::{ImportProgress, ImportedDepot, StagedPayloads, import_bundle};
+pub use crate::import::{
+    ImportProgress, ImportedDepot, StagedDocument, StagedPayloads, import_bundle,
+};
 pub use crate::limits::Limits;
 pub use crate::model::{
     AcceptanceLevel, Addon, BaseImage, Bulletin, DeclaredChecksum, DepotIdentity, EsxDepot,

@@ -28,6 +28,12 @@ pub trait PayloadSink {
         let _ = (payloads, bytes);
         Ok(())
     }
+    /// A metadata document of the depot (`index.xml`, a vendor index, a metadata zip),
+    /// whole, under its path in the bundle; before any payload.
+    fn document(&mut self, name: &EntryName, bytes: &[u8]) -> Result<(), EsxError> {
+        let _ = (name, bytes);
+        Ok(())
+    }
     /// A payload starts; `vib` is (the first of) the VIB(s) it belongs to.
     fn begin(&mut self, vib: &Vib) -> Result<(), EsxError>;
     /// The next bytes of the payload.
@@ -60,28 +66,38 @@ pub fn parse_bundle<R: Read + Seek>(
     sink: &mut dyn PayloadSink,
 ) -> Result<EsxDepot, EsxError> {
     let mut archive = Archive::open(reader, BUNDLE, ArchiveLimits::bundle(limits))?;
-    let mut depot = read_metadata(&mut archive, limits)?;
+    let mut depot = read_metadata(&mut archive, limits, sink)?;
     stream_payloads(&mut archive, &mut depot, sink)?;
     Ok(depot)
 }
 
-/// `index.xml` → vendor indexes → metadata zips, read from the zip.
+/// `index.xml` → vendor indexes → metadata zips, read from the zip, each document
+/// handed to the sink as it is read.
 fn read_metadata<R: Read + Seek>(
     archive: &mut Archive<R>,
     limits: &Limits,
+    sink: &mut dyn PayloadSink,
 ) -> Result<EsxDepot, EsxError> {
     let index = EntryName::resolve(None, INDEX_XML, INDEX_XML)?;
-    crate::documents::read_metadata(archive, &index, limits)
+    crate::documents::read_metadata(&mut Documents { archive, sink }, &index, limits)
 }
 
-impl<R: Read + Seek> DepotDocuments for Archive<R> {
+/// The bundle's documents, each reported to the sink once read.
+struct Documents<'a, R> {
+    archive: &'a mut Archive<R>,
+    sink: &'a mut dyn PayloadSink,
+}
+
+impl<R: Read + Seek> DepotDocuments for Documents<'_, R> {
     fn fetch(
         &mut self,
         path: &EntryName,
         cap: u64,
         referenced_by: &str,
     ) -> Result<Vec<u8>, EsxError> {
-        self.read_all(path, cap, referenced_by)
+        let bytes = self.archive.read_all(path, cap, referenced_by)?;
+        self.sink.document(path, &bytes)?;
+        Ok(bytes)
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Problem {
     pub status: Option<StatusCode>,
     /// When a refusal that passes with time may be retried (`Retry-After`).
     pub retry_after: Option<std::time::Duration>,
+    /// Structured data of the error (vAPI errors' `data`), if any.
+    pub data: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -32,7 +34,15 @@ impl Problem {
             resolution: None,
             status: None,
             retry_after: None,
+            data: None,
         }
+    }
+
+    /// Adds structured data (vAPI errors' `data`).
+    #[must_use]
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
     }
 
     /// Bad input, with a message naming what is wrong.
@@ -172,6 +182,7 @@ impl Problem {
         }
         Problem {
             retry_after: e.retry_after(),
+            data: e.data(),
             ..Problem::new(e.kind(), e.code(), e.message())
         }
     }

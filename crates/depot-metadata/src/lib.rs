@@ -3,6 +3,7 @@
 mod error;
 mod filter;
 mod library_store;
+mod offline_depot_store;
 mod online_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -19,6 +20,7 @@ pub use library_store::{
     CreateOutcome, DownloadSessionStore, ItemFilter, LibraryFilter, LibraryItemStore, LibraryStore,
     UpdateSessionStore,
 };
+pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
 pub use online_depot_store::OnlineDepotStore;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,

@@ -249,6 +249,7 @@ pub trait MetadataStore:
     + DownloadSessionStore
     + crate::UploadStore
     + crate::OnlineDepotStore
+    + crate::OfflineDepotStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

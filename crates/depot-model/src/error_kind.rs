@@ -59,6 +59,12 @@ pub trait DomainError: std::error::Error + Send + Sync {
         None
     }
 
+    /// Structured data shown with the error (vAPI errors' `data`), e.g. the existing
+    /// object of an `AlreadyExists`.
+    fn data(&self) -> Option<serde_json::Value> {
+        None
+    }
+
     /// For a refusal that passes with time (a throttle, a full queue): when the caller
     /// may try again (HTTP `Retry-After`).
     fn retry_after(&self) -> Option<std::time::Duration> {

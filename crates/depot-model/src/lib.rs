@@ -11,6 +11,7 @@ pub mod error_kind;
 pub mod library;
 pub mod library_item;
 pub mod message;
+pub mod offline_depot;
 pub mod online_depot;
 pub mod privilege;
 pub mod secret;
@@ -36,6 +37,7 @@ pub use library::{
 };
 pub use library_item::{ItemFile, ItemId, LibraryItem};
 pub use message::Message;
+pub use offline_depot::{OfflineDepot, OfflineDepotFile, OfflineDepotId, OfflineDepotSource};
 pub use online_depot::{
     OnlineDepot, OnlineDepotContent, OnlineDepotId, OnlineDepotState, OnlinePayloadBlob,
 };

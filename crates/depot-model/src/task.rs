@@ -242,6 +242,10 @@ pub struct TaskError {
     pub message: Message,
     /// What the user can do about it.
     pub resolution: Option<Message>,
+    /// The error's structured data, when it has any (an `AlreadyExists` naming the
+    /// existing object: `{"depot": "<id>"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 /// A persistent task.

@@ -125,6 +125,7 @@ impl JobError {
                 code: code.into(),
                 message,
                 resolution: None,
+                data: None,
             }),
             retriable: true,
         }
@@ -138,6 +139,7 @@ impl JobError {
                 code: code.into(),
                 message,
                 resolution: None,
+                data: None,
             }),
             retriable: false,
         }
@@ -148,6 +150,15 @@ impl JobError {
     pub fn with_resolution(mut self, resolution: Message) -> Self {
         if let JobError::Failed { error, .. } = &mut self {
             error.resolution = Some(resolution);
+        }
+        self
+    }
+
+    /// Adds structured data to a failure (the vAPI error's `data`).
+    #[must_use]
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        if let JobError::Failed { error, .. } = &mut self {
+            error.data = Some(data);
         }
         self
     }

@@ -66,6 +66,7 @@ pub(crate) fn interrupted(task: &mut Task, idempotent: bool, now: Timestamp) {
                 "com.vmware.depotd.task.interrupted.resolution",
                 "Retry the task",
             )),
+            data: None,
         };
         fail(task, error, true, now);
     }

@@ -25,6 +25,7 @@ pub struct DepotClient {
     pub(crate) http: Client,
     pub(crate) locator: Arc<Locator>,
     pub(crate) basic: Option<(String, Secret)>,
+    pub(crate) header: Option<(reqwest::header::HeaderName, Secret)>,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_file_size: u64,
@@ -36,8 +37,12 @@ impl DepotClient {
     /// `DEPOT_BAD_CERTIFICATE` or `DEPOT_INVALID_CREDENTIAL` (unusable token) naming what
     /// to fix; nothing is sent yet.
     pub fn new(settings: &DepotSettings) -> Result<Self, UpstreamError> {
+        let header = match &settings.auth {
+            DepotAuth::Header { name, value } => Some(credential_header(name, value)?),
+            _ => None,
+        };
         let (basic, token) = match &settings.auth {
-            DepotAuth::None => (None, None),
+            DepotAuth::None | DepotAuth::Header { .. } => (None, None),
             DepotAuth::Basic { username, password } => {
                 (Some((username.clone(), password.clone())), None)
             }
@@ -56,6 +61,7 @@ impl DepotClient {
             http,
             locator: Arc::new(locator),
             basic,
+            header,
             timeouts: settings.timeouts,
             retry: settings.retry,
             max_file_size: settings.max_file_size,
@@ -75,11 +81,32 @@ impl DepotClient {
         if let Some((username, password)) = self.basic.as_ref().filter(|_| authenticated) {
             request = request.basic_auth(username, Some(password.expose()));
         }
+        if let Some((name, value)) = self.header.as_ref().filter(|_| authenticated) {
+            request = request.header(name, value.expose());
+        }
         if let Some(total) = self.timeouts.request {
             request = request.timeout(total);
         }
         request
     }
+}
+
+/// The credential header `name: value`, both checked to be sendable.
+fn credential_header(
+    name: &str,
+    value: &Secret,
+) -> Result<(reqwest::header::HeaderName, Secret), UpstreamError> {
+    let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        UpstreamError::BadToken {
+            reason: "the authentication header name is not a valid HTTP header name",
+        }
+    })?;
+    if reqwest::header::HeaderValue::from_str(value.expose()).is_err() {
+        return Err(UpstreamError::BadToken {
+            reason: "the authentication header value holds characters a header cannot carry",
+        });
+    }
+    Ok((name, value.clone()))
 }
 
 impl fmt::Debug for DepotClient {

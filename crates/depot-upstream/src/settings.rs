@@ -77,6 +77,14 @@ pub enum DepotAuth {
         /// The password.
         password: Secret,
     },
+    /// One request header carrying the credential (an ESX offline depot's
+    /// `authentication_spec` `HEADER_AUTH`, e.g. `Authorization: Bearer …`).
+    Header {
+        /// The header's name.
+        name: String,
+        /// The header's value.
+        value: Secret,
+    },
     /// A download token placed into the URL path (online depots).
     DownloadToken {
         /// The token.

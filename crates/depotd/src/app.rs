@@ -9,6 +9,7 @@ use depot_auth::{AuthService, AuthSettings, Secret};
 use depot_blobs::{BlobStore, FsBlobStore};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
+use depot_esx_depots::EsxDepots;
 use depot_esx_online::{DepotDeleteJob, DepotsSyncJob, OnlineDepots, OnlineSettings};
 use depot_http::{Services, TrustedProxies};
 use depot_library::ContentLibrary;
@@ -46,6 +47,8 @@ pub struct AppParts {
     pub uploads: Uploads,
     /// ESX online depots and their sync.
     pub online_depots: OnlineDepots,
+    /// ESX offline depots.
+    pub esx_depots: EsxDepots,
     /// Where the services read the time.
     clock: Arc<dyn Clock>,
     /// Turns true when the server stops (ends the sync schedule).
@@ -142,9 +145,10 @@ impl App {
             config.library.service(),
         );
         let online_depots = online_service(&config, &store, &blobs, &clock)?;
-        let uploads = upload_service(&config, &store, &blobs, &clock);
+        let (uploads, esx_depots) = esx_services(&config, &store, &blobs, &sealer, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
         job_list.extend(service_jobs(&library, &online_depots, &sync_parts));
+        job_list.extend(esx_depots.jobs());
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -187,6 +191,7 @@ impl App {
             library,
             uploads,
             online_depots,
+            esx_depots,
             clock,
             stopping: Arc::new(watch::channel(false).0),
             _database_lock: database_lock,
@@ -349,25 +354,42 @@ impl FromRef<App> for OnlineDepots {
     }
 }
 
+impl FromRef<App> for EsxDepots {
+    fn from_ref(app: &App) -> EsxDepots {
+        app.esx_depots.clone()
+    }
+}
+
 impl FromRef<App> for Services {
     fn from_ref(app: &App) -> Services {
         app.services.clone()
     }
 }
 
-/// The uploaded-files service over the server's stores, with the `[esx]` settings.
-fn upload_service(
+/// The uploaded-files and offline depots services over the server's stores, with the
+/// `[esx]` settings.
+fn esx_services(
     config: &Config,
     store: &Arc<dyn MetadataStore>,
     blobs: &Arc<dyn BlobStore>,
+    sealer: &Arc<SecretBox>,
     clock: &Arc<dyn Clock>,
-) -> Uploads {
-    Uploads::new(
+) -> (Uploads, EsxDepots) {
+    let uploads = Uploads::new(
         Arc::clone(store),
         Arc::clone(blobs),
         Arc::clone(clock),
         config.esx.uploads(),
-    )
+    );
+    let depots = EsxDepots::new(
+        Arc::clone(store),
+        Arc::clone(blobs),
+        uploads.clone(),
+        Arc::clone(sealer),
+        Arc::clone(clock),
+        config.esx.depots(),
+    );
+    (uploads, depots)
 }
 
 /// The jobs of the content library, the online depots and the depot sync.

@@ -107,6 +107,10 @@ impl BlobStore for FsBlobStore {
         self.open_range_impl(digest, start, end).await
     }
 
+    async fn open_file(&self, digest: &Sha256Digest) -> Result<std::fs::File, BlobError> {
+        self.open_file_impl(digest).await
+    }
+
     async fn stat(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError> {
         self.stat_impl(digest).await
     }

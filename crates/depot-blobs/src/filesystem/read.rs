@@ -50,6 +50,22 @@ impl FsBlobStore {
         Ok((Box::new(reader), size))
     }
 
+    /// The blob's own file, opened for reading (blobs are never changed in place, and
+    /// a reader keeps the file even if it is deleted meanwhile).
+    pub(super) async fn open_file_impl(
+        &self,
+        digest: &Sha256Digest,
+    ) -> Result<std::fs::File, BlobError> {
+        let path = self.layout.blob_path(digest);
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(file.into_std().await),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound { digest: *digest })
+            }
+            Err(e) => Err(BlobError::io("open", &path)(e)),
+        }
+    }
+
     pub(super) async fn stat_impl(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError> {
         let path = self.layout.blob_path(digest);
         match tokio::fs::metadata(&path).await {

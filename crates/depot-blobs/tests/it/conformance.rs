@@ -34,6 +34,28 @@ async fn round_trip(store: &dyn BlobStore) {
     assert!(matches!(err, BlobError::NotFound { digest: d } if d == digest));
 }
 
+async fn blobs_open_as_seekable_local_files(store: &dyn BlobStore) {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+
+    let bytes = data(200_000, 4);
+    let info = put_bytes(store, &bytes, Expected::default())
+        .await
+        .expect("put");
+    let mut file = store.open_file(&info.digest).await.expect("open_file");
+    let mut tail = Vec::new();
+    file.seek(SeekFrom::Start(150_000)).expect("seek");
+    file.read_to_end(&mut tail).expect("read");
+    assert_eq!(tail, bytes[150_000..]);
+    // A file opened before the blob is deleted stays readable.
+    assert!(store.delete(&info.digest).await.expect("delete"));
+    file.seek(SeekFrom::Start(0)).expect("seek");
+    let mut all = Vec::new();
+    file.read_to_end(&mut all).expect("read after delete");
+    assert_eq!(all, bytes);
+    let err = store.open_file(&info.digest).await.expect_err("deleted");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
 async fn whole_blobs_are_read_within_a_limit(store: &dyn BlobStore) {
     let bytes = data(300_000, 9);
     let info = put_bytes(store, &bytes, Expected::default())
@@ -285,6 +307,7 @@ conformance!(
     crate::fixture::new_store(),
     [
         round_trip,
+        blobs_open_as_seekable_local_files,
         whole_blobs_are_read_within_a_limit,
         digest_is_computed_when_not_given,
         empty_blob,

@@ -21,16 +21,22 @@ async fn a_bundle_imports_with_every_payload_verified_and_stored() {
     let codes: Vec<&str> = depot.vendors.iter().map(|v| v.code.as_str()).collect();
     assert_eq!(codes, ["vmw", "dell"]);
     assert_eq!(depot.vibs().count(), 7);
-    assert_eq!(imported.payloads.len(), 7);
+    // The documents are staged too: index.xml, two vendor indexes, their metadata zips.
+    let documents: Vec<&str> = imported.documents.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(documents[0], "index.xml");
+    assert!(documents.len() >= 5, "{documents:?}");
+    assert_eq!(imported.payloads.len(), 7 + documents.len());
     // Staged, not committed: the caller decides.
     assert!(store.store.list().await.unwrap().is_empty());
 
+    let imported_documents = imported.documents.clone();
     let committed = imported.payloads.commit().await.expect("commit");
     let mut stored: Vec<_> = store.store.list().await.unwrap();
     stored.sort();
     let mut expected: Vec<_> = depot
         .vibs()
         .map(|v| (v.sha256.expect("hashed"), v.packed_size))
+        .chain(imported_documents.iter().map(|d| (d.sha256, d.size)))
         .collect();
     expected.sort();
     assert_eq!(
@@ -40,7 +46,7 @@ async fn a_bundle_imports_with_every_payload_verified_and_stored() {
             .collect::<Vec<_>>(),
         expected
     );
-    assert_eq!(committed.len(), 7);
+    assert_eq!(committed.len(), 7 + imported_documents.len());
     for vib in depot.vibs() {
         assert_eq!(vib.packed_size, 3 * MIB);
         let DeclaredChecksum::Sha256(declared) = vib.declared else {
@@ -65,7 +71,7 @@ async fn a_dropped_or_aborted_import_leaves_nothing() {
         .import(&bundle, Limits::default())
         .await
         .expect("import");
-    assert_eq!(imported.payloads.len(), 7);
+    assert_eq!(imported.payloads.len(), 7 + imported.documents.len());
     imported.payloads.abort().await;
     store.assert_empty().await;
     let imported = store
@@ -195,10 +201,11 @@ async fn three_hundred_vibs_import_in_one_pass() {
         .import(&builder.build(), Limits::default())
         .await
         .expect("import");
-    assert_eq!(imported.payloads.len(), 300);
+    let documents = imported.documents.len();
+    assert_eq!(imported.payloads.len(), 300 + documents);
     let committed = imported.payloads.commit().await.expect("commit");
-    assert_eq!(committed.len(), 300);
-    assert_eq!(store.store.list().await.unwrap().len(), 300);
+    assert_eq!(committed.len(), 300 + documents);
+    assert_eq!(store.store.list().await.unwrap().len(), 300 + documents);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

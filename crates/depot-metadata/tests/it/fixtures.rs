@@ -100,6 +100,7 @@ pub fn full_task() -> Task {
             code: "DEPOT_UNREACHABLE".to_owned(),
             message: msg("com.vmware.depotd.error.unreachable"),
             resolution: Some(msg("com.vmware.depotd.error.check_network")),
+            data: None,
         }),
         payload: serde_json::json!({"remote": "r1", "full": false, "limit": 10}),
         concurrency_key: Some("remote:r1".to_owned()),

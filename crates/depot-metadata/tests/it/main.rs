@@ -14,6 +14,7 @@ mod hot_reads;
 mod libraries;
 mod library_fixtures;
 mod library_items;
+mod offline_depots;
 mod online_depots;
 mod sessions;
 mod synced_items;

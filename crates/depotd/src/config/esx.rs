@@ -1,4 +1,4 @@
-//! `[esx]`: ESX offline depots — files uploaded to `/vum-fileupload`.
+//! `[esx]`: ESX offline depots — files uploaded to `/vum-fileupload`, imports.
 
 use std::time::Duration;
 
@@ -14,8 +14,12 @@ pub struct EsxConfig {
     /// removes it.
     #[serde(rename = "upload_ttl_seconds", with = "values::seconds")]
     pub upload_ttl: Duration,
-    /// The largest file `/vum-fileupload` takes, in bytes.
+    /// The largest file `/vum-fileupload` takes, in bytes; also the largest bundle a
+    /// `PULL` import downloads.
     pub upload_max_bytes: u64,
+    /// The directory `file:` locations of `PULL` imports may point into (none: `file:`
+    /// locations are refused). Resolved at each import: no escape by `..` or symlinks.
+    pub import_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for EsxConfig {
@@ -24,6 +28,7 @@ impl Default for EsxConfig {
         Self {
             upload_ttl: service.ttl,
             upload_max_bytes: service.max_bytes,
+            import_dir: None,
         }
     }
 }
@@ -37,6 +42,15 @@ impl EsxConfig {
         }
     }
 
+    /// The offline depots service's settings.
+    pub fn depots(&self) -> depot_esx_depots::EsxDepotSettings {
+        depot_esx_depots::EsxDepotSettings {
+            import_dir: self.import_dir.clone(),
+            max_bundle_bytes: self.upload_max_bytes,
+            ..depot_esx_depots::EsxDepotSettings::default()
+        }
+    }
+
     /// Checks the values (errors name the key).
     pub fn check(&self) -> Result<(), String> {
         if self.upload_ttl.is_zero() {
@@ -44,6 +58,14 @@ impl EsxConfig {
         }
         if self.upload_max_bytes == 0 {
             return Err("esx.upload_max_bytes must be positive".to_owned());
+        }
+        if let Some(dir) = &self.import_dir
+            && !dir.is_absolute()
+        {
+            return Err(format!(
+                "esx.import_dir must be an absolute path, not {}",
+                dir.display()
+            ));
         }
         Ok(())
     }

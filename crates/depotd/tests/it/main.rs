@@ -18,6 +18,7 @@ mod legacy_rest;
 mod library_chains;
 mod library_items;
 mod lingering;
+mod offline_depots;
 mod online_depots;
 mod ops;
 mod pki;

@@ -1,5 +1,5 @@
 //! The content view of an ESX depot (`com.vmware.esx.settings.depots.metadata_info` and
-//! the summaries it holds), and `online.content.info`. Built from the JSON of
+//! the summaries it holds), and `offline.content.info` / `online.content.info`. Built from the JSON of
 //! `depot_esx::DepotContent`, whose serde names are these.
 
 use std::collections::BTreeMap;
@@ -180,6 +180,15 @@ crate::vapi_struct! {
     #[vapi("com.vmware.esx.settings.depots.online.content.info")]
     /// An online depot's content.
     pub struct OnlineContentInfo {
+        /// The metadata zips, by vendor index.
+        pub metadata_bundles: BTreeMap<String, Vec<MetadataInfo>>,
+    }
+}
+
+crate::vapi_struct! {
+    #[vapi("com.vmware.esx.settings.depots.offline.content.info")]
+    /// An offline depot's content.
+    pub struct DepotContentInfo {
         /// The metadata zips, by vendor index.
         pub metadata_bundles: BTreeMap<String, Vec<MetadataInfo>>,
     }

@@ -2,4 +2,5 @@
 //! `com.vmware.esx.settings.depots_client` describe them.
 
 pub mod content;
+pub mod offline;
 pub mod online;

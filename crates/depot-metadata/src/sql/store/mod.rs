@@ -7,6 +7,7 @@ mod download_sessions;
 mod libraries;
 mod library_items;
 mod library_shared;
+mod offline_depots;
 mod online_depots;
 mod session_files;
 mod sessions;
