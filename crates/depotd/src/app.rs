@@ -322,6 +322,8 @@ impl App {
             blobs: Arc::clone(&self.blobs),
             auth: Arc::clone(&self.services.auth),
             access: Arc::new(access),
+            esx: Arc::default(),
+            in_use: self.esx_depots.in_use().clone(),
         }
     }
 

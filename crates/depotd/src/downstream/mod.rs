@@ -1,5 +1,7 @@
 //! The downstream offline depot: the synced metadata files under `/depot/<path>`, in
-//! the upstream layout, for SDDC Manager and VCF Installer in a dark site.
+//! the upstream layout, for SDDC Manager and VCF Installer in a dark site; and the
+//! imported ESX offline depots as one ESXi online depot under `/depot/esx/` (see
+//! [`esx`]).
 //!
 //! Plain static-file semantics that download clients rely on — strong `ETag`s (the
 //! content digest), `Last-Modified`, conditional requests, single byte ranges for
@@ -8,6 +10,7 @@
 
 mod auth;
 mod error;
+pub mod esx;
 
 use std::sync::Arc;
 
@@ -48,11 +51,23 @@ pub struct DownstreamState {
     pub auth: Arc<depot_auth::AuthService>,
     /// Who may read.
     pub access: Arc<Access>,
+    /// What `/depot/esx/` keeps of the imported ESX depots.
+    pub esx: Arc<esx::EsxServed>,
+    /// The ESX depots being served (a download holds its depot in use).
+    pub in_use: depot_esx_depots::InUse,
 }
 
 /// The depot routes, relative to where they are nested (`/depot`).
 pub fn router(state: DownstreamState) -> Router {
     Router::new()
+        .route("/esx/", get(get_esx_index).head(get_esx_index))
+        .route("/esx/index.xml", get(get_esx_index).head(get_esx_index))
+        .route(
+            "/esx/{depot}/{*path}",
+            get(get_esx_file)
+                .head(get_esx_file)
+                .fallback(|| async { DownstreamError::MethodNotAllowed }),
+        )
         .route(
             "/{*path}",
             get(get_file)
@@ -64,17 +79,71 @@ pub fn router(state: DownstreamState) -> Router {
 
 /// The documentation of the route (below `/depot`), beside the router it describes.
 pub fn route_docs() -> Vec<RouteDoc> {
-    [Method::GET, Method::HEAD]
+    let routes = [
+        (
+            "/esx/",
+            "esx_depot_root",
+            "The ESX online depot's index.xml (Basic auth)",
+        ),
+        (
+            "/esx/index.xml",
+            "esx_depot_index",
+            "The ESX online depot's index.xml: every imported offline depot's vendors (Basic auth)",
+        ),
+        (
+            "/esx/{depot}/{*path}",
+            "esx_depot_file",
+            "A file of an imported ESX offline depot (Basic auth; ETag, Range)",
+        ),
+        (
+            "/{*path}",
+            "depot_file",
+            "A synced depot file (Basic auth; ETag, Last-Modified, Range)",
+        ),
+    ];
+    routes
         .into_iter()
-        .map(|method| RouteDoc {
-            method,
-            path: "/{*path}".to_owned(),
-            operation_id: "depot_file".to_owned(),
-            tag: "downstream",
-            summary: "A synced depot file (Basic auth; ETag, Last-Modified, Range)".to_owned(),
-            status: StatusCode::OK,
+        .flat_map(|(path, operation_id, summary)| {
+            [Method::GET, Method::HEAD].map(|method| RouteDoc {
+                method,
+                path: path.to_owned(),
+                operation_id: operation_id.to_owned(),
+                tag: "downstream",
+                summary: summary.to_owned(),
+                status: StatusCode::OK,
+            })
         })
         .collect()
+}
+
+/// `GET`/`HEAD /depot/esx/index.xml` (or `/depot/esx/`): the ESX online depot's root.
+async fn get_esx_index(
+    State(state): State<DownstreamState>,
+    method: Method,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        auth::authorize(&state, &headers, &client).await?;
+        esx::index(&state, &method, &headers).await
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET`/`HEAD /depot/esx/{depot}/{*path}`: a file of an imported ESX depot.
+async fn get_esx_file(
+    State(state): State<DownstreamState>,
+    method: Method,
+    ClientAddr(client): ClientAddr,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        auth::authorize(&state, &headers, &client).await?;
+        let Path((depot, path)) = path.map_err(|_| DownstreamError::BadPath)?;
+        esx::file(&state, &method, &headers, &depot, &path).await
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `GET`/`HEAD /depot/{*path}`: a synced depot file, as the upstream depot serves it.

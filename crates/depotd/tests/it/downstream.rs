@@ -83,6 +83,8 @@ impl Depot {
             blobs: blobs.clone(),
             auth,
             access: Arc::new(access),
+            esx: Arc::default(),
+            in_use: depot_esx_depots::InUse::default(),
         };
         let router = Router::new().nest("/depot", downstream::router(state));
         let depot = Self {

@@ -13,6 +13,7 @@ mod datastore;
 mod depot_sync;
 mod download_sessions;
 mod downstream;
+mod esx_served;
 mod jsonrpc;
 mod legacy_rest;
 mod library_chains;

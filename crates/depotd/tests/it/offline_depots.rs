@@ -16,15 +16,15 @@ use serde_json::{Value, json};
 use crate::support::{ADMIN, ADMIN_PASSWORD, Reply, TestApp};
 
 const KIB: u64 = 1 << 10;
-const OFFLINE: &str = "/api/esx/settings/depots/offline";
+pub(crate) const OFFLINE: &str = "/api/esx/settings/depots/offline";
 
 /// A small bundle (VIBs of tens of KiB).
-fn bundle() -> BundleBuilder {
+pub(crate) fn bundle() -> BundleBuilder {
     BundleBuilder::new(24 * KIB)
 }
 
 /// The `content` view the parser gives for `zip`.
-fn expected_content(zip: &[u8]) -> Value {
+pub(crate) fn expected_content(zip: &[u8]) -> Value {
     let depot = parse_bundle(
         std::io::Cursor::new(zip),
         &Limits::default(),
@@ -34,19 +34,19 @@ fn expected_content(zip: &[u8]) -> Value {
     serde_json::to_value(depot.content()).unwrap()
 }
 
-struct Client {
-    t: TestApp,
+pub(crate) struct Client {
+    pub(crate) t: TestApp,
     sid: String,
 }
 
 impl Client {
-    async fn new(tweak: impl FnOnce(&mut depotd::config::Config)) -> Self {
+    pub(crate) async fn new(tweak: impl FnOnce(&mut depotd::config::Config)) -> Self {
         let t = TestApp::with(tweak, Vec::new()).await;
         let sid = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
         Self { t, sid }
     }
 
-    async fn send(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
+    pub(crate) async fn send(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
         let text = body.map(Value::to_string);
         self.t
             .send(
@@ -58,7 +58,7 @@ impl Client {
             .await
     }
 
-    async fn upload(&self, zip: &[u8]) -> String {
+    pub(crate) async fn upload(&self, zip: &[u8]) -> String {
         let request = Request::builder()
             .method(Method::POST)
             .uri("/vum-fileupload")
@@ -88,7 +88,7 @@ impl Client {
     }
 
     /// Runs the pending tasks; the task's CIS info.
-    async fn finish(&self, task: &str) -> Value {
+    pub(crate) async fn finish(&self, task: &str) -> Value {
         self.t.app.services.tasks.run_pending().await.unwrap();
         let r = self
             .send(Method::GET, &format!("/api/cis/tasks/{task}"), None)
@@ -98,7 +98,7 @@ impl Client {
     }
 
     /// Creates, runs, and answers the new depot's id.
-    async fn import(&self, spec: &Value) -> String {
+    pub(crate) async fn import(&self, spec: &Value) -> String {
         let task = self
             .create(spec)
             .await
@@ -160,7 +160,7 @@ impl Client {
     }
 
     /// Drops every unreferenced blob now.
-    async fn collect_garbage(&self) {
+    pub(crate) async fn collect_garbage(&self) {
         let referenced: BTreeSet<_> = self
             .t
             .app
@@ -179,7 +179,7 @@ impl Client {
     }
 }
 
-fn push(file_id: &str) -> Value {
+pub(crate) fn push(file_id: &str) -> Value {
     json!({"source_type": "PUSH", "file_id": file_id, "description": "uploaded bundle"})
 }
 
