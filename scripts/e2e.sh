@@ -8,7 +8,8 @@
 #    `ansible` wheel, see that file), rebuilt only when either file (or the Python
 #    interpreter) changes. Needs python3 with the venv module (Debian: python3-venv)
 #    and access to PyPI. PYTHON=... picks the interpreter.
-# 2. cargo build --release --locked -p depotd (skipped when DEPOTD_BIN names a binary).
+# 2. cargo build --release --locked -p depotd (skipped when DEPOTD_BIN names a binary),
+#    and depot-esx's write_bundle example (the generated ESX bundles).
 # 3. pytest e2e -q; its exit status is this script's. "No tests collected" (5) fails.
 #
 # Outputs: target/e2e/depotd.log (server log), target/e2e-corpus/*.json (distinct
@@ -42,6 +43,9 @@ fi
 if [ -z "${DEPOTD_BIN:-}" ]; then
     cargo build --release --locked -p depotd
 fi
+# The ESX bundle generator of e2e/test_offline_depots.py.
+cargo build --release --locked -p depot-esx --features fixture --example write_bundle
+export DEPOTD_WRITE_BUNDLE=${DEPOTD_WRITE_BUNDLE:-$PWD/target/release/examples/write_bundle}
 
 status=0
 PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest e2e -q "$@" || status=$?
