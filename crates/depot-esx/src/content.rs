@@ -97,7 +97,8 @@ pub struct SolutionSummary {
 /// A component of a solution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SolutionComponentSummary {
-    /// The component bulletin's release date, as the metadata writes it.
+    /// The component bulletin's release date, as an RFC 3339 date-time in UTC (see
+    /// [`release_date_time`]).
     pub release_date: String,
     /// Its version.
     pub version: VersionSummary,
@@ -244,7 +245,7 @@ fn solutions(bundle: &MetadataBundle) -> BTreeMap<String, SolutionSummary> {
                 entry.components.get_or_insert_with(BTreeMap::new).insert(
                     name.clone(),
                     SolutionComponentSummary {
-                        release_date: bulletin.release_date.clone(),
+                        release_date: release_date_time(&bulletin.release_date),
                         version: version(v),
                         vib_informations: vib_informations(bundle, bulletin),
                     },
@@ -331,4 +332,44 @@ fn independent_components(bundle: &MetadataBundle) -> BTreeMap<String, Component
             .push(version(v));
     }
     out
+}
+
+/// A release date as bulletins write it (`2024-06-25T00:00:00`, with or without a
+/// fraction or zone, or only a date), as the date-time the bindings declare: RFC 3339 in
+/// UTC with milliseconds (the SDK refuses one without a zone). A zone-less time is taken
+/// as UTC; text that is no date at all becomes the Unix epoch rather than failing the
+/// whole content view.
+pub fn release_date_time(text: &str) -> String {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+    let text = text.trim();
+    let at = DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .or_else(|_| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        })
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod release_date_tests {
+    use super::release_date_time;
+
+    #[test]
+    fn release_dates_become_utc_date_times() {
+        assert_eq!(
+            release_date_time("2026-01-01T00:00:00"),
+            "2026-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            release_date_time("2024-06-25T10:30:00.5+02:00"),
+            "2024-06-25T08:30:00.500Z"
+        );
+        assert_eq!(release_date_time("2024-06-25"), "2024-06-25T00:00:00.000Z");
+        assert_eq!(release_date_time("someday"), "1970-01-01T00:00:00.000Z");
+    }
 }

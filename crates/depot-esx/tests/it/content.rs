@@ -27,7 +27,7 @@ fn the_content_view_has_the_contract_shape() {
     );
     assert_eq!(
         vmw["solutions"]["com.vmware.fdm"]["components"]["vmware-fdm"],
-        json!({"release_date": "2026-01-01T00:00:00",
+        json!({"release_date": "2026-01-01T00:00:00.000Z",
                "version": {"version": "8.0.3-1", "display_version": "8.0.3-1 (fixture)"},
                "vib_informations": {"VMW_bootbank_vmware-fdm_8.0.3-1": {"software_tags": ["driver"]}}})
     );
