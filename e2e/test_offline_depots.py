@@ -135,9 +135,11 @@ def test_push_import_content_and_already_exists(depotd, http, vsphere_client, of
     assert refused.value.data is not None
     assert refused.value.data.to_dict()["depot"] == depot
 
-    # Missing file_id: InvalidArgument, no task.
+    # An unknown file_id: InvalidArgument at once, no task. (The SDK itself refuses a
+    # PUSH spec without file_id before sending it.)
     with pytest.raises(InvalidArgument):
-        offline.create_task(Offline.CreateSpec(source_type=Offline.SourceType.PUSH))
+        offline.create_task(Offline.CreateSpec(source_type=Offline.SourceType.PUSH,
+                                               file_id="6f1f0c7e-0000-4c3e-8a52-c1f9e6b20d5c"))
 
     # Served in the online depot at /depot/esx/ (Basic auth).
     r = http.get(f"{depotd.url}/depot/esx/index.xml", auth=(ADMIN_USER, ADMIN_PASSWORD))
