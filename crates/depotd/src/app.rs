@@ -105,19 +105,7 @@ impl App {
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         info!(backend = store.backend(), "metadata store ready");
         let blobs = open_blobs(data_dir).await?;
-        let auth = Arc::new(AuthService::new(
-            Arc::clone(&store),
-            AuthSettings {
-                session_idle: config.auth.session_idle,
-                refresh_idle: config.auth.refresh_idle,
-                session_max_lifetime: config.auth.session_max_lifetime,
-                refresh_max_lifetime: config.auth.refresh_max_lifetime,
-                cache_ttl: config.auth.session_cache,
-                hash_concurrency: config.auth.hash_concurrency(),
-                hash_queue: config.auth.max_queued_hashes,
-                clock: Arc::clone(&clock),
-            },
-        ));
+        let auth = auth_service(&config, &store, &clock);
         let catalog_settings = catalog_settings(&config)?;
         // SQLite is the single-server store (its data dir is locked against a second
         // server), so this process accepts every catalog; on PostgreSQL replicas may.
@@ -147,8 +135,12 @@ impl App {
         let online_depots = online_service(&config, &store, &blobs, &clock)?;
         let (uploads, esx_depots) = esx_services(&config, &store, &blobs, &sealer, &clock);
         let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
-        job_list.extend(service_jobs(&library, &online_depots, &sync_parts));
-        job_list.extend(esx_depots.jobs());
+        job_list.extend(service_jobs(
+            &library,
+            &online_depots,
+            &esx_depots,
+            &sync_parts,
+        ));
         job_list.push(Arc::new(CatalogService::job(
             Arc::clone(&store),
             Arc::clone(&blobs),
@@ -368,6 +360,27 @@ impl FromRef<App> for Services {
     }
 }
 
+/// Users, sessions and tokens, as `[auth]` configures them.
+fn auth_service(
+    config: &Config,
+    store: &Arc<dyn MetadataStore>,
+    clock: &Arc<dyn Clock>,
+) -> Arc<AuthService> {
+    Arc::new(AuthService::new(
+        Arc::clone(store),
+        AuthSettings {
+            session_idle: config.auth.session_idle,
+            refresh_idle: config.auth.refresh_idle,
+            session_max_lifetime: config.auth.session_max_lifetime,
+            refresh_max_lifetime: config.auth.refresh_max_lifetime,
+            cache_ttl: config.auth.session_cache,
+            hash_concurrency: config.auth.hash_concurrency(),
+            hash_queue: config.auth.max_queued_hashes,
+            clock: Arc::clone(clock),
+        },
+    ))
+}
+
 /// The uploaded-files and offline depots services over the server's stores, with the
 /// `[esx]` settings.
 fn esx_services(
@@ -394,13 +407,16 @@ fn esx_services(
     (uploads, depots)
 }
 
-/// The jobs of the content library, the online depots and the depot sync.
+/// The jobs of the content library, the ESX offline and online depots and the depot
+/// sync.
 fn service_jobs(
     library: &ContentLibrary,
     online_depots: &OnlineDepots,
+    esx_depots: &EsxDepots,
     sync_parts: &Arc<SyncParts>,
 ) -> Vec<Arc<dyn Job>> {
     let mut jobs = depot_library::jobs(library);
+    jobs.extend(esx_depots.jobs());
     jobs.push(Arc::new(DepotsSyncJob::new(online_depots.clone())));
     jobs.push(Arc::new(DepotDeleteJob::new(online_depots.clone())));
     jobs.push(Arc::new(DepotService::job(Arc::clone(sync_parts))));

@@ -235,16 +235,14 @@ async fn merged_index(state: &DownstreamState) -> Result<Arc<MergedIndex>, Downs
         .await
         .map_err(DownstreamError::Store)?;
     let ids: Vec<OfflineDepotId> = depots.iter().map(|d| d.id).collect();
-    if let Some(index) = state
+    let cached = state
         .esx
         .index
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-    {
-        if index.depots == ids {
-            return Ok(index.clone());
-        }
+        .clone();
+    if let Some(index) = cached.filter(|index| index.depots == ids) {
+        return Ok(index);
     }
     state.esx.forget_all_but(&ids);
     let mut trees = Vec::with_capacity(ids.len());
@@ -279,10 +277,13 @@ async fn merged_index(state: &DownstreamState) -> Result<Arc<MergedIndex>, Downs
 }
 
 fn content_type(path: &str) -> &'static str {
-    let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".xml") {
+    let extension = std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    if extension.eq_ignore_ascii_case("xml") {
         "text/xml"
-    } else if lower.ends_with(".zip") {
+    } else if extension.eq_ignore_ascii_case("zip") {
         "application/zip"
     } else {
         "application/octet-stream"

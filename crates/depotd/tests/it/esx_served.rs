@@ -79,7 +79,7 @@ async fn imported_depots_are_served_as_one_online_depot() {
             .await
             .unwrap()
             .into_iter()
-            .find(|f| f.path.ends_with(".vib"))
+            .find(|f| f.path.starts_with("vib20/"))
             .unwrap();
     let uri = format!("/depot/esx/{first}/{}", vib.path);
     let r = get(&c, &uri, &[auth[0], ("range", "bytes=10-19")]).await;

@@ -74,9 +74,16 @@ async fn openapi_documents_exactly_the_routes_served() {
             "{method} {doc_path}"
         );
         // Routes with several actions are served only with one of them, and task-only
-        // operations only with `vmw-task=true`: the summary names that query.
-        let uri = match op.summary.split_once("(?") {
-            Some((_, query)) => format!("{}?{}", concrete(&op.path), query.trim_end_matches(')')),
+        // operations only with `vmw-task=true`, as the summary says.
+        let uri = match op.summary.split_once("(?action=") {
+            Some((_, action)) => format!(
+                "{}?action={}",
+                concrete(&op.path),
+                action.trim_end_matches(')')
+            ),
+            None if op.summary.ends_with("(?vmw-task=true)") => {
+                format!("{}?vmw-task=true", concrete(&op.path))
+            }
             None => concrete(&op.path),
         };
         let reply = t.send(op.method.clone(), &uri, &[], None).await;
