@@ -132,24 +132,13 @@ impl Client {
         assert_eq!(self.depot_count().await, 0);
         let r = self.send(Method::GET, OFFLINE, None).await;
         assert_eq!(r.body, json!({}), "{}", r.text);
-        let referenced: BTreeSet<_> = self
-            .t
-            .app
-            .store
-            .blob_references()
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+        let referenced = self.referenced().await;
         let uploads = self.upload_digests().await;
         assert!(referenced.is_subset(&uploads), "only uploads hold blobs");
     }
 
     async fn upload_digests(&self) -> BTreeSet<depot_model::Sha256Digest> {
-        let mut digests = BTreeSet::new();
-        for r in self.t.app.store.blob_references().await.unwrap() {
-            digests.insert(r);
-        }
+        let mut digests = self.referenced().await;
         let depots = self.t.app.store.list_offline_depots().await.unwrap();
         for d in depots {
             for f in self.t.app.store.offline_depot_files(d.id).await.unwrap() {
@@ -159,17 +148,21 @@ impl Client {
         digests
     }
 
-    /// Drops every unreferenced blob now.
-    pub(crate) async fn collect_garbage(&self) {
-        let referenced: BTreeSet<_> = self
-            .t
+    /// Every blob some record references.
+    async fn referenced(&self) -> BTreeSet<depot_model::Sha256Digest> {
+        self.t
             .app
             .store
             .blob_references()
             .await
             .unwrap()
             .into_iter()
-            .collect();
+            .collect()
+    }
+
+    /// Drops every unreferenced blob now.
+    pub(crate) async fn collect_garbage(&self) {
+        let referenced = self.referenced().await;
         self.t
             .app
             .blobs
