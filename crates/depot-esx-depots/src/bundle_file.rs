@@ -20,6 +20,8 @@ use crate::{EsxDepotError, EsxDepots};
 pub(crate) struct BundleFile {
     pub(crate) file: std::fs::File,
     pub(crate) digest: Sha256Digest,
+    /// Whether it was downloaded by this import (which then took part of its time).
+    pub(crate) downloaded: bool,
 }
 
 impl EsxDepots {
@@ -42,6 +44,7 @@ impl EsxDepots {
             BundleFile {
                 file,
                 digest: upload.digest,
+                downloaded: false,
             },
             upload,
         ))
@@ -91,6 +94,7 @@ impl EsxDepots {
             Ok(BundleFile {
                 file,
                 digest: fetched.blob.digest,
+                downloaded: true,
             })
         })
     }
@@ -113,6 +117,7 @@ pub(crate) async fn local_bundle(path: PathBuf) -> Result<BundleFile, EsxDepotEr
         Ok(BundleFile {
             file,
             digest: Sha256Digest::from_bytes(hasher.finalize().into()),
+            downloaded: false,
         })
     })
     .await

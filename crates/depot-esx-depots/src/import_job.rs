@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::bundle_file::{BundleFile, local_bundle};
 use crate::create::{ImportRequest, ImportSource};
 use crate::location::PullLocation;
-use crate::progress::watched;
+use crate::progress::{Span, watched};
 use crate::record::file_tree;
 use crate::{EsxDepotError, EsxDepots, content_json};
 
@@ -63,13 +63,19 @@ impl Job for ImportJob {
     async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
         let request: ImportRequest = ctx.payload()?;
         let (bundle, push) = self.bundle(ctx, &request.source).await?;
+        // A download took the first half of the progress.
+        let span = if bundle.downloaded {
+            Span { from: 50, to: 100 }
+        } else {
+            Span::ALL
+        };
         let progress = ImportProgress::new();
         let blobs = Arc::clone(&self.depots.inner.blobs);
         let limits = self.depots.inner.settings.limits;
         let reading = progress.clone();
         let import = async move { import_bundle(bundle.file, blobs, limits, &reading).await };
         let read = move || (progress.bytes_done(), progress.bytes_total());
-        let imported = watched(ctx, import, "Importing", read)
+        let imported = watched(ctx, import, ("Importing", span), read)
             .await?
             .map_err(|e| job_error(&EsxDepotError::Bundle(e)))?;
         let id = self
@@ -132,7 +138,7 @@ impl ImportJob {
                             let p = *rx.borrow();
                             (p.bytes_done, p.bytes_total)
                         };
-                        watched(ctx, download, "Downloading", read)
+                        watched(ctx, download, ("Downloading", Span { from: 0, to: 50 }), read)
                             .await?
                             .map_err(|e| job_error(&e))?
                     }

@@ -9,13 +9,36 @@ use depot_tasks::{JobContext, JobError};
 /// How often a running step reports progress and checks for a cancel.
 const TICK: Duration = Duration::from_millis(250);
 
+/// The share of the task's progress (a percentage, as vCenter's tasks report it) a
+/// step covers: from `from` when it starts to `to` when it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// Where the step starts, in percent.
+    pub(crate) from: u64,
+    /// Where it ends, in percent.
+    pub(crate) to: u64,
+}
+
+impl Span {
+    /// The whole task.
+    pub(crate) const ALL: Span = Span { from: 0, to: 100 };
+
+    /// The task's percentage when the step has done `done` of `total` (`total` > 0).
+    fn percent(self, done: u64, total: u64) -> u64 {
+        let within = u128::from(done.min(total)) * u128::from(self.to - self.from)
+            / u128::from(total.max(1));
+        self.from + u64::try_from(within).unwrap_or(self.to - self.from)
+    }
+}
+
 /// Runs `work` in a task of its own; every tick writes `read()` (bytes done, total)
-/// to the task as `what` and checks for cancellation. A cancel or shutdown aborts
-/// `work` (dropping it: its staged data is removed) and returns the job's stop.
+/// to the task as `what` (the bytes in the message, the percentage within `span` as
+/// the progress) and checks for cancellation. A cancel or shutdown aborts `work`
+/// (dropping it: its staged data is removed) and returns the job's stop.
 pub(crate) async fn watched<T: Send + 'static>(
     ctx: &mut JobContext,
     work: impl Future<Output = T> + Send + 'static,
-    what: &str,
+    (what, span): (&str, Span),
     read: impl Fn() -> (u64, u64) + Send,
 ) -> Result<T, JobError> {
     let mut task = Aborting(tokio::spawn(work));
@@ -36,7 +59,7 @@ pub(crate) async fn watched<T: Send + 'static>(
                         "com.vmware.esx.settings.depots.offline.create.progress",
                         format!("{what}: {done} of {total} bytes"),
                     );
-                    ctx.progress(done, total, Some(message)).await
+                    ctx.progress(span.percent(done, total), 100, Some(message)).await
                 } else {
                     Ok(())
                 };
@@ -56,5 +79,21 @@ struct Aborting<T>(tokio::task::JoinHandle<T>);
 impl<T> Drop for Aborting<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn a_span_maps_bytes_to_its_share_of_the_percentage() {
+        let second_half = Span { from: 50, to: 100 };
+        assert_eq!(second_half.percent(0, 1000), 50);
+        assert_eq!(second_half.percent(500, 1000), 75);
+        assert_eq!(second_half.percent(1000, 1000), 100);
+        assert_eq!(second_half.percent(2000, 1000), 100, "capped");
+        assert_eq!(Span::ALL.percent(16 << 30, 16 << 30), 100, "no overflow");
+        assert_eq!(Span::ALL.percent(1, 3), 33);
     }
 }

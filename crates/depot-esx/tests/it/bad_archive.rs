@@ -30,10 +30,8 @@ async fn a_truncated_zip() {
 async fn a_directory_that_understates_a_payload() {
     let builder = small().deflate_payloads();
     let path = builder.payload_path("foo-driver").unwrap();
-    let mut bundle = builder.build();
-    let at = central_header(&bundle, &path);
-    // The uncompressed size (offset 24) says 1000 bytes where there are 64 KiB.
-    bundle[at + 24..at + 28].copy_from_slice(&1000u32.to_le_bytes());
+    // The uncompressed size says 1000 bytes where there are 64 KiB.
+    let bundle = builder.declare_entry_size(&path, 1000).build();
     let error = refused(&bundle).await;
     // Whichever notices first: the zip reader's own size check, or ours.
     assert!(
@@ -146,6 +144,48 @@ async fn duplicate_entries() {
     assert_eq!(patch(&mut bundle, b"dup-b.txt", b"dup-a.txt"), 2);
     let error = refused(&bundle).await;
     assert!(matches!(error, EsxError::DuplicateEntry { .. }), "{error}");
+    // A second index.xml, which a reader taking the last one would believe.
+    let bundle = small()
+        .with_duplicate_entry("index.xml", "<vendorList/>")
+        .build();
+    let error = refused(&bundle).await;
+    assert!(matches!(error, EsxError::DuplicateEntry { .. }), "{error}");
+}
+
+/// The builder's directory lies are really in the bytes: two `index.xml` entries in
+/// the central directory, no stand-in name left, a central size other than the true
+/// one; and `write_to` refuses them.
+#[test]
+fn the_builders_directory_lies_are_in_the_bytes() {
+    let zip = small()
+        .with_duplicate_entry("index.xml", "<vendorList/>")
+        .build();
+    let names = central_names(&zip);
+    assert_eq!(names.iter().filter(|n| *n == "index.xml").count(), 2);
+    assert!(!names.iter().any(|n| n.starts_with('~')), "{names:?}");
+
+    let zip = small().declare_entry_size("index.xml", 50_000).build();
+    let at = central_header(&zip, "index.xml");
+    assert_eq!(zip[at + 24..at + 28], 50_000u32.to_le_bytes());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    assert_eq!(archive.by_name("index.xml").unwrap().size(), 50_000);
+
+    let error = small()
+        .declare_entry_size("index.xml", 1)
+        .write_to(std::io::Cursor::new(Vec::new()))
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
+}
+
+/// The entry names of the central directory, in order, duplicates kept.
+fn central_names(zip: &[u8]) -> Vec<String> {
+    (0..zip.len() - 46)
+        .filter(|&i| zip[i..i + 4] == [0x50, 0x4b, 0x01, 0x02])
+        .map(|i| {
+            let len = usize::from(u16::from_le_bytes([zip[i + 28], zip[i + 29]]));
+            String::from_utf8_lossy(&zip[i + 46..i + 46 + len]).into_owned()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,10 @@
 //! ESX online depots: `com.vmware.esx.settings.depots.online` CRUD shapes, and
 //! `depots` `sync$task` against a fixture bundle unzipped into a directory and served
 //! over loopback HTTP: content equal to the offline bundle's, payloads verified and
-//! stored once, failures leaving the previous content, one sync at a time, JSON-RPC.
+//! stored once, a 5xx retried, failures leaving the previous content (or none), one
+//! sync at a time, JSON-RPC.
 
+use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +30,8 @@ struct Served {
     hits: Arc<Mutex<Vec<String>>>,
     /// Milliseconds each VIB payload answer waits.
     vib_delay_ms: Arc<AtomicU64>,
+    /// Paths answered `503` once (then served).
+    fail_once: Arc<Mutex<BTreeSet<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -37,13 +41,21 @@ impl Drop for Served {
     }
 }
 
-type Shared = (PathBuf, Arc<Mutex<Vec<String>>>, Arc<AtomicU64>);
+type Shared = (
+        PathBuf,
+        Arc<Mutex<Vec<String>>>,
+        Arc<AtomicU64>,
+        Arc<Mutex<BTreeSet<String>>>,
+    );
 
 async fn file(
-    State((root, hits, delay)): State<Shared>,
+    State((root, hits, delay, fail_once)): State<Shared>,
     UrlPath(path): UrlPath<String>,
 ) -> Response {
     hits.lock().unwrap().push(path.clone());
+    if fail_once.lock().unwrap().remove(&path) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     if is_vib(&path) {
         let ms = delay.load(Ordering::Relaxed);
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -63,12 +75,14 @@ impl Served {
         builder.write_tree(dir.path()).unwrap();
         let hits = Arc::new(Mutex::new(Vec::new()));
         let vib_delay_ms = Arc::new(AtomicU64::new(0));
+        let fail_once = Arc::new(Mutex::new(BTreeSet::new()));
         let router = Router::new()
             .route("/depot/{*path}", axum::routing::get(file))
             .with_state((
                 dir.path().to_owned(),
                 Arc::clone(&hits),
                 Arc::clone(&vib_delay_ms),
+                Arc::clone(&fail_once),
             ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/depot/index.xml", listener.local_addr().unwrap());
@@ -80,6 +94,7 @@ impl Served {
             url,
             hits,
             vib_delay_ms,
+            fail_once,
             server,
         }
     }
@@ -320,6 +335,58 @@ async fn failed_syncs_keep_the_previous_content() {
         .unwrap();
     assert!(message.contains("DOCTYPE"), "{info}");
     assert_eq!(content(&t, &id).await, good);
+}
+
+#[tokio::test]
+async fn a_payload_answered_503_once_is_fetched_again() {
+    let builder = BundleBuilder::new(4096);
+    let served = Served::new(&builder).await;
+    let vib = builder.payload_path("dell-nic").unwrap();
+    served.fail_once.lock().unwrap().insert(vib.clone());
+    let t = TestApp::new().await;
+    let id = create(&t, &served.url).await;
+    let info = sync(&t, None).await;
+    assert_eq!(info["status"], "SUCCEEDED", "{info}");
+    assert!(served.fail_once.lock().unwrap().is_empty(), "the 503 was sent");
+    let asked = served.take_hits().iter().filter(|p| **p == vib).count();
+    assert_eq!(asked, 2, "asked once more after the 503");
+    assert_eq!(content(&t, &id).await, offline_content(&builder));
+    let on_disk = std::fs::read(served.path(&vib)).unwrap();
+    let digest = depot_model::Sha256Digest::compute(&on_disk);
+    assert_eq!(t.app.blobs.stat(&digest).await.unwrap(), Some(4096));
+}
+
+#[tokio::test]
+async fn a_first_sync_with_a_corrupt_payload_records_nothing() {
+    let builder = BundleBuilder::new(4096);
+    let served = Served::new(&builder).await;
+    // Same size, other bytes: the checksum the metadata declares does not match.
+    let other = tempfile::tempdir().unwrap();
+    BundleBuilder::new(4096).seed(9).write_tree(other.path()).unwrap();
+    let vib = builder.payload_path("vmware-fdm").unwrap();
+    std::fs::copy(other.path().join(&vib), served.path(&vib)).unwrap();
+    let t = TestApp::new().await;
+    let id = create(&t, &served.url).await;
+    let info = sync(&t, None).await;
+    assert_eq!(info["status"], "FAILED", "{info}");
+    let message = info["error"]["messages"][0]["default_message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains(&vib), "{info}");
+    assert_eq!(content(&t, &id).await, json!({"metadata_bundles": {}}));
+    let state = t
+        .app
+        .store
+        .online_depot_state(id.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        state.is_none_or(|s| s.content.is_none()),
+        "no content recorded"
+    );
+    assert!(t.app.store.blob_references().await.unwrap().is_empty());
+    let corrupt = depot_model::Sha256Digest::compute(&std::fs::read(served.path(&vib)).unwrap());
+    assert_eq!(t.app.blobs.stat(&corrupt).await.unwrap(), None, "not stored");
 }
 
 #[tokio::test]

@@ -57,7 +57,9 @@ crate::vapi_struct! {
     pub struct DeleteInput {
         /// The depot.
         pub depot: String,
-        /// How (optional; `force` has nothing to force here: no image uses a depot).
+        /// How (optional). `force` has nothing to force here: an online depot's synced
+        /// content is never served (`/depot/esx/` serves offline depots only) and no
+        /// image uses a depot, so there is no in-use state to override.
         #[serde(default)]
         pub spec: Option<DeleteSpec>,
     }
