@@ -39,7 +39,7 @@ def first(tmp_path_factory):
     yield from started(DepotServer(
         binary=BINARY, data_dir=tmp_path_factory.mktemp("esx-first"),
         log_file=REPO / "target" / "e2e" / "depotd-esx-first.log",
-        extra_args=["--downstream-anonymous"]))
+        extra_args=["--downstream-anonymous", "true"]))
 
 
 @pytest.fixture(scope="module")

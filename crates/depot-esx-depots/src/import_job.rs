@@ -138,9 +138,14 @@ impl ImportJob {
                             let p = *rx.borrow();
                             (p.bytes_done, p.bytes_total)
                         };
-                        watched(ctx, download, ("Downloading", Span { from: 0, to: 50 }), read)
-                            .await?
-                            .map_err(|e| job_error(&e))?
+                        watched(
+                            ctx,
+                            download,
+                            ("Downloading", Span { from: 0, to: 50 }),
+                            read,
+                        )
+                        .await?
+                        .map_err(|e| job_error(&e))?
                     }
                 };
                 Ok((bundle, None))

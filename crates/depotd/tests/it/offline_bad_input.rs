@@ -39,7 +39,11 @@ fn huge_xml() -> String {
     let mut i: u64 = 0;
     while huge.len() < 17 << 20 {
         i = i.wrapping_add(1);
-        let _ = write!(huge, "<x>{:016x}</x>", i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let _ = write!(
+            huge,
+            "<x>{:016x}</x>",
+            i.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        );
     }
     huge.push_str("</metadataResponse>");
     huge
@@ -66,12 +70,16 @@ fn archive_cases() -> Vec<Case> {
                 .deflate_payloads()
                 .declare_entry_size(&vib, 1000)
                 .build(),
-            &["its directory says 1000", "cannot be read"],
+            // Whichever notices first: the zip reader's own size check, or ours.
+            &[
+                "its directory says 1000",
+                "is larger than its declared uncompressed size",
+            ],
         ),
         case(
             "directory overstates a document",
             bundle().declare_entry_size("index.xml", 50_000).build(),
-            &["its directory says 50000", "cannot be read"],
+            &["its directory says 50000"],
         ),
         case(
             "zip bomb by ratio",
@@ -105,7 +113,9 @@ fn archive_cases() -> Vec<Case> {
         ),
         case(
             "symlink entry",
-            bundle().with_symlink("vib20/link.vib", "/etc/shadow").build(),
+            bundle()
+                .with_symlink("vib20/link.vib", "/etc/shadow")
+                .build(),
             &["vib20/link.vib is a symbolic link"],
         ),
     ]
@@ -136,7 +146,9 @@ fn metadata_cases() -> Vec<Case> {
         ),
         case(
             "huge XML",
-            bundle().with_metadata_entry("vmware.xml", huge_xml()).build(),
+            bundle()
+                .with_metadata_entry("vmware.xml", huge_xml())
+                .build(),
             &["vmware.xml is larger than the limit"],
         ),
         case(
@@ -167,7 +179,10 @@ fn metadata_cases() -> Vec<Case> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_bundle_fails_its_task_and_stores_nothing() {
     let c = Client::new(|_| {}).await;
-    let cases: Vec<Case> = archive_cases().into_iter().chain(metadata_cases()).collect();
+    let cases: Vec<Case> = archive_cases()
+        .into_iter()
+        .chain(metadata_cases())
+        .collect();
     assert_eq!(cases.len(), 18);
     for Case { what, zip, says } in cases {
         let error = c.failed(&push(&c.upload(&zip).await)).await;

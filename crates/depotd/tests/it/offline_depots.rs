@@ -36,7 +36,7 @@ pub(crate) fn expected_content(zip: &[u8]) -> Value {
 
 pub(crate) struct Client {
     pub(crate) t: TestApp,
-    pub(crate) sid: String,
+    sid: String,
 }
 
 impl Client {

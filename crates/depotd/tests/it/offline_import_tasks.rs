@@ -89,8 +89,14 @@ async fn slow_server(zip: Vec<u8>, chunks: usize, delay: Duration) -> String {
 async fn start(
     c: &Client,
     spec: &Value,
-) -> (String, tokio::task::JoinHandle<Result<usize, depot_tasks::EngineError>>) {
-    let task = c.create(spec).await.unwrap_or_else(|r| panic!("{}", r.text));
+) -> (
+    String,
+    tokio::task::JoinHandle<Result<usize, depot_tasks::EngineError>>,
+) {
+    let task = c
+        .create(spec)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.text));
     let engine = Arc::clone(&c.t.app.services.tasks);
     let running = tokio::spawn(async move { engine.run_pending().await });
     (task, running)
@@ -143,11 +149,20 @@ async fn a_read_only_user_reads_depots_but_cannot_import_or_delete() {
             format!("{OFFLINE}?vmw-task=true"),
             Some(push(&file_id)),
         ),
-        (Method::DELETE, format!("{OFFLINE}/{depot}?vmw-task=true"), None),
+        (
+            Method::DELETE,
+            format!("{OFFLINE}/{depot}?vmw-task=true"),
+            None,
+        ),
         (Method::DELETE, format!("{OFFLINE}/{depot}"), None),
     ] {
         let r = as_reader(method.clone(), uri.clone(), body).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {uri}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {uri}: {}",
+            r.text
+        );
         assert_eq!(r.body["error_type"], "UNAUTHORIZED", "{method} {uri}");
     }
 
@@ -159,10 +174,9 @@ async fn a_read_only_user_reads_depots_but_cannot_import_or_delete() {
         "serviceId": "com.vmware.esx.settings.depots.offline", "operationId": "create$task",
         "input": input, "ctx": {"appCtx": {}, "securityCtx": {
             "schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": reader}}}});
-    let r = c
-        .t
-        .send(Method::POST, "/api", &[], Some(&body.to_string()))
-        .await;
+    let r =
+        c.t.send(Method::POST, "/api", &[], Some(&body.to_string()))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let error = r.body["result"]["error"]["ERROR"]
         .as_object()

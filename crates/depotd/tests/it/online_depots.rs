@@ -42,11 +42,11 @@ impl Drop for Served {
 }
 
 type Shared = (
-        PathBuf,
-        Arc<Mutex<Vec<String>>>,
-        Arc<AtomicU64>,
-        Arc<Mutex<BTreeSet<String>>>,
-    );
+    PathBuf,
+    Arc<Mutex<Vec<String>>>,
+    Arc<AtomicU64>,
+    Arc<Mutex<BTreeSet<String>>>,
+);
 
 async fn file(
     State((root, hits, delay, fail_once)): State<Shared>,
@@ -347,7 +347,10 @@ async fn a_payload_answered_503_once_is_fetched_again() {
     let id = create(&t, &served.url).await;
     let info = sync(&t, None).await;
     assert_eq!(info["status"], "SUCCEEDED", "{info}");
-    assert!(served.fail_once.lock().unwrap().is_empty(), "the 503 was sent");
+    assert!(
+        served.fail_once.lock().unwrap().is_empty(),
+        "the 503 was sent"
+    );
     let asked = served.take_hits().iter().filter(|p| **p == vib).count();
     assert_eq!(asked, 2, "asked once more after the 503");
     assert_eq!(content(&t, &id).await, offline_content(&builder));
@@ -362,7 +365,10 @@ async fn a_first_sync_with_a_corrupt_payload_records_nothing() {
     let served = Served::new(&builder).await;
     // Same size, other bytes: the checksum the metadata declares does not match.
     let other = tempfile::tempdir().unwrap();
-    BundleBuilder::new(4096).seed(9).write_tree(other.path()).unwrap();
+    BundleBuilder::new(4096)
+        .seed(9)
+        .write_tree(other.path())
+        .unwrap();
     let vib = builder.payload_path("vmware-fdm").unwrap();
     std::fs::copy(other.path().join(&vib), served.path(&vib)).unwrap();
     let t = TestApp::new().await;
@@ -386,7 +392,11 @@ async fn a_first_sync_with_a_corrupt_payload_records_nothing() {
     );
     assert!(t.app.store.blob_references().await.unwrap().is_empty());
     let corrupt = depot_model::Sha256Digest::compute(&std::fs::read(served.path(&vib)).unwrap());
-    assert_eq!(t.app.blobs.stat(&corrupt).await.unwrap(), None, "not stored");
+    assert_eq!(
+        t.app.blobs.stat(&corrupt).await.unwrap(),
+        None,
+        "not stored"
+    );
 }
 
 #[tokio::test]
