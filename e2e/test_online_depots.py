@@ -76,14 +76,15 @@ def rest_import(server: DepotServer, zip_bytes: bytes) -> tuple[str, dict]:
     return depot, content
 
 
-def component_names(bundles) -> set:
-    """Independent component names of every metadata bundle (SDK objects or JSON)."""
+def release_names(bundles) -> set:
+    """The add-ons and independent components of every metadata bundle, by name (SDK
+    objects or JSON, where an empty one is left out)."""
     names = set()
     for infos in bundles.values():
         for info in infos:
-            components = (info["independent_components"] if isinstance(info, dict)
-                          else info.independent_components) or {}
-            names.update(components.keys())
+            for field in ("addons", "independent_components"):
+                found = info.get(field) if isinstance(info, dict) else getattr(info, field)
+                names.update(f"{field}:{name}" for name in (found or {}))
     return names
 
 
@@ -110,8 +111,9 @@ def test_a_second_depotd_syncs_the_first_ones_online_depot(first, second, tmp_pa
     bundles = [m for ms in content.metadata_bundles.values() for m in ms]
     assert any(m.base_images for m in bundles), content
     assert any(m.addons for m in bundles), content
-    expected = component_names(offline_content["metadata_bundles"])
-    assert expected and component_names(content.metadata_bundles) == expected
+    expected = release_names(offline_content["metadata_bundles"])
+    assert "addons:DEL-ESXi" in expected, expected
+    assert release_names(content.metadata_bundles) == expected
 
     # delete$task takes it away with its content.
     info = finish(online.delete_task(depot, Online.DeleteSpec(force=False)))
