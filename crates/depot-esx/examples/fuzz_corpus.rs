@@ -24,6 +24,16 @@ fn main() -> std::io::Result<()> {
             "one-vendor-index-missing.zip",
             small().without_entry("dell-vendor-index.xml").build(),
         ),
+        (
+            "duplicate-index.zip",
+            small()
+                .with_duplicate_entry("index.xml", "<vendorList/>")
+                .build(),
+        ),
+        (
+            "directory-overstates.zip",
+            small().declare_entry_size("index.xml", 50_000).build(),
+        ),
     ];
     for (name, bytes) in seeds {
         std::fs::write(format!("{dir}/{name}"), bytes)?;

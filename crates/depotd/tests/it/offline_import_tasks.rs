@@ -242,7 +242,7 @@ async fn an_import_reports_a_progress_that_moves_from_0_to_100() {
 async fn a_running_import_is_canceled_and_stores_nothing() {
     let c = Client::new(|_| {}).await;
     // Two pieces a minute apart: the download is under way until canceled.
-    let url = slow_server(bundle().build(), 2, Duration::from_secs(60)).await;
+    let url = slow_server(bundle().build(), 2, Duration::from_mins(1)).await;
     let (task, running) = start(&c, &pull(&url)).await;
     let mut started = false;
     for _ in 0..200 {
