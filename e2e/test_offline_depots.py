@@ -3,14 +3,19 @@ a bundle generated in the real layout is uploaded to /vum-fileupload and importe
 PUSH with create$task over JSON-RPC, waited for with the SDK's task helper, and read
 back (get, list, content.get); the same content again is AlreadyExists carrying the
 first depot's id; a bundle is pulled from a loopback web server with HEADER_AUTH; the
-REST form does the same with curl-like requests; delete$task removes a depot; and the
-imported depots are served as one online depot at /depot/esx/."""
+REST form does the same with curl-like requests; delete$task removes a depot; the
+imported depots are served as one online depot at /depot/esx/; and bad bundles (made
+from a good one with Python's zipfile) fail their task with InvalidArgument, leaving no
+depot."""
 
 import http.server
+import io
 import os
 import subprocess
 import threading
 import time
+import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,3 +228,71 @@ def test_rest_form_with_plain_requests(depotd, http, tmp_path):
         assert r.status_code == 204, r.text
     finally:
         http.delete(f"{depotd.url}/api/session", headers=headers)
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<metaList><metadata><productId>&lol2;</productId><url>metadata.zip</url></metadata></metaList>"""
+
+
+def rezipped(good: bytes, change) -> bytes:
+    """`good`'s entries copied into a new zip by `change(source, target)`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about a duplicate name
+            change(source, target)
+    return out.getvalue()
+
+
+def copy_all(source, target, skip=()):
+    for info in source.infolist():
+        if info.filename not in skip:
+            target.writestr(info, source.read(info))
+
+
+def with_symlink(source, target):
+    copy_all(source, target)
+    link = zipfile.ZipInfo("vib20/link.vib")
+    link.create_system = 3
+    link.external_attr = 0o120777 << 16
+    target.writestr(link, "/etc/shadow")
+
+
+# Case -> (the bad bundle made from a good one, words of the task's error message).
+BAD_BUNDLES = {
+    "not-a-zip": (lambda good: b"not a zip " * 100, "not a valid zip archive"),
+    "truncated": (lambda good: good[: len(good) * 2 // 3], "not a valid zip archive"),
+    "duplicate-index": (lambda good: rezipped(good, lambda s, t: (
+        copy_all(s, t), t.writestr("index.xml", "<vendorList/>"))),
+        "two entries with the same name"),
+    "symlink": (lambda good: rezipped(good, with_symlink), "vib20/link.vib is a symbolic link"),
+    "dot-dot-name": (lambda good: rezipped(good, lambda s, t: (
+        copy_all(s, t), t.writestr("../evil.txt", "x"))), '"../evil.txt" is not allowed'),
+    "entity-expansion": (lambda good: rezipped(good, lambda s, t: (
+        copy_all(s, t, skip={"vendor-index.xml"}), t.writestr("vendor-index.xml", LAUGHS))),
+        "vendor-index.xml declares a DOCTYPE"),
+    "missing-vendor-index": (lambda good: rezipped(good, lambda s, t: (
+        copy_all(s, t, skip={"dell-vendor-index.xml"}))),
+        "dell-vendor-index.xml is missing from the offline depot (named by index.xml)"),
+}
+
+
+@pytest.fixture(scope="module")
+def good_bundle(tmp_path_factory) -> bytes:
+    return write_bundle(tmp_path_factory.mktemp("good") / "good.zip", seed=505, vibs=7)
+
+
+@pytest.mark.parametrize("case", list(BAD_BUNDLES))
+def test_a_bad_bundle_fails_its_task_and_leaves_no_depot(depotd, http, vsphere_client, offline,
+                                                         good_bundle, case):
+    before = set(offline.list())
+    make, says = BAD_BUNDLES[case]
+    file_id = upload(depotd, http, vsphere_client, make(good_bundle))
+    task = offline.create_task(Offline.CreateSpec(source_type=Offline.SourceType.PUSH,
+                                                  file_id=file_id))
+    info = finish(task)
+    assert info.status == Status.FAILED
+    assert isinstance(info.error, InvalidArgument), info.error
+    assert says in info.error.messages[0].default_message, info.error
+    assert set(offline.list()) == before
