@@ -63,9 +63,8 @@ impl Job for ImportJob {
     async fn run(&self, ctx: &mut JobContext) -> Result<Option<serde_json::Value>, JobError> {
         let request: ImportRequest = ctx.payload()?;
         let (bundle, push) = self.bundle(ctx, &request.source).await?;
-        // A download took the first half of the progress.
         let span = if bundle.downloaded {
-            Span { from: 50, to: 100 }
+            Span::AFTER_DOWNLOAD
         } else {
             Span::ALL
         };
@@ -138,14 +137,9 @@ impl ImportJob {
                             let p = *rx.borrow();
                             (p.bytes_done, p.bytes_total)
                         };
-                        watched(
-                            ctx,
-                            download,
-                            ("Downloading", Span { from: 0, to: 50 }),
-                            read,
-                        )
-                        .await?
-                        .map_err(|e| job_error(&e))?
+                        watched(ctx, download, ("Downloading", Span::DOWNLOAD), read)
+                            .await?
+                            .map_err(|e| job_error(&e))?
                     }
                 };
                 Ok((bundle, None))

@@ -20,8 +20,12 @@ pub(crate) struct Span {
 }
 
 impl Span {
-    /// The whole task.
+    /// The whole task (the parse of a bundle already at hand).
     pub(crate) const ALL: Span = Span { from: 0, to: 100 };
+    /// A `PULL` import's download: the first half.
+    pub(crate) const DOWNLOAD: Span = Span { from: 0, to: 50 };
+    /// The parse after a download: the second half.
+    pub(crate) const AFTER_DOWNLOAD: Span = Span { from: 50, to: 100 };
 
     /// The task's percentage when the step has done `done` of `total` (`total` > 0).
     fn percent(self, done: u64, total: u64) -> u64 {
@@ -88,7 +92,7 @@ mod tests {
 
     #[test]
     fn a_span_maps_bytes_to_its_share_of_the_percentage() {
-        let second_half = Span { from: 50, to: 100 };
+        let second_half = Span::AFTER_DOWNLOAD;
         assert_eq!(second_half.percent(0, 1000), 50);
         assert_eq!(second_half.percent(500, 1000), 75);
         assert_eq!(second_half.percent(1000, 1000), 100);
