@@ -1,7 +1,7 @@
 //! The current catalog as served: its serialized bytes (and, made on first demand, its
 //! compressed forms), plus its parsed form for merges — all cached by version id.
 
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
 use depot_blobs::BlobStore;
@@ -102,6 +102,11 @@ pub enum Validation {
     /// holds), and each accept refreshes the cache: once a version is cached it is the
     /// current one until the next accept replaces it.
     LocalWrites,
+    /// Other processes may accept catalogs and announce their writes (replicas on one
+    /// PostgreSQL database): the store is asked again only after another process's
+    /// write was announced since the last answer, or while announcements cannot be
+    /// heard ([`RemoteWrites`](depot_metadata::RemoteWrites)).
+    Announced,
 }
 
 /// The cache of the current catalog.
@@ -109,6 +114,9 @@ pub enum Validation {
 pub struct CurrentCache {
     validation: Validation,
     entry: RwLock<Option<Arc<CachedCatalog>>>,
+    /// `Announced`: the remote-writes mark before the store last named the current
+    /// version, and that version's id.
+    checked: Mutex<Option<(u64, i64)>>,
 }
 
 impl CurrentCache {
@@ -118,6 +126,7 @@ impl CurrentCache {
         Self {
             validation,
             entry: RwLock::default(),
+            checked: Mutex::default(),
         }
     }
 
@@ -133,14 +142,37 @@ impl CurrentCache {
         {
             return Ok(Some((cached.version.clone(), cached)));
         }
+        let mark = (self.validation == Validation::Announced)
+            .then(|| store.remote_writes().mark())
+            .flatten();
+        if let Some(cached) = mark.and_then(|m| self.unchanged_since(m)) {
+            return Ok(Some((cached.version.clone(), cached)));
+        }
         let Some(version) = store.current_catalog().await? else {
             return Ok(None);
         };
-        if let Some(cached) = self.entry().filter(|c| c.version.id == version.id) {
-            return Ok(Some((version, cached)));
+        let cached = match self.entry().filter(|c| c.version.id == version.id) {
+            Some(cached) => cached,
+            None => {
+                let bytes = load(blobs, &version).await?;
+                self.put(version.clone(), bytes, None)
+            }
+        };
+        if let Some(mark) = mark {
+            *self.checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((mark, version.id));
         }
-        let bytes = load(blobs, &version).await?;
-        Ok(Some((version.clone(), self.put(version, bytes, None))))
+        Ok(Some((version, cached)))
+    }
+
+    /// The cached entry, if the store named it current at `mark` and `mark` is still
+    /// the current one (no other process's write announced since).
+    fn unchanged_since(&self, mark: u64) -> Option<Arc<CachedCatalog>> {
+        let checked = *self.checked.lock().unwrap_or_else(PoisonError::into_inner);
+        let (at, id) = checked?;
+        (at == mark)
+            .then(|| self.entry())
+            .flatten()
+            .filter(|c| c.version.id == id)
     }
 
     /// The parsed form of version `id`, if cached.
@@ -271,6 +303,22 @@ mod tests {
         assert_eq!(served(&cache, &p).await.unwrap(), &b"{\"one\":1}"[..]);
         accept(&p, 2, b"{\"two\":2}").await;
         assert_eq!(served(&cache, &p).await.unwrap(), &b"{\"two\":2}"[..]);
+    }
+
+    #[tokio::test]
+    async fn announced_serves_the_checked_version_until_another_process_writes() {
+        let p = parts().await;
+        let cache = CurrentCache::new(Validation::Announced);
+        assert_eq!(served(&cache, &p).await, None);
+        let (_, one) = accept(&p, 1, b"{\"one\":1}").await;
+        // Nothing was cached yet: the store is asked.
+        assert_eq!(served(&cache, &p).await.unwrap(), one);
+        // SQLite announces nothing: a write behind the cache's back is not seen...
+        let (v2, two) = accept(&p, 2, b"{\"two\":2}").await;
+        assert_eq!(served(&cache, &p).await.unwrap(), one);
+        // ...but this process's own accept is.
+        cache.put(v2, two.clone(), None);
+        assert_eq!(served(&cache, &p).await.unwrap(), two);
     }
 
     #[tokio::test]

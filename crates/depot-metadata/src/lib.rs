@@ -4,6 +4,7 @@ mod error;
 mod filter;
 mod library_store;
 mod offline_depot_store;
+mod remote_writes;
 mod online_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -21,6 +22,7 @@ pub use library_store::{
     UpdateSessionStore,
 };
 pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
+pub use remote_writes::RemoteWrites;
 pub use online_depot_store::OnlineDepotStore;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,

@@ -106,11 +106,12 @@ impl TaskEngine {
 
     /// The task with `id`. Finished tasks may be served from a short-lived cache.
     pub async fn get(&self, id: TaskId) -> Result<Task, EngineError> {
-        if let Some(task) = self.finished.get(id) {
+        let mark = self.store.remote_writes().mark();
+        if let Some(task) = self.finished.get(id, mark) {
             return Ok(task);
         }
         let task = self.read(id).await?;
-        self.finished.offer(&task);
+        self.finished.offer(&task, mark);
         Ok(task)
     }
 

@@ -15,6 +15,7 @@ mod libraries;
 mod library_fixtures;
 mod library_items;
 mod offline_depots;
+mod replicas;
 mod online_depots;
 mod sessions;
 mod synced_items;

@@ -32,12 +32,13 @@ use crate::{MetadataStore, Result};
 pub struct SqlStore<B> {
     /// The pools and transactions of the database.
     pub(crate) db: B,
-    /// The hot reads, kept while nothing is written (only where every write is ours).
+    /// The hot reads, kept while nothing is written.
     pub(crate) reads: Arc<HotReads>,
 }
 
 impl<B> SqlStore<B> {
-    /// The store over `db`; `cache` when this process makes every write (SQLite).
+    /// The store over `db`, with hot reads cached when `cache` (kept by the write epoch,
+    /// which other replicas' announced writes advance too).
     pub(crate) fn new(db: B, cache: bool) -> Self {
         Self {
             db,

@@ -1,0 +1,470 @@
+//! Replicas: several real `depotd serve` processes on one PostgreSQL database (each its
+//! own data dir, all the same `--secret-key-file`), driven over HTTP round-robin.
+//!
+//! Run when `DEPOTD_TEST_POSTGRES_URL` names a database (each cluster lives in a fresh
+//! schema of it); skipped otherwise, unless `DEPOTD_REQUIRE_POSTGRES=1`. Each replica
+//! can be given flags of its own ([`Cluster::start`]), e.g. a shared blob store.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use depot_catalog::testkit::generate_catalog;
+use depot_metadata::{PostgresStore, TaskStore};
+use serde_json::{Value, json};
+
+use crate::pki::Ca;
+use crate::process::{BIN, client, free_port};
+use crate::support::{ADMIN, PgSchema, basic};
+
+const PASSWORD: &str = "Replica-test-1";
+const PVC: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json";
+const SIG: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.sig";
+const URM: &str = "PROD/metadata/manifest/v1/vcfManifest.json";
+const UPSTREAM_USER: &str = "depotuser";
+const UPSTREAM_PASSWORD: &str = "depot-pw";
+
+/// One `depotd serve`, killed when dropped.
+pub struct Replica {
+    child: Child,
+    port: u16,
+    data_dir: PathBuf,
+    logs: PathBuf,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Replica {
+    fn spawn(data_dir: &Path, database_url: &str, key: &Path, extra: &[OsString]) -> Self {
+        let port = free_port();
+        std::fs::create_dir_all(data_dir).unwrap();
+        let logs = data_dir.with_extension("log");
+        let mut c = Command::new(BIN);
+        c.arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--plain-http")
+            .arg("--database-url")
+            .arg(database_url)
+            .arg("--secret-key-file")
+            .arg(key)
+            .args(extra)
+            .env_remove("DEPOTD_LISTEN")
+            .env_remove("DEPOTD_DATABASE_URL")
+            .env("DEPOTD_ADMIN_PASSWORD", PASSWORD)
+            .env("DEPOTD_SHUTDOWN_GRACE_SECONDS", "5")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(logs.with_extension("out")).unwrap())
+            .stderr(std::fs::File::create(logs.with_extension("err")).unwrap());
+        Self {
+            child: c.spawn().unwrap(),
+            port,
+            data_dir: data_dir.to_path_buf(),
+            logs,
+        }
+    }
+
+    /// `path` on this replica.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.logs.with_extension("err")).unwrap_or_default()
+    }
+
+    /// This replica's node id (the owner of the tasks it runs).
+    pub fn node_id(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("node-id"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    async fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("replica exited early ({status}): {}", self.stderr());
+            }
+            if let Ok(r) = client().get(self.url("/health")).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "replica did not become healthy: {}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Kills the process with SIGKILL: no drain, no checkpoint, leases left behind.
+    pub fn kill9(&mut self) {
+        let ok = Command::new("kill")
+            .arg("-KILL")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let _ = self.child.wait();
+    }
+}
+
+/// Replicas on one fresh schema.
+pub struct Cluster {
+    pub replicas: Vec<Replica>,
+    schema: PgSchema,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Starts `n` replicas, replica `i` with the flags `extra(i)` besides its data dir,
+    /// listener, database and the shared secret key; waits until all are healthy.
+    /// `None` when PostgreSQL tests are skipped.
+    pub async fn start(n: usize, extra: impl Fn(usize) -> Vec<OsString>) -> Option<Self> {
+        let url = match std::env::var("DEPOTD_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
+                );
+                eprintln!("skipped: set DEPOTD_TEST_POSTGRES_URL");
+                return None;
+            }
+        };
+        let schema = PgSchema::create(url).await;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("secret.key");
+        std::fs::write(&key, format!("{}\n", "3c".repeat(32))).unwrap();
+        let database_url = schema.database_url();
+        let mut replicas: Vec<Replica> = (0..n)
+            .map(|i| {
+                let data = dir.path().join(format!("replica-{i}"));
+                Replica::spawn(&data, &database_url, &key, &extra(i))
+            })
+            .collect();
+        for r in &mut replicas {
+            r.wait_healthy().await;
+        }
+        Some(Self {
+            replicas,
+            schema,
+            _dir: dir,
+        })
+    }
+
+    /// A store on the cluster's database, to look behind the APIs.
+    pub async fn store(&self) -> PostgresStore {
+        PostgresStore::connect(&self.schema.database_url())
+            .await
+            .unwrap()
+    }
+}
+
+/// A `/api` session on `r`.
+async fn open_session(r: &Replica) -> String {
+    let resp = client()
+        .post(r.url("/api/session"))
+        .header("authorization", basic(ADMIN, PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    resp.json::<Value>().await.unwrap().as_str().unwrap().to_owned()
+}
+
+/// The status of `GET /api/session` with `session` on `r`.
+async fn session_status(r: &Replica, session: &str) -> u16 {
+    client()
+        .get(r.url("/api/session"))
+        .header("vmware-api-session-id", session)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// An SDDC Manager access token minted by `r`.
+async fn token(r: &Replica) -> String {
+    let body = json!({"username": ADMIN, "password": PASSWORD});
+    let resp = client()
+        .post(r.url("/v1/tokens"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    body["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// `GET path` on `r` with a bearer token: status and JSON body.
+async fn get(r: &Replica, path: &str, bearer: &str) -> (u16, Value) {
+    let resp = client()
+        .get(r.url(path))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sessions_and_tokens_made_on_one_replica_work_on_all() {
+    let Some(cluster) = Cluster::start(3, |_| Vec::new()).await else {
+        return;
+    };
+    let [a, b, c] = &cluster.replicas[..] else {
+        unreachable!()
+    };
+    let session = open_session(a).await;
+    // B and C validate it (and cache it).
+    for r in [a, b, c] {
+        assert_eq!(session_status(r, &session).await, 200);
+    }
+    let resp = client()
+        .delete(a.url("/api/session"))
+        .header("vmware-api-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    // The logout on A ends the session on B and C as soon as they hear of it: far
+    // sooner than their cache's time bound (5 s).
+    let start = Instant::now();
+    for r in [b, c] {
+        while session_status(r, &session).await != 401 {
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "the session outlived its logout"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    eprintln!("logout seen on B and C after {:?}", start.elapsed());
+
+    let bearer = token(b).await;
+    for r in [a, b, c] {
+        let (status, _) = get(r, "/v1/system/settings/depot", &bearer).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = get(c, "/v1/system/settings/depot", "not-a-token").await;
+    assert_eq!(status, 401);
+}
+
+/// An offline depot on loopback whose catalog requests can be held (the sync stays
+/// running) and counted.
+#[derive(Clone, Default)]
+struct Upstream {
+    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    stall: Arc<AtomicBool>,
+    catalog_requests: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    /// Serves a signed catalog (trusted through the returned CA certificate file).
+    async fn start(dir: &Path) -> (Self, String, PathBuf) {
+        let ca = Ca::new("depot CA");
+        let trust = dir.join("trust.pem");
+        std::fs::write(&trust, ca.cert.pem()).unwrap();
+        let catalog = generate_catalog(5, 4);
+        let sig = ca.signer("depot signer", 2020, 2040).sign(&catalog);
+        let manifest = json!({"version": 1, "sequenceNumber": 1, "releases": [
+            {"product": "VCF", "version": "9.1.0.0",
+             "bom": [{"name": "VCENTER", "version": "9.1.0.0.100", "publicName": "vCenter"}]}
+        ]});
+        let up = Self::default();
+        up.files.lock().unwrap().extend([
+            (PVC.to_owned(), catalog),
+            (SIG.to_owned(), sig.into_bytes()),
+            (URM.to_owned(), manifest.to_string().into_bytes()),
+        ]);
+        let app = axum::Router::new()
+            .route("/{*path}", axum::routing::get(serve))
+            .with_state(up.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (up, format!("http://{address}/PROD"), trust)
+    }
+
+    /// The flags that configure a replica for this depot (no schedule).
+    fn flags(url: &str, trust: &Path) -> Vec<OsString> {
+        [
+            "--depot-url",
+            url,
+            "--depot-offline",
+            "--depot-username",
+            UPSTREAM_USER,
+            "--depot-password",
+            UPSTREAM_PASSWORD,
+            "--depot-schedule",
+            "",
+            "--catalog-trust",
+        ]
+        .iter()
+        .map(OsString::from)
+        .chain([trust.as_os_str().to_owned()])
+        .collect()
+    }
+}
+
+async fn serve(State(up): State<Upstream>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(basic(UPSTREAM_USER, UPSTREAM_PASSWORD).as_str())
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if path == PVC {
+        up.catalog_requests.fetch_add(1, Ordering::SeqCst);
+        while up.stall.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    match up.files.lock().unwrap().get(&path) {
+        Some(bytes) => bytes.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Polls task `id` through the replicas in turn until it has finished.
+async fn finished(replicas: &[&Replica], bearer: &str, id: &str, limit: Duration) -> Value {
+    let start = Instant::now();
+    for n in 0.. {
+        let r = replicas[n % replicas.len()];
+        let (status, task) = get(r, &format!("/fleet-lcm/v1/tasks/{id}"), bearer).await;
+        assert_eq!(status, 200, "{task}");
+        if !matches!(task["status"].as_str(), Some("PENDING" | "RUNNING")) {
+            return task;
+        }
+        assert!(start.elapsed() < limit, "task still running: {task}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    unreachable!()
+}
+
+/// Waits until the upstream has been asked for the catalog `n` times.
+async fn catalog_asked(up: &Upstream, n: usize) {
+    let start = Instant::now();
+    while up.catalog_requests.load(Ordering::SeqCst) < n {
+        assert!(start.elapsed() < Duration::from_secs(30), "no sync reached the depot");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_hundred_sync_triggers_over_three_replicas_make_one_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, url, trust) = Upstream::start(dir.path()).await;
+    let flags = Upstream::flags(&url, &trust);
+    let Some(cluster) = Cluster::start(3, |_| flags.clone()).await else {
+        return;
+    };
+    let bearer = token(&cluster.replicas[0]).await;
+    // The sync stays running while the triggers arrive.
+    up.stall.store(true, Ordering::SeqCst);
+    let http = client();
+    let mut triggers = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let url = cluster.replicas[i % 3].url("/fleet-lcm/v1/depot-metadata?action=sync");
+        let (http, bearer) = (http.clone(), bearer.clone());
+        triggers.spawn(async move {
+            let resp = http.post(url).bearer_auth(bearer).send().await.unwrap();
+            assert_eq!(resp.status(), 202);
+            let task: Value = resp.json().await.unwrap();
+            task["id"].as_str().unwrap().to_owned()
+        });
+    }
+    let ids: std::collections::HashSet<String> = triggers.join_all().await.into_iter().collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    up.stall.store(false, Ordering::SeqCst);
+    let id = ids.into_iter().next().unwrap();
+    let replicas: Vec<&Replica> = cluster.replicas.iter().collect();
+    let task = finished(&replicas, &bearer, &id, Duration::from_mins(1)).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    let (_, list) = get(
+        &cluster.replicas[1],
+        "/fleet-lcm/v1/tasks?name=depot_metadata_sync",
+        &bearer,
+    )
+    .await;
+    assert_eq!(list["pageMetadata"]["totalElements"], 1, "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_of_a_killed_replica_is_taken_over_when_its_lease_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, url, trust) = Upstream::start(dir.path()).await;
+    let mut flags = Upstream::flags(&url, &trust);
+    flags.extend(["--task-lease-seconds", "3"].map(OsString::from));
+    let Some(mut cluster) = Cluster::start(3, |_| flags.clone()).await else {
+        return;
+    };
+    let store = cluster.store().await;
+    let bearer = token(&cluster.replicas[0]).await;
+    up.stall.store(true, Ordering::SeqCst);
+    let resp = client()
+        .post(cluster.replicas[0].url("/fleet-lcm/v1/depot-metadata?action=sync"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let task: Value = resp.json().await.unwrap();
+    let id = task["id"].as_str().unwrap().to_owned();
+    catalog_asked(&up, 1).await;
+
+    // Which replica runs it: the one whose running tasks hold it.
+    let mut running_on = None;
+    for (i, r) in cluster.replicas.iter().enumerate() {
+        let owned = store
+            .orphaned_tasks(&r.node_id(), chrono::Utc::now())
+            .await
+            .unwrap();
+        if owned.iter().any(|t| t.id.to_string() == id) {
+            running_on = Some(i);
+        }
+    }
+    let victim = running_on.expect("a replica runs the sync");
+    cluster.replicas[victim].kill9();
+    let killed = Instant::now();
+    up.stall.store(false, Ordering::SeqCst);
+
+    let others: Vec<&Replica> = (0..3)
+        .filter(|&i| i != victim)
+        .map(|i| &cluster.replicas[i])
+        .collect();
+    let task = finished(&others, &bearer, &id, Duration::from_mins(1)).await;
+    let took = killed.elapsed();
+    // Resumed by another replica (the sync is idempotent), after the lease ended.
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+    assert!(up.catalog_requests.load(Ordering::SeqCst) >= 2);
+    assert!(took >= Duration::from_secs(1), "taken over before the lease ended");
+    eprintln!("taken over and finished {took:?} after the kill");
+    let stored = store
+        .get_task(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.attempts, 2, "one run per replica");
+}
