@@ -93,7 +93,6 @@ impl PostgresStore {
         let (all, remote) = (Arc::<Generation>::default(), Arc::<Generation>::default());
         let replication = notify::Replication::start(
             &options,
-            pool.clone(),
             notify::channel(&options),
             vec![Arc::clone(&all), Arc::clone(&remote)],
         )

@@ -63,22 +63,16 @@ pub(crate) struct Replication {
 
 impl Replication {
     /// Starts listening on `channel` (returns once the first `LISTEN` is in place) with
-    /// a connection of its own made from `options`; announces through `pool`. Each
+    /// a connection of its own made from `options`, and announces through another one
+    /// (so that announcements never wait behind the writers they announce). Each
     /// announcement heard from another store advances the `generations`.
     pub(super) async fn start(
         options: &PgConnectOptions,
-        pool: PgPool,
         channel: String,
         generations: Vec<Arc<Generation>>,
     ) -> Result<Self> {
         let node = uuid::Uuid::new_v4().simple().to_string();
-        let own = PgPoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .max_lifetime(None)
-            .idle_timeout(None)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_lazy_with(options.clone());
+        let own = single_connection(options);
         let first = subscribe(&own, &channel).await.map_err(connect_error)?;
         let heard = Heard {
             node: node.clone(),
@@ -86,7 +80,7 @@ impl Replication {
         };
         let listener = tokio::spawn(listen(own, channel.clone(), first, heard));
         Ok(Self {
-            pool,
+            pool: single_connection(options),
             channel,
             node,
             wanted: AtomicU64::new(0),
@@ -140,6 +134,17 @@ impl Heard {
     fn each(&self, f: impl Fn(&Generation)) {
         self.generations.iter().for_each(|g| f(g));
     }
+}
+
+/// A pool of one connection, made when first needed and again after it is lost.
+fn single_connection(options: &PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options.clone())
 }
 
 /// A listener on `channel`, its `LISTEN` in place.

@@ -197,6 +197,8 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let done = qb.build().execute(&mut *conn).await;
+                // Back to the pool before the announcement, which may wait.
+                drop(conn);
                 self.written(
                     writes,
                     done.as_ref().map_or(true, |d| d.rows_affected() > 0),
@@ -214,6 +216,7 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let row = qb.build_query_as().fetch_optional(&mut *conn).await;
+                drop(conn);
                 self.written(writes, row.as_ref().map_or(true, Option::is_some))
                 .await;
                 row
@@ -228,6 +231,7 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let rows = qb.build_query_as().fetch_all(&mut *conn).await;
+                drop(conn);
                 self.written(writes, rows.as_ref().map_or(true, |r| !r.is_empty()))
                 .await;
                 rows
