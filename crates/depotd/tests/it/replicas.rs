@@ -314,6 +314,7 @@ impl Upstream {
             "--depot-url",
             url,
             "--depot-offline",
+            "true",
             "--depot-username",
             UPSTREAM_USER,
             "--depot-password",
