@@ -4,10 +4,10 @@ mod error;
 mod filter;
 mod library_store;
 mod offline_depot_store;
-mod remote_writes;
 mod online_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod remote_writes;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -22,8 +22,8 @@ pub use library_store::{
     UpdateSessionStore,
 };
 pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
-pub use remote_writes::RemoteWrites;
 pub use online_depot_store::OnlineDepotStore;
+pub use remote_writes::RemoteWrites;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,

@@ -218,7 +218,7 @@ macro_rules! impl_backend {
                 let row = qb.build_query_as().fetch_optional(&mut *conn).await;
                 drop(conn);
                 self.written(writes, row.as_ref().map_or(true, Option::is_some))
-                .await;
+                    .await;
                 row
             }
 
@@ -233,7 +233,7 @@ macro_rules! impl_backend {
                 let rows = qb.build_query_as().fetch_all(&mut *conn).await;
                 drop(conn);
                 self.written(writes, rows.as_ref().map_or(true, |r| !r.is_empty()))
-                .await;
+                    .await;
                 rows
             }
 

@@ -27,8 +27,12 @@ where
 {
     let Some(url) = postgres_url() else { return };
     let schema = fresh_schema();
-    let a = PostgresStore::connect_in_schema(&url, &schema).await.unwrap();
-    let b = PostgresStore::connect_in_schema(&url, &schema).await.unwrap();
+    let a = PostgresStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let b = PostgresStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
     test(a, b, url.clone(), schema.clone()).await;
     drop_schema(&url, &schema).await;
 }
@@ -81,7 +85,11 @@ async fn a_write_through_one_replica_reaches_the_others_cached_reads() {
         assert_eq!(name_becomes(&b, item.id, "v1").await, "v1");
         let other = stored_item(&a, lib.id, "other").await;
         let start = Instant::now();
-        while b.item_ids(lib.id).await.unwrap().is_some_and(|ids| ids.len() < 2)
+        while b
+            .item_ids(lib.id)
+            .await
+            .unwrap()
+            .is_some_and(|ids| ids.len() < 2)
             && start.elapsed() < DELIVERY
         {
             tokio::time::sleep(Duration::from_millis(5)).await;

@@ -188,7 +188,12 @@ async fn open_session(r: &Replica) -> String {
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap().as_str().unwrap().to_owned()
+    resp.json::<Value>()
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The status of `GET /api/session` with `session` on `r`.
@@ -330,7 +335,11 @@ impl Upstream {
     }
 }
 
-async fn serve(State(up): State<Upstream>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+async fn serve(
+    State(up): State<Upstream>,
+    UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
     if headers.get("authorization").and_then(|v| v.to_str().ok())
         != Some(basic(UPSTREAM_USER, UPSTREAM_PASSWORD).as_str())
     {
@@ -368,7 +377,10 @@ async fn finished(replicas: &[&Replica], bearer: &str, id: &str, limit: Duration
 async fn catalog_asked(up: &Upstream, n: usize) {
     let start = Instant::now();
     while up.catalog_requests.load(Ordering::SeqCst) < n {
-        assert!(start.elapsed() < Duration::from_secs(30), "no sync reached the depot");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no sync reached the depot"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -460,12 +472,11 @@ async fn a_task_of_a_killed_replica_is_taken_over_when_its_lease_ends() {
     // Resumed by another replica (the sync is idempotent), after the lease ended.
     assert_eq!(task["status"], "SUCCEEDED", "{task}");
     assert!(up.catalog_requests.load(Ordering::SeqCst) >= 2);
-    assert!(took >= Duration::from_secs(1), "taken over before the lease ended");
+    assert!(
+        took >= Duration::from_secs(1),
+        "taken over before the lease ended"
+    );
     eprintln!("taken over and finished {took:?} after the kill");
-    let stored = store
-        .get_task(id.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = store.get_task(id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.attempts, 2, "one run per replica");
 }
