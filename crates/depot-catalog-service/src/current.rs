@@ -151,12 +151,11 @@ impl CurrentCache {
         let Some(version) = store.current_catalog().await? else {
             return Ok(None);
         };
-        let cached = match self.entry().filter(|c| c.version.id == version.id) {
-            Some(cached) => cached,
-            None => {
-                let bytes = load(blobs, &version).await?;
-                self.put(version.clone(), bytes, None)
-            }
+        let cached = if let Some(cached) = self.entry().filter(|c| c.version.id == version.id) {
+            cached
+        } else {
+            let bytes = load(blobs, &version).await?;
+            self.put(version.clone(), bytes, None)
         };
         if let Some(mark) = mark {
             *self.checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((mark, version.id));

@@ -159,25 +159,8 @@ async fn subscribe(own: &PgPool, channel: &str) -> sqlx::Result<PgListener> {
 /// Hears announcements until aborted; while the connection is lost the generations
 /// are unknown, and once it listens again they move on.
 async fn listen(own: PgPool, channel: String, first: PgListener, heard: Heard) {
-    let mut listener = Some(first);
-    let mut backoff = Duration::from_millis(50);
+    let mut current = first;
     loop {
-        let mut current = match listener.take() {
-            Some(l) => l,
-            None => match subscribe(&own, &channel).await {
-                Ok(l) => {
-                    heard.each(Generation::regain);
-                    info!("listening to the other replicas' writes again");
-                    backoff = Duration::from_millis(50);
-                    l
-                }
-                Err(_) => {
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    continue;
-                }
-            },
-        };
         let error = loop {
             match current.try_recv().await {
                 Ok(Some(n)) if n.payload() != heard.node => heard.each(Generation::advance),
@@ -193,6 +176,22 @@ async fn listen(own: PgPool, channel: String, first: PgListener, heard: Heard) {
             "lost the connection that hears the other replicas' writes: caches are \
              bypassed until it is back"
         );
+        current = subscribe_again(&own, &channel).await;
+        heard.each(Generation::regain);
+        info!("listening to the other replicas' writes again");
+    }
+}
+
+/// A new listener on `channel`, tried again (waits growing to [`MAX_BACKOFF`]) until
+/// the database answers.
+async fn subscribe_again(own: &PgPool, channel: &str) -> PgListener {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        if let Ok(listener) = subscribe(own, channel).await {
+            return listener;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
