@@ -480,3 +480,62 @@ async fn a_task_of_a_killed_replica_is_taken_over_when_its_lease_ends() {
     let stored = store.get_task(id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.attempts, 2, "one run per replica");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_on_one_replica_reopens_the_task_on_the_others_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (up, url, trust) = Upstream::start(dir.path()).await;
+    let flags = Upstream::flags(&url, &trust);
+    let Some(cluster) = Cluster::start(3, |_| flags.clone()).await else {
+        return;
+    };
+    let [a, b, c] = &cluster.replicas[..] else {
+        unreachable!()
+    };
+    let bearer = token(a).await;
+    // The depot lost its catalog: the sync fails.
+    let catalog = up.files.lock().unwrap().remove(PVC).unwrap();
+    let resp = client()
+        .post(a.url("/fleet-lcm/v1/depot-metadata?action=sync"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = finished(&[a, b, c], &bearer, &id, Duration::from_mins(1)).await;
+    assert_eq!(task["status"], "FAILED", "{task}");
+    // B and C hold it as finished (their caches of finished tasks).
+    let path = format!("/fleet-lcm/v1/tasks/{id}");
+    for r in [b, c] {
+        assert_eq!(get(r, &path, &bearer).await.1["status"], "FAILED");
+    }
+
+    // The catalog is back but held; a retry on A reopens the task.
+    up.stall.store(true, Ordering::SeqCst);
+    up.files.lock().unwrap().insert(PVC.to_owned(), catalog);
+    let resp = client()
+        .post(a.url(&format!("/fleet-lcm/v1/tasks/{id}?action=retry")))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let start = Instant::now();
+    for r in [b, c] {
+        while get(r, &path, &bearer).await.1["status"] == "FAILED" {
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "a replica served the finished task after its retry"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    eprintln!("retry seen on B and C after {:?}", start.elapsed());
+    up.stall.store(false, Ordering::SeqCst);
+    let task = finished(&[c, b], &bearer, &id, Duration::from_mins(1)).await;
+    assert_eq!(task["status"], "SUCCEEDED", "{task}");
+}
