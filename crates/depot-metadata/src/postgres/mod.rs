@@ -22,6 +22,10 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// Pooled connections.
 const MAX_CONNECTIONS: u32 = 16;
 
+/// How long a statement waits for a connection (sqlx's default is 30 s): while the
+/// database is down, requests and `/health` fail within this instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Metadata in a PostgreSQL database.
 pub type PostgresStore = SqlStore<Pools<Postgres>>;
 
@@ -85,6 +89,7 @@ impl PostgresStore {
     async fn open(options: PgConnectOptions) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(connect_error)?;

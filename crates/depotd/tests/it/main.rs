@@ -22,6 +22,10 @@ mod lingering;
 mod offline_depots;
 mod online_depots;
 mod ops;
+/// The PostgreSQL helpers of the task engine's replica tests, shared.
+#[path = "../../../depot-tasks/tests/it/pg_cluster.rs"]
+#[allow(dead_code)]
+mod pg_cluster;
 mod pki;
 mod process;
 mod protocol_edges;

@@ -20,6 +20,7 @@ use depot_catalog::testkit::generate_catalog;
 use depot_metadata::{PostgresStore, TaskStore};
 use serde_json::{Value, json};
 
+use crate::pg_cluster::{self, PgCluster};
 use crate::pki::Ca;
 use crate::process::{BIN, client, free_port};
 use crate::support::{ADMIN, PgSchema, basic};
@@ -139,17 +140,12 @@ impl Cluster {
     /// listener, database and the shared secret key; waits until all are healthy.
     /// `None` when PostgreSQL tests are skipped.
     pub async fn start(n: usize, extra: impl Fn(usize) -> Vec<OsString>) -> Option<Self> {
-        let url = match std::env::var("DEPOTD_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                assert!(
-                    std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                    "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
-                );
-                eprintln!("skipped: set DEPOTD_TEST_POSTGRES_URL");
-                return None;
-            }
-        };
+        let url = pg_cluster::shared_url()?;
+        Some(Self::start_on(url, n, extra).await)
+    }
+
+    /// Like [`start`](Self::start), on the database at `url`.
+    pub async fn start_on(url: String, n: usize, extra: impl Fn(usize) -> Vec<OsString>) -> Self {
         let schema = PgSchema::create(url).await;
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("secret.key");
@@ -164,11 +160,11 @@ impl Cluster {
         for r in &mut replicas {
             r.wait_healthy().await;
         }
-        Some(Self {
+        Self {
             replicas,
             schema,
             _dir: dir,
-        })
+        }
     }
 
     /// A store on the cluster's database, to look behind the APIs.
@@ -538,4 +534,67 @@ async fn a_retry_on_one_replica_reopens_the_task_on_the_others_at_once() {
     up.stall.store(false, Ordering::SeqCst);
     let task = finished(&[c, b], &bearer, &id, Duration::from_mins(1)).await;
     assert_eq!(task["status"], "SUCCEEDED", "{task}");
+}
+
+/// Waits until `r` answers `/health` with `want`.
+async fn health_becomes(r: &Replica, want: u16, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        let status = client()
+            .get(r.url("/health"))
+            .send()
+            .await
+            .map(|resp| resp.status().as_u16());
+        if status.as_ref().is_ok_and(|s| *s == want) {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "health is {status:?}, not {want}: {}",
+            r.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_reconnect_after_a_database_restart() {
+    let Some(pg) = PgCluster::start() else {
+        return;
+    };
+    let cluster = Cluster::start_on(pg.url(), 2, |_| Vec::new()).await;
+    let [a, b] = &cluster.replicas[..] else {
+        unreachable!()
+    };
+    let session = open_session(a).await;
+    assert_eq!(session_status(b, &session).await, 200);
+
+    pg.stop();
+    health_becomes(a, 503, Duration::from_secs(30)).await;
+    pg.start_again();
+    for r in [a, b] {
+        health_becomes(r, 200, Duration::from_secs(30)).await;
+    }
+    // The data is there, and announcements flow again: a logout on B ends the session
+    // A had cached.
+    assert_eq!(session_status(a, &session).await, 200);
+    assert_eq!(session_status(b, &session).await, 200);
+    let resp = client()
+        .delete(b.url("/api/session"))
+        .header("vmware-api-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let start = Instant::now();
+    while session_status(a, &session).await != 401 {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "the session outlived its logout after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let bearer = token(a).await;
+    let (status, _) = get(b, "/v1/system/settings/depot", &bearer).await;
+    assert_eq!(status, 200);
 }
