@@ -309,8 +309,9 @@ impl Upstream {
         (up, format!("http://{address}/PROD"), trust)
     }
 
-    /// The flags that configure a replica for this depot (no schedule).
-    fn flags(url: &str, trust: &Path) -> Vec<OsString> {
+    /// The flags that configure a replica for this depot, syncing on `schedule` (empty:
+    /// never).
+    fn flags(url: &str, trust: &Path, schedule: &str) -> Vec<OsString> {
         [
             "--depot-url",
             url,
@@ -321,7 +322,7 @@ impl Upstream {
             "--depot-password",
             UPSTREAM_PASSWORD,
             "--depot-schedule",
-            "",
+            schedule,
             "--catalog-trust",
         ]
         .iter()
@@ -385,7 +386,7 @@ async fn catalog_asked(up: &Upstream, n: usize) {
 async fn three_hundred_sync_triggers_over_three_replicas_make_one_task() {
     let dir = tempfile::tempdir().unwrap();
     let (up, url, trust) = Upstream::start(dir.path()).await;
-    let flags = Upstream::flags(&url, &trust);
+    let flags = Upstream::flags(&url, &trust, "");
     let Some(cluster) = Cluster::start(3, |_| flags.clone()).await else {
         return;
     };
@@ -424,7 +425,7 @@ async fn three_hundred_sync_triggers_over_three_replicas_make_one_task() {
 async fn a_task_of_a_killed_replica_is_taken_over_when_its_lease_ends() {
     let dir = tempfile::tempdir().unwrap();
     let (up, url, trust) = Upstream::start(dir.path()).await;
-    let mut flags = Upstream::flags(&url, &trust);
+    let mut flags = Upstream::flags(&url, &trust, "");
     flags.extend(["--task-lease-seconds", "3"].map(OsString::from));
     let Some(mut cluster) = Cluster::start(3, |_| flags.clone()).await else {
         return;
@@ -481,7 +482,7 @@ async fn a_task_of_a_killed_replica_is_taken_over_when_its_lease_ends() {
 async fn a_retry_on_one_replica_reopens_the_task_on_the_others_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (up, url, trust) = Upstream::start(dir.path()).await;
-    let flags = Upstream::flags(&url, &trust);
+    let flags = Upstream::flags(&url, &trust, "");
     let Some(cluster) = Cluster::start(3, |_| flags.clone()).await else {
         return;
     };
@@ -597,4 +598,41 @@ async fn replicas_reconnect_after_a_database_restart() {
     let bearer = token(a).await;
     let (status, _) = get(b, "/v1/system/settings/depot", &bearer).await;
     assert_eq!(status, 200);
+}
+
+/// The slots `r` says it fired, from its JSON log.
+fn fired_slots(r: &Replica) -> Vec<String> {
+    r.stderr()
+        .lines()
+        .chain(
+            std::fs::read_to_string(r.logs.with_extension("out"))
+                .unwrap_or_default()
+                .lines(),
+        )
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|v| v["message"] == "scheduled depot sync started")
+        .map(|v| v["slot"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_cron_slot_fires_once_across_replicas() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_up, url, trust) = Upstream::start(dir.path()).await;
+    // A slot every two seconds (six fields, seconds first).
+    let mut flags = Upstream::flags(&url, &trust, "*/2 * * * * *");
+    flags.extend(["--log-format", "json"].map(OsString::from));
+    let Some(cluster) = Cluster::start(3, |_| flags.clone()).await else {
+        return;
+    };
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let fired: Vec<String> = cluster.replicas.iter().flat_map(fired_slots).collect();
+    let distinct: std::collections::HashSet<&String> = fired.iter().collect();
+    eprintln!("slots fired: {fired:?}");
+    assert!(
+        distinct.len() >= 2,
+        "the schedule fired: {fired:?}; a log: {}",
+        cluster.replicas[0].stderr()
+    );
+    assert_eq!(distinct.len(), fired.len(), "a slot fired twice: {fired:?}");
 }
