@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use bytes::Bytes;
 use depot_blobs::BlobStore;
 use depot_catalog::ProductVersionCatalog;
-use depot_metadata::MetadataStore;
+use depot_metadata::{MetadataStore, RemoteWrites};
 use depot_model::CatalogVersion;
 
 use crate::CatalogServiceError;
@@ -117,6 +117,8 @@ pub struct CurrentCache {
     /// `Announced`: the remote-writes mark before the store last named the current
     /// version, and that version's id.
     checked: Mutex<Option<(u64, i64)>>,
+    /// The store's remote writes, taken at the first read (one store per cache).
+    remote_writes: OnceLock<RemoteWrites>,
 }
 
 impl CurrentCache {
@@ -127,6 +129,7 @@ impl CurrentCache {
             validation,
             entry: RwLock::default(),
             checked: Mutex::default(),
+            remote_writes: OnceLock::new(),
         }
     }
 
@@ -143,7 +146,11 @@ impl CurrentCache {
             return Ok(Some((cached.version.clone(), cached)));
         }
         let mark = (self.validation == Validation::Announced)
-            .then(|| store.remote_writes().mark())
+            .then(|| {
+                self.remote_writes
+                    .get_or_init(|| store.remote_writes())
+                    .mark()
+            })
             .flatten();
         if let Some(cached) = mark.and_then(|m| self.unchanged_since(m)) {
             return Ok(Some((cached.version.clone(), cached)));

@@ -99,7 +99,7 @@ impl AuthService {
         if let Some(e) = self.cached(&key, self.now()) {
             return Ok(e.principal);
         }
-        let read_mark = self.store.remote_writes().mark();
+        let read_mark = self.remote_writes.mark();
         let principal = self.check_password(user, password, client).await?;
         let now = self.now();
         self.cache.put(

@@ -118,12 +118,12 @@ impl AuthService {
     /// Reads a session and its user from the store and caches the result.
     /// The cached entry for `hash`, if it may still be trusted at `now`.
     pub(super) fn cached(&self, hash: &TokenHash, now: Timestamp) -> Option<Entry> {
-        let mark = self.store.remote_writes().mark();
+        let mark = self.remote_writes.mark();
         self.cache.fresh(hash, self.settings.cache_ttl, now, mark)
     }
 
     async fn load(&self, hash: &TokenHash) -> Result<Entry, AuthError> {
-        let read_mark = self.store.remote_writes().mark();
+        let read_mark = self.remote_writes.mark();
         let session = self
             .store
             .get_session(hash)
