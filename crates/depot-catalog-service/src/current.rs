@@ -327,6 +327,59 @@ mod tests {
         assert_eq!(served(&cache, &p).await.unwrap(), two);
     }
 
+    /// Two replicas on one PostgreSQL schema (skipped without `DEPOTD_TEST_POSTGRES_URL`):
+    /// a catalog accepted through one is served by the other's cache once announced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn announced_follows_catalogs_accepted_by_another_replica() {
+        let Some(url) = std::env::var("DEPOTD_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
+            );
+            return;
+        };
+        let schema = format!(
+            "catalog_cache_{}",
+            TaskId::new().to_string().replace('-', "")
+        );
+        let open = || depot_metadata::PostgresStore::connect_in_schema(&url, &schema);
+        let (writer, reader) = (open().await.unwrap(), open().await.unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let p = Parts {
+            store: Arc::new(writer),
+            blobs: FsBlobStore::open(dir.path()).await.unwrap(),
+            _dir: dir,
+        };
+        let reader = Parts {
+            store: Arc::new(reader),
+            blobs: FsBlobStore::open(p._dir.path()).await.unwrap(),
+            _dir: tempfile::tempdir().unwrap(),
+        };
+        let cache = CurrentCache::new(Validation::Announced);
+        let (_, one) = accept(&p, 1, b"{\"one\":1}").await;
+        assert_eq!(served(&cache, &reader).await.unwrap(), one);
+        let (_, two) = accept(&p, 2, b"{\"two\":2}").await;
+        let start = std::time::Instant::now();
+        while served(&cache, &reader).await.unwrap() != two {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "the accept through the other replica was not seen"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop((p, reader));
+        depot_metadata::PostgresStore::drop_schema(
+            &url,
+            &schema,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    }
+
     #[tokio::test]
     async fn local_writes_serve_the_cached_version_until_an_accept_replaces_it() {
         let p = parts().await;
