@@ -347,15 +347,17 @@ mod tests {
         );
         let open = || depot_metadata::PostgresStore::connect_in_schema(&url, &schema);
         let (writer, reader) = (open().await.unwrap(), open().await.unwrap());
+        // One blob directory: blobs are not what this test is about.
         let dir = tempfile::tempdir().unwrap();
+        let blobs = dir.path().to_path_buf();
         let p = Parts {
             store: Arc::new(writer),
-            blobs: FsBlobStore::open(dir.path()).await.unwrap(),
+            blobs: FsBlobStore::open(&blobs).await.unwrap(),
             _dir: dir,
         };
         let reader = Parts {
             store: Arc::new(reader),
-            blobs: FsBlobStore::open(p._dir.path()).await.unwrap(),
+            blobs: FsBlobStore::open(&blobs).await.unwrap(),
             _dir: tempfile::tempdir().unwrap(),
         };
         let cache = CurrentCache::new(Validation::Announced);
