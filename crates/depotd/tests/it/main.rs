@@ -29,6 +29,7 @@ mod pg_cluster;
 mod pki;
 mod process;
 mod protocol_edges;
+mod replica_cluster;
 mod replicas;
 mod sessions;
 mod subscribed_libraries;
