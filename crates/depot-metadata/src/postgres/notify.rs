@@ -7,6 +7,9 @@
 //! writers that commit while one is being sent share the next one. While the listening
 //! connection is lost (PostgreSQL restarting), announcements go unheard, so the epochs
 //! are unknown and nothing is served from memory; once it listens again they move on.
+//! An announcement can still be lost: its writer died between its commit and its
+//! `NOTIFY`. So the epochs also move every [`BACKSTOP`], which bounds how long such a
+//! write can go unseen.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,6 +27,9 @@ use crate::sql::{Announce, connect_error};
 
 /// The channel of stores whose tables live in the `search_path`'s first schema.
 const CHANNEL: &str = "depotd_epoch";
+
+/// How often the epochs move regardless of announcements (see the module doc).
+pub(crate) const BACKSTOP: Duration = Duration::from_secs(30);
 
 /// The longest wait between attempts to listen again.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -59,6 +65,8 @@ pub(crate) struct Replication {
     /// Writes covered by the last announcement sent; held while one is sent.
     sent: Mutex<u64>,
     listener: JoinHandle<()>,
+    /// Moves the epochs every [`BACKSTOP`].
+    backstop: JoinHandle<()>,
 }
 
 impl Replication {
@@ -74,6 +82,7 @@ impl Replication {
         let node = uuid::Uuid::new_v4().simple().to_string();
         let own = single_connection(options);
         let first = subscribe(&own, &channel).await.map_err(connect_error)?;
+        let backstop = tokio::spawn(backstop(generations.clone()));
         let heard = Heard {
             node: node.clone(),
             generations,
@@ -86,6 +95,7 @@ impl Replication {
             wanted: AtomicU64::new(0),
             sent: Mutex::new(0),
             listener,
+            backstop,
         })
     }
 
@@ -121,6 +131,7 @@ impl Announce for Replication {
 impl Drop for Replication {
     fn drop(&mut self) {
         self.listener.abort();
+        self.backstop.abort();
     }
 }
 
@@ -145,6 +156,16 @@ fn single_connection(options: &PgConnectOptions) -> PgPool {
         .idle_timeout(None)
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy_with(options.clone())
+}
+
+/// Advances `generations` every [`BACKSTOP`], forever.
+async fn backstop(generations: Vec<Arc<Generation>>) {
+    let mut every = tokio::time::interval(BACKSTOP);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        generations.iter().for_each(|g| g.advance());
+    }
 }
 
 /// A listener on `channel`, its `LISTEN` in place.
