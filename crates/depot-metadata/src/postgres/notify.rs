@@ -164,7 +164,9 @@ async fn backstop(generations: Vec<Arc<Generation>>) {
     every.tick().await;
     loop {
         every.tick().await;
-        generations.iter().for_each(|g| g.advance());
+        for g in &generations {
+            g.advance();
+        }
     }
 }
 
