@@ -108,15 +108,23 @@ impl Replication {
             return;
         }
         let upto = self.wanted.load(Ordering::Acquire);
-        let done = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(&self.channel)
-            .bind(&self.node)
-            .execute(&self.pool)
-            .await;
-        if let Err(error) = done {
-            // The write stands; the others see it when their caches next start over
-            // (a lost database connection makes theirs unknown too).
-            warn!(%error, "could not announce a write to the other replicas");
+        // Once more on a failure: the first try may have met a connection that died
+        // with a database restart (the pool then makes a new one).
+        for attempt in 1..=2 {
+            let done = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(&self.channel)
+                .bind(&self.node)
+                .execute(&self.pool)
+                .await;
+            match done {
+                Ok(_) => break,
+                // The write stands; the others see it when their caches next start over
+                // (at the latest after `BACKSTOP`).
+                Err(error) if attempt == 2 => {
+                    warn!(%error, "could not announce a write to the other replicas");
+                }
+                Err(_) => {}
+            }
         }
         *sent = upto;
     }
