@@ -115,13 +115,13 @@ impl AuthService {
         Ok((secret, session.token_hash))
     }
 
-    /// Reads a session and its user from the store and caches the result.
     /// The cached entry for `hash`, if it may still be trusted at `now`.
     pub(super) fn cached(&self, hash: &TokenHash, now: Timestamp) -> Option<Entry> {
         let mark = self.remote_writes.mark();
         self.cache.fresh(hash, self.settings.cache_ttl, now, mark)
     }
 
+    /// Reads a session and its user from the store and caches the result.
     async fn load(&self, hash: &TokenHash) -> Result<Entry, AuthError> {
         let read_mark = self.remote_writes.mark();
         let session = self
