@@ -104,10 +104,7 @@ impl PostgresStore {
         .await?;
         let epoch = WriteEpoch::announced(Arc::new(replication), all, remote);
         // Readers and writers share the pool.
-        Ok(Self::new(
-            Pools::with_epoch(pool.clone(), pool, epoch),
-            true,
-        ))
+        Ok(Self::new(Pools::with_epoch(pool.clone(), pool, epoch)))
     }
 }
 

@@ -37,15 +37,15 @@ pub struct SqlStore<B> {
 }
 
 impl<B> SqlStore<B> {
-    /// The store over `db`, with hot reads cached when `cache` (kept by the write epoch,
-    /// which other replicas' announced writes advance too).
-    pub(crate) fn new(db: B, cache: bool) -> Self {
+    /// The store over `db`, its hot reads cached by the write epoch (which other
+    /// replicas' announced writes advance too).
+    pub(crate) fn new(db: B) -> Self {
         Self {
             db,
             reads: Arc::new(HotReads {
-                items: ReadCache::new(cache),
-                item_ids: ReadCache::new(cache),
-                libraries: ReadCache::new(cache),
+                items: ReadCache::new(true),
+                item_ids: ReadCache::new(true),
+                libraries: ReadCache::new(true),
             }),
         }
     }
