@@ -1,9 +1,13 @@
 //! A short-lived in-memory cache of validated sessions.
 //!
-//! A cached entry is trusted for `ttl` after it was read from the store; after that the
-//! store is asked again, so a session ended or a user removed by another process (the
-//! CLI, another replica) stops working within `ttl`. Changes made through this process
-//! evict entries at once.
+//! A cached entry is trusted for `ttl` after it was read from the store, and only while
+//! no other replica's write has been announced since (the store's
+//! [`RemoteWrites`](depot_metadata::RemoteWrites) mark is the one noted before the
+//! read): a logout or a user removed on another replica on one PostgreSQL database ends
+//! the session here as soon as its announcement arrives (milliseconds), and while
+//! announcements cannot be heard nothing is trusted from memory. A process that
+//! announces nothing (the CLI on SQLite) is seen within `ttl`. Changes made through
+//! this process evict entries at once.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -27,6 +31,8 @@ pub(crate) struct Entry {
     pub(crate) persisted_access: Timestamp,
     /// When it was read from the store, by the service's clock.
     pub(crate) validated_at: Timestamp,
+    /// The store's remote-writes mark from before it was read (`None`: never trusted).
+    pub(crate) read_mark: Option<u64>,
 }
 
 /// Validated sessions by token hash.
@@ -36,11 +42,20 @@ pub(crate) struct SessionCache {
 }
 
 impl SessionCache {
-    /// The entry for `hash` if it was validated less than `ttl` before `now`. An entry
-    /// validated "after" `now` (the clock was set back) is not trusted.
-    pub(crate) fn fresh(&self, hash: &TokenHash, ttl: Duration, now: Timestamp) -> Option<Entry> {
+    /// The entry for `hash` if it was validated less than `ttl` before `now` and no
+    /// other replica's write was announced since (`mark`: the store's current mark). An
+    /// entry validated "after" `now` (the clock was set back) is not trusted.
+    pub(crate) fn fresh(
+        &self,
+        hash: &TokenHash,
+        ttl: Duration,
+        now: Timestamp,
+        mark: Option<u64>,
+    ) -> Option<Entry> {
+        mark?;
         let map = self.lock();
         map.get(hash)
+            .filter(|e| e.read_mark == mark)
             .filter(|e| (now - e.validated_at).to_std().is_ok_and(|age| age < ttl))
             .cloned()
     }

@@ -7,7 +7,7 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-use depot_metadata::MetadataStore;
+use depot_metadata::{MetadataStore, RemoteWrites};
 use depot_model::{Clock, Role, SystemClock, Timestamp, UserName};
 use tracing::info;
 
@@ -88,6 +88,8 @@ pub struct AuthService {
     store: Arc<dyn MetadataStore>,
     settings: AuthSettings,
     cache: SessionCache,
+    /// Other replicas' writes, which make cached sessions stale.
+    remote_writes: RemoteWrites,
     throttle: Throttle,
     hashes: HashGate,
 }
@@ -97,6 +99,7 @@ impl AuthService {
     pub fn new(store: Arc<dyn MetadataStore>, settings: AuthSettings) -> Self {
         let hashes = HashGate::new(settings.hash_concurrency, settings.hash_queue);
         Self {
+            remote_writes: store.remote_writes(),
             store,
             settings,
             cache: SessionCache::default(),

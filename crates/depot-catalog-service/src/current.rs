@@ -1,12 +1,12 @@
 //! The current catalog as served: its serialized bytes (and, made on first demand, its
 //! compressed forms), plus its parsed form for merges — all cached by version id.
 
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
 use depot_blobs::BlobStore;
 use depot_catalog::ProductVersionCatalog;
-use depot_metadata::MetadataStore;
+use depot_metadata::{MetadataStore, RemoteWrites};
 use depot_model::CatalogVersion;
 
 use crate::CatalogServiceError;
@@ -102,6 +102,11 @@ pub enum Validation {
     /// holds), and each accept refreshes the cache: once a version is cached it is the
     /// current one until the next accept replaces it.
     LocalWrites,
+    /// Other processes may accept catalogs and announce their writes (replicas on one
+    /// PostgreSQL database): the store is asked again only after another process's
+    /// write was announced since the last answer, or while announcements cannot be
+    /// heard ([`RemoteWrites`](depot_metadata::RemoteWrites)).
+    Announced,
 }
 
 /// The cache of the current catalog.
@@ -109,6 +114,11 @@ pub enum Validation {
 pub struct CurrentCache {
     validation: Validation,
     entry: RwLock<Option<Arc<CachedCatalog>>>,
+    /// `Announced`: the remote-writes mark before the store last named the current
+    /// version, and that version's id.
+    checked: Mutex<Option<(u64, i64)>>,
+    /// The store's remote writes, taken at the first read (one store per cache).
+    remote_writes: OnceLock<RemoteWrites>,
 }
 
 impl CurrentCache {
@@ -118,6 +128,8 @@ impl CurrentCache {
         Self {
             validation,
             entry: RwLock::default(),
+            checked: Mutex::default(),
+            remote_writes: OnceLock::new(),
         }
     }
 
@@ -133,14 +145,40 @@ impl CurrentCache {
         {
             return Ok(Some((cached.version.clone(), cached)));
         }
+        let mark = (self.validation == Validation::Announced)
+            .then(|| {
+                self.remote_writes
+                    .get_or_init(|| store.remote_writes())
+                    .mark()
+            })
+            .flatten();
+        if let Some(cached) = mark.and_then(|m| self.unchanged_since(m)) {
+            return Ok(Some((cached.version.clone(), cached)));
+        }
         let Some(version) = store.current_catalog().await? else {
             return Ok(None);
         };
-        if let Some(cached) = self.entry().filter(|c| c.version.id == version.id) {
-            return Ok(Some((version, cached)));
+        let cached = if let Some(cached) = self.entry().filter(|c| c.version.id == version.id) {
+            cached
+        } else {
+            let bytes = load(blobs, &version).await?;
+            self.put(version.clone(), bytes, None)
+        };
+        if let Some(mark) = mark {
+            *self.checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((mark, version.id));
         }
-        let bytes = load(blobs, &version).await?;
-        Ok(Some((version.clone(), self.put(version, bytes, None))))
+        Ok(Some((version, cached)))
+    }
+
+    /// The cached entry, if the store named it current at `mark` and `mark` is still
+    /// the current one (no other process's write announced since).
+    fn unchanged_since(&self, mark: u64) -> Option<Arc<CachedCatalog>> {
+        let checked = *self.checked.lock().unwrap_or_else(PoisonError::into_inner);
+        let (at, id) = checked?;
+        (at == mark)
+            .then(|| self.entry())
+            .flatten()
+            .filter(|c| c.version.id == id)
     }
 
     /// The parsed form of version `id`, if cached.
@@ -271,6 +309,77 @@ mod tests {
         assert_eq!(served(&cache, &p).await.unwrap(), &b"{\"one\":1}"[..]);
         accept(&p, 2, b"{\"two\":2}").await;
         assert_eq!(served(&cache, &p).await.unwrap(), &b"{\"two\":2}"[..]);
+    }
+
+    #[tokio::test]
+    async fn announced_serves_the_checked_version_until_another_process_writes() {
+        let p = parts().await;
+        let cache = CurrentCache::new(Validation::Announced);
+        assert_eq!(served(&cache, &p).await, None);
+        let (_, one) = accept(&p, 1, b"{\"one\":1}").await;
+        // Nothing was cached yet: the store is asked.
+        assert_eq!(served(&cache, &p).await.unwrap(), one);
+        // SQLite announces nothing: a write behind the cache's back is not seen...
+        let (v2, two) = accept(&p, 2, b"{\"two\":2}").await;
+        assert_eq!(served(&cache, &p).await.unwrap(), one);
+        // ...but this process's own accept is.
+        cache.put(v2, two.clone(), None);
+        assert_eq!(served(&cache, &p).await.unwrap(), two);
+    }
+
+    /// Two replicas on one PostgreSQL schema (skipped without `DEPOTD_TEST_POSTGRES_URL`):
+    /// a catalog accepted through one is served by the other's cache once announced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn announced_follows_catalogs_accepted_by_another_replica() {
+        let Some(url) = std::env::var("DEPOTD_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
+            );
+            return;
+        };
+        let schema = format!(
+            "catalog_cache_{}",
+            TaskId::new().to_string().replace('-', "")
+        );
+        let open = || depot_metadata::PostgresStore::connect_in_schema(&url, &schema);
+        let (writer, reader) = (open().await.unwrap(), open().await.unwrap());
+        // One blob directory: blobs are not what this test is about.
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = dir.path().to_path_buf();
+        let p = Parts {
+            store: Arc::new(writer),
+            blobs: FsBlobStore::open(&blobs).await.unwrap(),
+            _dir: dir,
+        };
+        let reader = Parts {
+            store: Arc::new(reader),
+            blobs: FsBlobStore::open(&blobs).await.unwrap(),
+            _dir: tempfile::tempdir().unwrap(),
+        };
+        let cache = CurrentCache::new(Validation::Announced);
+        let (_, one) = accept(&p, 1, b"{\"one\":1}").await;
+        assert_eq!(served(&cache, &reader).await.unwrap(), one);
+        let (_, two) = accept(&p, 2, b"{\"two\":2}").await;
+        let start = std::time::Instant::now();
+        while served(&cache, &reader).await.unwrap() != two {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "the accept through the other replica was not seen"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop((p, reader));
+        depot_metadata::PostgresStore::drop_schema(
+            &url,
+            &schema,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ mod offline_depot_store;
 mod online_depot_store;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod remote_writes;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -22,6 +23,7 @@ pub use library_store::{
 };
 pub use offline_depot_store::{OfflineDepotInsert, OfflineDepotStore};
 pub use online_depot_store::OnlineDepotStore;
+pub use remote_writes::RemoteWrites;
 pub use store::{
     BlobRefStore, CatalogStore, DepotStore, DepotSyncApplied, DepotSyncApply, InsertOutcome,
     MetadataStore, SessionStore, TaskStore, UserStore,

@@ -54,7 +54,7 @@ impl SqliteStore {
         };
         MIGRATOR.run(&db.write).await.map_err(migrate_error)?;
         // The data dir is locked against a second server: every write is this one's.
-        Ok(Self::new(db, true))
+        Ok(Self::new(db))
     }
 
     /// The database file `url` names, or `None` for an in-memory database (or a URL

@@ -28,6 +28,13 @@ pub enum InsertOutcome {
 /// are changed only by the dedicated methods below; `update_task` never touches them.
 #[async_trait]
 pub trait TaskStore: Send + Sync {
+    /// The writes of other processes sharing the database, for caches that must start
+    /// over when one is announced (finished tasks, validated sessions). A store only
+    /// this process writes keeps the default, a mark that never moves.
+    fn remote_writes(&self) -> crate::RemoteWrites {
+        crate::RemoteWrites::none()
+    }
+
     /// Stores a new task. At most one task in `PENDING` or `RUNNING` may hold a given
     /// `concurrency_key`: if one does, it is returned instead.
     async fn insert_task(&self, task: &Task) -> Result<InsertOutcome>;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use depot_metadata::{InsertOutcome, Page, PageRequest, TaskFilter, TaskStore};
+use depot_metadata::{InsertOutcome, Page, PageRequest, RemoteWrites, TaskFilter, TaskStore};
 use depot_model::{Clock, SystemClock, Task, TaskId, TaskStatus, Timestamp};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -63,6 +63,8 @@ pub struct TaskEngine {
     pub(crate) notify: Notify,
     running: Mutex<HashMap<TaskId, Arc<AtomicBool>>>,
     pub(crate) finished: FinishedCache,
+    /// Other replicas' writes, which make cached finished tasks stale.
+    remote_writes: RemoteWrites,
     shutdown: watch::Sender<bool>,
     workers: Mutex<JoinSet<()>>,
 }
@@ -75,6 +77,7 @@ impl TaskEngine {
         jobs: Vec<Arc<dyn Job>>,
     ) -> Arc<Self> {
         Arc::new(Self {
+            remote_writes: store.remote_writes(),
             store,
             jobs: jobs.into_iter().map(|j| (j.name(), j)).collect(),
             settings,
@@ -106,11 +109,12 @@ impl TaskEngine {
 
     /// The task with `id`. Finished tasks may be served from a short-lived cache.
     pub async fn get(&self, id: TaskId) -> Result<Task, EngineError> {
-        if let Some(task) = self.finished.get(id) {
+        let mark = self.remote_writes.mark();
+        if let Some(task) = self.finished.get(id, mark) {
             return Ok(task);
         }
         let task = self.read(id).await?;
-        self.finished.offer(&task);
+        self.finished.offer(&task, mark);
         Ok(task)
     }
 

@@ -108,11 +108,12 @@ impl App {
         let auth = auth_service(&config, &store, &clock);
         let catalog_settings = catalog_settings(&config)?;
         // SQLite is the single-server store (its data dir is locked against a second
-        // server), so this process accepts every catalog; on PostgreSQL replicas may.
+        // server), so this process accepts every catalog; on PostgreSQL replicas may,
+        // and announce it.
         let catalog_cache = Arc::new(CurrentCache::new(if store.backend() == "sqlite" {
             Validation::LocalWrites
         } else {
-            Validation::EachRead
+            Validation::Announced
         }));
         let sealer = Arc::new(SecretBox::new(
             &data_dir.secret_key(config.secret_key_file.as_deref())?,
@@ -154,6 +155,8 @@ impl App {
                 node_id: data_dir.node_id().to_owned(),
                 workers: config.tasks.workers,
                 lease: config.tasks.lease,
+                // A dead replica's tasks are taken over within a lease of its lease's end.
+                housekeeping_interval: config.tasks.lease.min(std::time::Duration::from_mins(1)),
                 retention: config.tasks.retention,
                 clock: Arc::clone(&clock),
                 ..EngineSettings::default()

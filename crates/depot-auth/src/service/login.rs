@@ -96,9 +96,10 @@ impl AuthService {
             return self.check_password(user, password, client).await;
         }
         let key = token::hash(&format!("basic\0{name}\0{}", password.expose()));
-        if let Some(e) = self.cache.fresh(&key, self.settings.cache_ttl, self.now()) {
+        if let Some(e) = self.cached(&key, self.now()) {
             return Ok(e.principal);
         }
+        let read_mark = self.remote_writes.mark();
         let principal = self.check_password(user, password, client).await?;
         let now = self.now();
         self.cache.put(
@@ -111,6 +112,7 @@ impl AuthService {
                 last_accessed: now,
                 persisted_access: now,
                 validated_at: now,
+                read_mark,
             },
         );
         Ok(principal)

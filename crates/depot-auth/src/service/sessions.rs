@@ -18,7 +18,7 @@ impl AuthService {
     ) -> Result<Principal, AuthError> {
         let hash = token::hash(secret);
         let now = self.now();
-        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl, now) {
+        let entry = match self.cached(&hash, now) {
             Some(e) => e,
             None => self.load(&hash).await?,
         };
@@ -43,7 +43,7 @@ impl AuthService {
     pub async fn session_info(&self, secret: &str) -> Result<SessionInfo, AuthError> {
         let principal = self.authenticate(secret, &[SessionKind::Vsphere]).await?;
         let hash = token::hash(secret);
-        let entry = match self.cache.fresh(&hash, self.settings.cache_ttl, self.now()) {
+        let entry = match self.cached(&hash, self.now()) {
             Some(e) => e,
             None => self.load(&hash).await?,
         };
@@ -115,8 +115,15 @@ impl AuthService {
         Ok((secret, session.token_hash))
     }
 
+    /// The cached entry for `hash`, if it may still be trusted at `now`.
+    pub(super) fn cached(&self, hash: &TokenHash, now: Timestamp) -> Option<Entry> {
+        let mark = self.remote_writes.mark();
+        self.cache.fresh(hash, self.settings.cache_ttl, now, mark)
+    }
+
     /// Reads a session and its user from the store and caches the result.
     async fn load(&self, hash: &TokenHash) -> Result<Entry, AuthError> {
+        let read_mark = self.remote_writes.mark();
         let session = self
             .store
             .get_session(hash)
@@ -137,6 +144,7 @@ impl AuthService {
             last_accessed: session.last_accessed,
             persisted_access: session.last_accessed,
             validated_at: self.now(),
+            read_mark,
         };
         self.cache.put(hash.clone(), entry.clone());
         Ok(entry)

@@ -44,11 +44,12 @@ pub struct Pools<DB: Database> {
 impl<DB: Database> Pools<DB> {
     /// Readers and the writers' pool (the same pool where writers are not serialized).
     pub(crate) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
-        Self {
-            read,
-            write,
-            epoch: WriteEpoch::default(),
-        }
+        Self::with_epoch(read, write, WriteEpoch::default())
+    }
+
+    /// Readers and writers whose writes advance (and announce through) `epoch`.
+    pub(crate) fn with_epoch(read: Pool<DB>, write: Pool<DB>, epoch: WriteEpoch) -> Self {
+        Self { read, write, epoch }
     }
 }
 
@@ -196,10 +197,13 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let done = qb.build().execute(&mut *conn).await;
+                // Back to the pool before the announcement, which may wait.
+                drop(conn);
                 self.written(
                     writes,
                     done.as_ref().map_or(true, |d| d.rows_affected() > 0),
-                );
+                )
+                .await;
                 Ok(done?.rows_affected())
             }
 
@@ -212,7 +216,9 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let row = qb.build_query_as().fetch_optional(&mut *conn).await;
-                self.written(writes, row.as_ref().map_or(true, Option::is_some));
+                drop(conn);
+                self.written(writes, row.as_ref().map_or(true, Option::is_some))
+                    .await;
                 row
             }
 
@@ -225,7 +231,9 @@ macro_rules! impl_backend {
                 let mut qb = stmt.render::<$db>()?;
                 let mut conn = connection(&self.read, &self.write, on).await?;
                 let rows = qb.build_query_as().fetch_all(&mut *conn).await;
-                self.written(writes, rows.as_ref().map_or(true, |r| !r.is_empty()));
+                drop(conn);
+                self.written(writes, rows.as_ref().map_or(true, |r| !r.is_empty()))
+                    .await;
                 rows
             }
 
@@ -252,14 +260,15 @@ macro_rules! impl_backend {
 
 impl<DB: Database> Pools<DB> {
     /// After a statement on the writer (`writes`) that may have `changed` rows (it
-    /// failed, changed some, or returned some): the epoch moves. A write statement that
+    /// failed, changed some, or returned some): the epoch moves and the write is
+    /// announced to the other replicas. A write statement that
     /// matched nothing (the task engine's idle claims, an expiry with nothing to expire)
     /// leaves it, or idle polling would empty every cache. Every write statement run
     /// outside a transaction either reports its changed rows (`execute`) or returns
     /// them (`… RETURNING`).
-    fn written(&self, writes: bool, changed: bool) {
+    async fn written(&self, writes: bool, changed: bool) {
         if writes && changed {
-            self.epoch.advance();
+            self.epoch.written().await;
         }
     }
 }

@@ -55,7 +55,7 @@ pub(crate) use user_record::{SessionRecord, UserRecord};
 pub use backend::Pools;
 pub(crate) use backend::{Backend, On, WriteLock};
 pub(crate) use dialect::Dialect;
-pub(crate) use epoch::{WriteEpoch, WriteTx};
+pub(crate) use epoch::{Announce, WriteEpoch, WriteTx};
 pub(crate) use read_cache::ReadCache;
 pub(crate) use statement::Statement;
 pub use store::SqlStore;

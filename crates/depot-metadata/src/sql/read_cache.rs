@@ -1,8 +1,9 @@
 //! A bounded cache of values read from the database, valid for one write epoch.
 //!
-//! Used only where this process sees every write (the SQLite store, whose data dir a
-//! second server cannot open): any change advances the [`WriteEpoch`] and makes every
-//! entry stale at once. Coarse, but it cannot miss a write path: the hot reads it
+//! Any change this process makes (and, on PostgreSQL, any another replica announces)
+//! advances the [`WriteEpoch`] and makes every entry stale at once; while the epoch is
+//! unknown (the replicas' announcements cannot be heard) every read goes to the
+//! database. Coarse, but it cannot miss a write path: the hot reads it
 //! serves (an item, a library's item list) are repeated far more often than anything
 //! is written.
 
@@ -18,7 +19,7 @@ const CAPACITY: usize = 4096;
 /// Values by key, each with the epoch it was read at.
 #[derive(Debug)]
 pub(crate) struct ReadCache<K, V> {
-    /// `None` when caching is off (a database other processes write).
+    /// `None` when caching is off.
     entries: Option<Mutex<Entries<K, V>>>,
 }
 
@@ -55,14 +56,16 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         let Some(entries) = &self.entries else {
             return read.await;
         };
-        let before = epoch.current();
+        let Some(before) = epoch.current() else {
+            return read.await;
+        };
         if let Some(value) = lock(entries).fresh(before, &key) {
             return Ok(value);
         }
         let value = read.await?;
         let mut entries = lock(entries);
         // Kept only if no write ended while it was read: then it is current.
-        if epoch.current() == before {
+        if epoch.current() == Some(before) {
             entries.keep(before, key, value.clone());
         }
         Ok(value)
@@ -127,7 +130,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn errors_and_disabled_caches_keep_nothing() {
+    async fn errors_unknown_epochs_and_disabled_caches_keep_nothing() {
         let epoch = WriteEpoch::default();
         let cache = ReadCache::new(true);
         assert_eq!(
@@ -135,6 +138,11 @@ mod tests {
             Err(())
         );
         assert_eq!(cache.get_or_read(&epoch, 3, read(30)).await, Ok(30));
+        epoch.all.lose();
+        assert_eq!(cache.get_or_read(&epoch, 3, read(31)).await, Ok(31));
+        epoch.all.regain();
+        assert_eq!(cache.get_or_read(&epoch, 3, read(32)).await, Ok(32));
+        assert_eq!(cache.get_or_read(&epoch, 3, read(33)).await, Ok(32));
         let off = ReadCache::new(false);
         assert_eq!(off.get_or_read(&epoch, 4, read(40)).await, Ok(40));
         assert_eq!(off.get_or_read(&epoch, 4, read(41)).await, Ok(41));

@@ -16,6 +16,7 @@ mod library_fixtures;
 mod library_items;
 mod offline_depots;
 mod online_depots;
+mod replicas;
 mod sessions;
 mod synced_items;
 mod task_claims;

@@ -24,9 +24,15 @@ mod offline_depots;
 mod offline_import_tasks;
 mod online_depots;
 mod ops;
+/// The PostgreSQL helpers of the task engine's replica tests, shared.
+#[path = "../../../depot-tasks/tests/it/pg_cluster.rs"]
+#[allow(dead_code)]
+mod pg_cluster;
 mod pki;
 mod process;
 mod protocol_edges;
+mod replica_cluster;
+mod replicas;
 mod sessions;
 mod subscribed_libraries;
 mod support;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use depot_tasks::{EngineSettings, TaskEngine};
 use depotd::jobs::BlobGc;
 
-const BIN: &str = env!("CARGO_BIN_EXE_depotd");
+pub const BIN: &str = env!("CARGO_BIN_EXE_depotd");
 const PASSWORD: &str = "Process-test-1";
 
 /// A running `depotd serve`, killed when dropped.
@@ -25,7 +25,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -48,7 +48,7 @@ fn command(data_dir: &Path, logs: &Path) -> Command {
     c
 }
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .timeout(Duration::from_secs(10))
@@ -123,7 +123,7 @@ impl Server {
     }
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+pub fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().unwrap() {

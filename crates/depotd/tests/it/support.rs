@@ -30,7 +30,7 @@ pub struct TestApp {
 }
 
 /// A PostgreSQL schema of one test, dropped with it.
-struct PgSchema {
+pub struct PgSchema {
     url: String,
     name: String,
 }
@@ -52,15 +52,21 @@ impl PgSchema {
         }
         let url = std::env::var("DEPOTD_TEST_POSTGRES_URL")
             .expect("DEPOTD_TEST_APP_DATABASE=postgres needs DEPOTD_TEST_POSTGRES_URL");
+        Some(Self::create(url).await)
+    }
+
+    /// A new schema in the database at `url`, created and migrated.
+    pub async fn create(url: String) -> Self {
         let name = format!("depotd_it_{}", uuid::Uuid::new_v4().simple());
         // Creates the schema (and migrates it); the app connects again through the URL.
         depot_metadata::PostgresStore::connect_in_schema(&url, &name)
             .await
             .expect("create the test schema");
-        Some(Self { url, name })
+        Self { url, name }
     }
 
-    fn database_url(&self) -> String {
+    /// The URL of the database with this schema first in the `search_path`.
+    pub fn database_url(&self) -> String {
         let sep = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{sep}options[search_path]={}", self.url, self.name)
     }

@@ -32,19 +32,20 @@ use crate::{MetadataStore, Result};
 pub struct SqlStore<B> {
     /// The pools and transactions of the database.
     pub(crate) db: B,
-    /// The hot reads, kept while nothing is written (only where every write is ours).
+    /// The hot reads, kept while nothing is written.
     pub(crate) reads: Arc<HotReads>,
 }
 
 impl<B> SqlStore<B> {
-    /// The store over `db`; `cache` when this process makes every write (SQLite).
-    pub(crate) fn new(db: B, cache: bool) -> Self {
+    /// The store over `db`, its hot reads cached by the write epoch (which other
+    /// replicas' announced writes advance too).
+    pub(crate) fn new(db: B) -> Self {
         Self {
             db,
             reads: Arc::new(HotReads {
-                items: ReadCache::new(cache),
-                item_ids: ReadCache::new(cache),
-                libraries: ReadCache::new(cache),
+                items: ReadCache::new(true),
+                item_ids: ReadCache::new(true),
+                libraries: ReadCache::new(true),
             }),
         }
     }

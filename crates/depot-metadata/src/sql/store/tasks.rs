@@ -27,6 +27,10 @@ async fn active_task_with_key<B: Backend>(db: &B, key: &str) -> Result<Option<Ta
 
 #[async_trait]
 impl<B: Backend> TaskStore for SqlStore<B> {
+    fn remote_writes(&self) -> crate::RemoteWrites {
+        self.db.epoch().remote()
+    }
+
     async fn insert_task(&self, task: &Task) -> Result<InsertOutcome> {
         for _ in 0..INSERT_ATTEMPTS {
             let mut stmt = Statement::default();

@@ -1,14 +1,19 @@
 //! The PostgreSQL backend: a connection pool, migrations in the first schema of the
-//! `search_path`.
+//! `search_path`, and write announcements between the replicas sharing the database
+//! ([`notify`]).
+
+mod notify;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres};
 
-use crate::sql::{Pools, SqlStore, connect_error, migrate_error, query_error};
+use crate::remote_writes::Generation;
+use crate::sql::{Pools, SqlStore, WriteEpoch, connect_error, migrate_error, query_error};
 use crate::{MetadataError, Result};
 
 /// The forward-only PostgreSQL migrations.
@@ -16,6 +21,10 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Pooled connections.
 const MAX_CONNECTIONS: u32 = 16;
+
+/// How long a statement waits for a connection (sqlx's default is 30 s): while the
+/// database is down, requests and `/health` fail within this instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Metadata in a PostgreSQL database.
 pub type PostgresStore = SqlStore<Pools<Postgres>>;
@@ -80,13 +89,22 @@ impl PostgresStore {
     async fn open(options: PgConnectOptions) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
             .await
             .map_err(connect_error)?;
         MIGRATOR.run(&pool).await.map_err(migrate_error)?;
+        // Other replicas write too: they announce their writes, and the caches follow.
+        let (all, remote) = (Arc::<Generation>::default(), Arc::<Generation>::default());
+        let replication = notify::Replication::start(
+            &options,
+            notify::channel(&options),
+            vec![Arc::clone(&all), Arc::clone(&remote)],
+        )
+        .await?;
+        let epoch = WriteEpoch::announced(Arc::new(replication), all, remote);
         // Readers and writers share the pool.
-        // Other replicas write too: nothing is cached across requests.
-        Ok(Self::new(Pools::new(pool.clone(), pool), false))
+        Ok(Self::new(Pools::with_epoch(pool.clone(), pool, epoch)))
     }
 }
 
