@@ -1,5 +1,6 @@
 //! Integration tests of depot-blobs against real files (one test binary, see STYLE.md §9).
 
+mod backends;
 mod capacity;
 mod conformance;
 mod crash;
@@ -8,4 +9,5 @@ mod failures;
 mod fixture;
 mod gc;
 mod memory;
+mod s3;
 mod staged;
