@@ -146,13 +146,19 @@ impl S3BlobStore {
         let key = self.shared.keys.probe(&random_id()?);
         let client = &self.shared.client;
         let body = format!("depotd write probe {key}");
+        let unusable = |source| BlobError::Unusable {
+            bucket: self.bucket.clone(),
+            reason: why_unusable(&source),
+            source,
+        };
+        // A listing first: some servers create a missing bucket on a PUT into it.
+        let staging = self.shared.keys.markers();
+        call("list", client.list_with_delimiter(Some(&staging)))
+            .await
+            .map_err(unusable)?;
         call("put", client.put(&key, PutPayload::from(body.clone())))
             .await
-            .map_err(|source| BlobError::Unusable {
-                bucket: self.bucket.clone(),
-                reason: why_unusable(&source),
-                source,
-            })?;
+            .map_err(unusable)?;
         bytes_out(body.len());
         let back = call("get", async { client.get(&key).await?.bytes().await })
             .await

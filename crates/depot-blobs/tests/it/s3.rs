@@ -95,11 +95,16 @@ async fn missing_bucket_wrong_credentials_and_dead_endpoint_fail_the_probe() {
     let mut dead = good.clone();
     dead.endpoint = Some(format!("http://127.0.0.1:{dead_port}"));
 
-    for (what, config) in [("missing bucket", missing), ("wrong credentials", wrong), ("dead endpoint", dead)] {
+    for (what, config, says) in [
+        ("missing bucket", missing, "the bucket does not exist"),
+        ("wrong credentials", wrong, "the credentials were refused"),
+        ("dead endpoint", dead, "the endpoint is unreachable"),
+    ] {
         let store = S3BlobStore::new(&config).expect("store");
         let started = std::time::Instant::now();
         let err = store.check_writable().await.expect_err(what);
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{what}: {err}");
+        assert!(err.to_string().contains(says), "{what}: {err}");
         assert!(started.elapsed() < Duration::from_secs(30), "{what} took {:?}", started.elapsed());
     }
     S3BlobStore::new(&good).expect("store").check_writable().await.expect("good config");
