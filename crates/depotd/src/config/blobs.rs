@@ -119,11 +119,11 @@ impl S3Section {
         let Some(endpoint) = &self.endpoint else {
             return Ok(());
         };
-        let url = reqwest::Url::parse(endpoint)
+        let (scheme, host) = split_url(endpoint)
             .with_context(|| format!("s3.endpoint {endpoint:?} is not a URL"))?;
-        match url.scheme() {
+        match scheme {
             "https" => Ok(()),
-            "http" if self.allow_http || is_loopback(&url) => Ok(()),
+            "http" if self.allow_http || is_loopback(host) => Ok(()),
             "http" => bail!(
                 "s3.endpoint {endpoint:?} is plain http off the loopback interface: set s3.allow_http (--s3-allow-http) to allow it"
             ),
@@ -137,21 +137,29 @@ impl S3Section {
             || self
                 .endpoint
                 .as_deref()
-                .and_then(|e| reqwest::Url::parse(e).ok())
-                .is_some_and(|url| is_loopback(&url))
+                .and_then(split_url)
+                .is_some_and(|(_, host)| is_loopback(host))
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
+/// A URL's scheme and host (without port, user or brackets).
+fn split_url(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split_once(']')?.0
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then_some((scheme, host))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reads a credentials file: TOML with `access_key_id` and `secret_access_key`.
@@ -210,6 +218,8 @@ mod tests {
         assert!(section("https://s3.example.com", false).check().is_ok());
         assert!(section("http://s3.example.com", false).check().is_err());
         assert!(section("http://s3.example.com", true).check().is_ok());
+        assert!(section("http://[::1]:9000/", false).check().is_ok());
         assert!(section("ftp://s3.example.com", true).check().is_err());
+        assert!(section("not a url", true).check().is_err());
     }
 }

@@ -25,6 +25,7 @@ mod ops;
 mod pki;
 mod process;
 mod protocol_edges;
+mod s3_blobs;
 mod sessions;
 mod subscribed_libraries;
 mod support;
