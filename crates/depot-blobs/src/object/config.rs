@@ -84,7 +84,11 @@ impl S3Config {
                 .with_secret_access_key(&c.secret_access_key),
             None => {
                 let mut builder = builder;
-                for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+                for var in [
+                    "AWS_ACCESS_KEY_ID",
+                    "AWS_SECRET_ACCESS_KEY",
+                    "AWS_SESSION_TOKEN",
+                ] {
                     if let Ok(value) = std::env::var(var) {
                         builder = match var {
                             "AWS_ACCESS_KEY_ID" => builder.with_access_key_id(value),

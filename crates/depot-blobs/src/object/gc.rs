@@ -27,7 +27,10 @@ impl S3BlobStore {
     ) -> Result<GcReport, BlobError> {
         let mut report = GcReport::default();
         for (info, modified) in self.list_blobs().await? {
-            if referenced(&info.digest) || age(modified) < grace || !self.remove_if_old(&info.digest, grace).await? {
+            if referenced(&info.digest)
+                || age(modified) < grace
+                || !self.remove_if_old(&info.digest, grace).await?
+            {
                 report.kept += 1;
             } else {
                 report.removed += 1;
@@ -36,14 +39,21 @@ impl S3BlobStore {
         }
         let stale = self.clean_stale_uploads(grace).await?;
         if stale > 0 {
-            tracing::info!(removed = stale, "removed multipart uploads left by interrupted writes");
+            tracing::info!(
+                removed = stale,
+                "removed multipart uploads left by interrupted writes"
+            );
         }
         Ok(report)
     }
 
     /// Removes a blob if it is still older than `grace`, with commits of this process
     /// held off meanwhile (a re-put refreshes LastModified under the shared lock).
-    async fn remove_if_old(&self, digest: &Sha256Digest, grace: Duration) -> Result<bool, BlobError> {
+    async fn remove_if_old(
+        &self,
+        digest: &Sha256Digest,
+        grace: Duration,
+    ) -> Result<bool, BlobError> {
         let key = self.shared.keys.blob(digest);
         let client = &self.shared.client;
         let _exclusive = self.shared.commit_lock.write().await;
@@ -67,7 +77,10 @@ impl S3BlobStore {
         let prefix = self.shared.keys.markers();
         let markers: Vec<ObjectMeta> = call(
             "list",
-            self.shared.client.list(Some(&prefix)).try_collect::<Vec<_>>(),
+            self.shared
+                .client
+                .list(Some(&prefix))
+                .try_collect::<Vec<_>>(),
         )
         .await
         .map_err(BlobError::store("list", &prefix))?;
@@ -98,7 +111,12 @@ impl S3BlobStore {
         let mut lines = record.lines();
         if let (Some(key), Some(upload)) = (lines.next(), lines.next()) {
             let key = Path::from(key);
-            match call("abort multipart", client.abort_multipart(&key, &upload.to_owned())).await {
+            match call(
+                "abort multipart",
+                client.abort_multipart(&key, &upload.to_owned()),
+            )
+            .await
+            {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(BlobError::store("abort the upload to", &key)(e)),
             }

@@ -86,10 +86,7 @@ mod tests {
         let digest = Sha256Digest::compute(b"abc");
         let keys = Keys::new("/site/a/");
         let blob = keys.blob(&digest);
-        assert_eq!(
-            blob.as_ref(),
-            format!("site/a/sha256/ba/{digest}")
-        );
+        assert_eq!(blob.as_ref(), format!("site/a/sha256/ba/{digest}"));
         assert_eq!(Keys::digest_of(&blob), Some(digest));
         assert_eq!(Keys::new("").marker("x").as_ref(), "staging/uploads/x");
         assert_eq!(Keys::digest_of(&Path::from("sha256/zz/nope")), None);

@@ -8,12 +8,12 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore as _, ObjectStoreExt as _, PutPayload};
 use tokio_util::io::StreamReader;
 
+use super::S3BlobStore;
 use super::keys::{Keys, random_id};
 use super::metrics::{bytes_in, bytes_out, call};
-use super::S3BlobStore;
+use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::{BlobInfo, BlobReader};
-use crate::Sha256Digest;
 
 /// Maps "not found" to the blob's [`BlobError::NotFound`], anything else to a store error.
 fn not_found_or(
@@ -32,7 +32,8 @@ fn not_found_or(
 fn why_unusable(error: &object_store::Error) -> &'static str {
     match error {
         object_store::Error::NotFound { .. } => "the bucket does not exist",
-        object_store::Error::Unauthenticated { .. } | object_store::Error::PermissionDenied { .. } => {
+        object_store::Error::Unauthenticated { .. }
+        | object_store::Error::PermissionDenied { .. } => {
             "the credentials were refused (check the access key and secret)"
         }
         e if format!("{e:?}").contains("NoSuchBucket") => "the bucket does not exist",
@@ -124,7 +125,10 @@ impl S3BlobStore {
         let prefix = self.shared.keys.blobs();
         let metas: Vec<_> = call(
             "list",
-            self.shared.client.list(Some(&prefix)).try_collect::<Vec<_>>(),
+            self.shared
+                .client
+                .list(Some(&prefix))
+                .try_collect::<Vec<_>>(),
         )
         .await
         .map_err(BlobError::store("list", &prefix))?;

@@ -54,7 +54,8 @@ impl StagedWrite for S3StagedWrite {
                 return Err(e);
             }
         }
-        if self.upload.expected_size() == Some(self.upload.len()) && self.upload.len() >= SETTLE_FROM
+        if self.upload.expected_size() == Some(self.upload.len())
+            && self.upload.len() >= SETTLE_FROM
         {
             // Complete: send the tail now, so a caller holding many finished writes
             // until it commits them (a bundle import) holds no large buffers.

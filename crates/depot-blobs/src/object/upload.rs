@@ -152,12 +152,19 @@ impl Upload {
         let mp = self.multipart.as_mut().expect("started above");
         let data = Bytes::from(std::mem::take(&mut self.buf));
         let index = mp.parts.len() + mp.sending.len();
-        let (client, key, upload) = (self.shared.client.clone(), mp.key.clone(), mp.upload.clone());
+        let (client, key, upload) = (
+            self.shared.client.clone(),
+            mp.key.clone(),
+            mp.upload.clone(),
+        );
         mp.sending.push_back(tokio::spawn(async move {
             let n = data.len();
-            let part = call("put part", client.put_part(&key, &upload, index, PutPayload::from(data)))
-                .await
-                .map_err(BlobError::store("upload a part of", &key))?;
+            let part = call(
+                "put part",
+                client.put_part(&key, &upload, index, PutPayload::from(data)),
+            )
+            .await
+            .map_err(BlobError::store("upload a part of", &key))?;
             bytes_out(n);
             Ok(part)
         }));
@@ -316,7 +323,11 @@ async fn cleanup(shared: Arc<Shared>, mut mp: Multipart) {
         let _ = task.await;
     }
     let client = &shared.client;
-    let aborted = call("abort multipart", client.abort_multipart(&mp.key, &mp.upload)).await;
+    let aborted = call(
+        "abort multipart",
+        client.abort_multipart(&mp.key, &mp.upload),
+    )
+    .await;
     if let Err(e) = &aborted
         && !matches!(e, object_store::Error::NotFound { .. })
     {

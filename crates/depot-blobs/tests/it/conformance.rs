@@ -309,7 +309,10 @@ async fn large_blobs_span_several_parts(store: &dyn BlobStore) {
             .await
             .expect("range");
         assert_eq!(size, bytes.len() as u64);
-        assert_eq!(read_all(reader).await, bytes[8 * 1024 * 1024 - 10..8 * 1024 * 1024 + 10]);
+        assert_eq!(
+            read_all(reader).await,
+            bytes[8 * 1024 * 1024 - 10..8 * 1024 * 1024 + 10]
+        );
         assert!(store.delete(&digest).await.expect("delete"));
     }
     // A wrong digest announced up front: nothing becomes visible.
@@ -318,7 +321,10 @@ async fn large_blobs_span_several_parts(store: &dyn BlobStore) {
         ..Expected::default()
     };
     let mut reader = Pieces::new(bytes.clone(), 1 << 20);
-    let err = store.put(&mut reader, wrong).await.expect_err("wrong digest");
+    let err = store
+        .put(&mut reader, wrong)
+        .await
+        .expect_err("wrong digest");
     assert!(matches!(err, BlobError::DigestMismatch { .. }), "{err}");
     assert_eq!(store.list().await.expect("list"), Vec::new());
 }

@@ -40,15 +40,22 @@ async fn gc_aborts_uploads_abandoned_by_another_replica_after_grace() {
     assert_eq!(markers.len(), 1, "one upload marker: {markers:?}");
 
     // Within the grace period nobody touches it; A's own GC never does.
-    let report = b.collect_garbage(&|_| false, Duration::from_hours(1)).await.expect("gc b");
+    let report = b
+        .collect_garbage(&|_| false, Duration::from_hours(1))
+        .await
+        .expect("gc b");
     assert_eq!(report, GcReport::default());
-    a.collect_garbage(&|_| false, Duration::ZERO).await.expect("gc a");
+    a.collect_garbage(&|_| false, Duration::ZERO)
+        .await
+        .expect("gc a");
     assert_eq!(staging(&env, &prefix).await, markers);
 
     // A is gone (as if killed: its write is never finished); past the grace period B
     // aborts the upload and removes the marker.
     std::mem::forget(staged);
-    b.collect_garbage(&|_| false, Duration::ZERO).await.expect("gc b");
+    b.collect_garbage(&|_| false, Duration::ZERO)
+        .await
+        .expect("gc b");
     assert_eq!(staging(&env, &prefix).await, Vec::<String>::new());
     assert_eq!(b.list().await.expect("list"), Vec::new());
 }
@@ -64,12 +71,16 @@ async fn a_commit_whose_upload_was_aborted_fails_and_shows_nothing() {
     let mut staged = a.stage(Expected::default(), None).await.expect("stage");
     staged.write(&bytes).await.expect("write");
     // B's GC with no grace at all (a misconfiguration) aborts A's upload.
-    b.collect_garbage(&|_| false, Duration::ZERO).await.expect("gc b");
+    b.collect_garbage(&|_| false, Duration::ZERO)
+        .await
+        .expect("gc b");
     let err = staged.commit().await.expect_err("the upload is gone");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(a.list().await.expect("list"), Vec::new());
     // The store still works.
-    let info = put_bytes(&a, &bytes, Expected::default()).await.expect("put");
+    let info = put_bytes(&a, &bytes, Expected::default())
+        .await
+        .expect("put");
     let (reader, _) = a.open(&info.digest).await.expect("open");
     assert!(read_all(reader).await == bytes);
 }
@@ -105,7 +116,15 @@ async fn missing_bucket_wrong_credentials_and_dead_endpoint_fail_the_probe() {
         let err = store.check_writable().await.expect_err(what);
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{what}: {err}");
         assert!(err.to_string().contains(says), "{what}: {err}");
-        assert!(started.elapsed() < Duration::from_secs(30), "{what} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what} took {:?}",
+            started.elapsed()
+        );
     }
-    S3BlobStore::new(&good).expect("store").check_writable().await.expect("good config");
+    S3BlobStore::new(&good)
+        .expect("store")
+        .check_writable()
+        .await
+        .expect("good config");
 }

@@ -172,8 +172,8 @@ pub fn read_credentials(path: &Path) -> anyhow::Result<depot_blobs::S3Credential
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the S3 credentials file {}", path.display()))?;
-    let file: File = toml::from_str(&text)
-        .with_context(|| format!("S3 credentials file {}", path.display()))?;
+    let file: File =
+        toml::from_str(&text).with_context(|| format!("S3 credentials file {}", path.display()))?;
     Ok(depot_blobs::S3Credentials {
         access_key_id: file.access_key_id,
         secret_access_key: file.secret_access_key,

@@ -150,7 +150,12 @@ pub struct ConfigFlags {
     )]
     pub database_url: Option<Secret>,
     /// Where blobs are stored: s3://BUCKET/PREFIX [default: <data-dir>/blobs].
-    #[arg(long, env = "DEPOTD_BLOB_STORE", global = true, value_name = "s3://BUCKET/PREFIX")]
+    #[arg(
+        long,
+        env = "DEPOTD_BLOB_STORE",
+        global = true,
+        value_name = "s3://BUCKET/PREFIX"
+    )]
     #[serde(skip_serializing_if = "values::blank")]
     pub blob_store: Option<String>,
     /// `[s3]`.

@@ -156,8 +156,19 @@ fn blob_store_keys_layer_and_are_checked() {
         }
     );
     assert_eq!(c.s3.region, "r1");
-    let c = serve(&["--config", file, "--s3-region", "r2", "--blob-store", "s3://flag"]).unwrap();
-    assert_eq!((c.s3.region.as_str(), c.blob_store.as_deref()), ("r2", Some("s3://flag")));
+    let c = serve(&[
+        "--config",
+        file,
+        "--s3-region",
+        "r2",
+        "--blob-store",
+        "s3://flag",
+    ])
+    .unwrap();
+    assert_eq!(
+        (c.s3.region.as_str(), c.blob_store.as_deref()),
+        ("r2", Some("s3://flag"))
+    );
     assert_eq!(c.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
     let err = serve(&["--blob-store", "/var/blobs"]).unwrap_err();
     assert!(err.to_string().contains("s3://BUCKET/PREFIX"), "{err}");

@@ -13,7 +13,11 @@ async fn health_reports_database_and_blob_store() {
     assert_eq!(r.body["databaseBackend"], support::database_backend());
     assert_eq!(r.body["database"], "ok");
     assert_eq!(r.body["blobStore"], "ok");
-    let backend = if support::blob_backend() == "s3" { "s3" } else { "filesystem" };
+    let backend = if support::blob_backend() == "s3" {
+        "s3"
+    } else {
+        "filesystem"
+    };
     assert_eq!(r.body["blobStoreBackend"], backend);
 }
 

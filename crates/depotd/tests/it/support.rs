@@ -37,7 +37,8 @@ pub struct TestApp {
 pub fn s3_test_server() -> Option<(String, String)> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let found = var("DEPOTD_TEST_S3_ENDPOINT").zip(var("DEPOTD_TEST_S3_BUCKET"));
-    let required = std::env::var("DEPOTD_REQUIRE_S3").as_deref() == Ok("1") || blob_backend() == "s3";
+    let required =
+        std::env::var("DEPOTD_REQUIRE_S3").as_deref() == Ok("1") || blob_backend() == "s3";
     assert!(
         found.is_some() || !required,
         "no S3 test server: source scripts/s3.sh (DEPOTD_TEST_S3_ENDPOINT, DEPOTD_TEST_S3_BUCKET)"
@@ -60,7 +61,10 @@ pub fn blob_backend() -> &'static str {
 /// Points `config` at the S3 test server under a fresh prefix.
 pub fn use_s3(config: &mut Config) {
     let (endpoint, bucket) = s3_test_server().expect("an S3 test server");
-    config.blob_store = Some(format!("s3://{bucket}/depotd-it-{}", uuid::Uuid::new_v4().simple()));
+    config.blob_store = Some(format!(
+        "s3://{bucket}/depotd-it-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     config.s3.endpoint = Some(endpoint);
 }
 
