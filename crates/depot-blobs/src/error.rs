@@ -168,7 +168,7 @@ impl BlobError {
     /// Builds a [`BlobError::ObjectStore`]; used with `map_err`.
     pub(crate) fn store(
         op: &'static str,
-        key: impl ToString,
+        key: &impl std::fmt::Display,
     ) -> impl FnOnce(object_store::Error) -> Self {
         let key = key.to_string();
         move |source| Self::ObjectStore { op, key, source }

@@ -59,7 +59,7 @@ impl S3Config {
             .with_allow_http(self.allow_http)
             .with_connect_timeout(Duration::from_secs(5))
             .with_timeout_disabled()
-            .with_read_timeout(Duration::from_secs(60));
+            .with_read_timeout(Duration::from_mins(1));
         let retry = RetryConfig {
             backoff: BackoffConfig {
                 init_backoff: Duration::from_millis(100),
@@ -78,28 +78,21 @@ impl S3Config {
         if let Some(endpoint) = &self.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
-        builder = match &self.credentials {
-            Some(c) => builder
+        if let Some(c) = &self.credentials {
+            builder = builder
                 .with_access_key_id(&c.access_key_id)
-                .with_secret_access_key(&c.secret_access_key),
-            None => {
-                let mut builder = builder;
-                for var in [
-                    "AWS_ACCESS_KEY_ID",
-                    "AWS_SECRET_ACCESS_KEY",
-                    "AWS_SESSION_TOKEN",
-                ] {
-                    if let Ok(value) = std::env::var(var) {
-                        builder = match var {
-                            "AWS_ACCESS_KEY_ID" => builder.with_access_key_id(value),
-                            "AWS_SECRET_ACCESS_KEY" => builder.with_secret_access_key(value),
-                            _ => builder.with_token(value),
-                        };
-                    }
-                }
-                builder
+                .with_secret_access_key(&c.secret_access_key);
+        } else {
+            if let Ok(key) = std::env::var("AWS_ACCESS_KEY_ID") {
+                builder = builder.with_access_key_id(key);
             }
-        };
+            if let Ok(secret) = std::env::var("AWS_SECRET_ACCESS_KEY") {
+                builder = builder.with_secret_access_key(secret);
+            }
+            if let Ok(token) = std::env::var("AWS_SESSION_TOKEN") {
+                builder = builder.with_token(token);
+            }
+        }
         builder
             .build()
             .map_err(|e| BlobError::Config(e.to_string()))

@@ -38,31 +38,27 @@ pub struct S3Env {
 /// when absent but required.
 pub fn s3_env() -> Option<S3Env> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match (
+    if let (Some(endpoint), Some(bucket), Some(access_key_id), Some(secret_access_key)) = (
         var("DEPOTD_TEST_S3_ENDPOINT"),
         var("DEPOTD_TEST_S3_BUCKET"),
         var("AWS_ACCESS_KEY_ID"),
         var("AWS_SECRET_ACCESS_KEY"),
     ) {
-        (Some(endpoint), Some(bucket), Some(access_key_id), Some(secret_access_key)) => {
-            Some(S3Env {
-                endpoint,
-                bucket,
-                credentials: S3Credentials {
-                    access_key_id,
-                    secret_access_key,
-                },
-            })
-        }
-        _ => {
-            assert!(
-                std::env::var("DEPOTD_REQUIRE_S3").as_deref() != Ok("1"),
-                "DEPOTD_REQUIRE_S3=1 but DEPOTD_TEST_S3_ENDPOINT/_BUCKET or the AWS_* credentials are not set (source scripts/s3.sh)"
-            );
-            eprintln!("skipped: no S3 test server (source scripts/s3.sh)");
-            None
-        }
+        return Some(S3Env {
+            endpoint,
+            bucket,
+            credentials: S3Credentials {
+                access_key_id,
+                secret_access_key,
+            },
+        });
     }
+    assert!(
+        std::env::var("DEPOTD_REQUIRE_S3").as_deref() != Ok("1"),
+        "DEPOTD_REQUIRE_S3=1 but DEPOTD_TEST_S3_ENDPOINT/_BUCKET or the AWS_* credentials are not set (source scripts/s3.sh)"
+    );
+    eprintln!("skipped: no S3 test server (source scripts/s3.sh)");
+    None
 }
 
 /// A fresh random prefix.
@@ -108,7 +104,12 @@ pub async fn fs() -> Option<Harness> {
     })
 }
 
-/// An S3 store under a fresh prefix, or `None` when there is no test server.
+/// An S3 store under a fresh prefix, or `None` when there is no test server (async
+/// like [`fs`], for the suites' macros).
+#[expect(
+    clippy::unused_async,
+    reason = "the suites' macros await every backend"
+)]
 pub async fn s3() -> Option<Harness> {
     let env = s3_env()?;
     let prefix = random_prefix();

@@ -26,7 +26,7 @@ fn refused(dir: &Path, tweak: impl FnOnce(&mut Command)) -> String {
     c.arg("--listen").arg(format!("127.0.0.1:{}", free_port()));
     tweak(&mut c);
     let mut child = c.spawn().unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let status = wait_exit(&mut child, Duration::from_mins(1));
     let stderr = std::fs::read_to_string(logs.with_extension("err")).unwrap();
     assert!(!status.success(), "depotd started: {stderr}");
     stderr
