@@ -6,6 +6,8 @@ mod conformance;
 mod crash;
 mod disk;
 mod failures;
+mod fault_proxy;
+mod faults;
 mod fixture;
 mod gc;
 mod memory;
