@@ -14,15 +14,16 @@ use crate::fixture::{Pieces, data, read_all};
 #[tokio::test]
 async fn a_write_through_500s_that_stop_succeeds() {
     let Some(env) = s3_env() else { return };
+    let _heavy = crate::memory::MEMORY.read().await;
     let proxy = FaultProxy::start(&env.endpoint).await;
     let prefix = random_prefix();
     let spool = tempfile::tempdir().expect("tempdir");
     let mut config = env.config(&prefix, spool.path().to_owned());
     config.endpoint = Some(proxy.url.clone());
-    let store = S3BlobStore::new(&config).expect("store");
-
     // Small (one PUT) and large (multipart: create, marker, parts, complete).
-    for (len, seed) in [(100_000, 1), (17 * 1024 * 1024, 2)] {
+    for (len, seed) in [(100_000, 1), (9 * 1024 * 1024, 2)] {
+        // A new client each time: the proxy fails new connections only.
+        let store = S3BlobStore::new(&config).expect("store");
         let bytes = data(len, seed);
         proxy
             .faults
@@ -49,6 +50,7 @@ async fn a_write_through_500s_that_stop_succeeds() {
 #[tokio::test]
 async fn a_server_that_disappears_mid_write_fails_it_as_retriable_and_shows_nothing() {
     let Some(env) = s3_env() else { return };
+    let _heavy = crate::memory::MEMORY.read().await;
     let proxy = FaultProxy::start(&env.endpoint).await;
     let prefix = random_prefix();
     let spool = tempfile::tempdir().expect("tempdir");
@@ -64,12 +66,12 @@ async fn a_server_that_disappears_mid_write_fails_it_as_retriable_and_shows_noth
         .await
         .expect("a blob from before");
 
-    // Dies after about 1.5 parts of a 40 MiB write.
+    // Dies after about 1.5 parts of a 24 MiB write.
     proxy
         .faults
         .die_after_bytes
         .store(12 * 1024 * 1024, std::sync::atomic::Ordering::SeqCst);
-    let bytes = data(40 * 1024 * 1024, 3);
+    let bytes = data(24 * 1024 * 1024, 3);
     let mut reader = Pieces::new(bytes.clone(), 1 << 20);
     let started = std::time::Instant::now();
     let err = store
