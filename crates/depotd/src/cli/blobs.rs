@@ -45,7 +45,8 @@ pub async fn run(config: &Config, command: BlobsCommand) -> anyhow::Result<()> {
         println!("{}\t{}", stored.id, stored.status.as_str());
         return Ok(());
     }
-    // Holding the data-dir lock makes sure no server writes blobs meanwhile.
+    // Holding the data-dir lock makes sure no server writes local blobs meanwhile; in
+    // a bucket other replicas may write, and the grace period protects their writes.
     let data_dir = crate::data_dir::DataDir::open(&config.data_dir)?;
     let blobs = crate::app::open_blobs(config, &data_dir).await?;
     let engine = TaskEngine::new(
