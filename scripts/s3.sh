@@ -40,7 +40,7 @@ depotd_s3_start() {
     local previous
     previous=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
     # shellcheck disable=SC2064
-    trap "kill $DEPOTD_S3_PID 2>/dev/null; wait $DEPOTD_S3_PID 2>/dev/null; rm -rf '$DEPOTD_S3_TMP'; $previous" EXIT
+    trap "kill $DEPOTD_S3_PID 2>/dev/null; wait $DEPOTD_S3_PID 2>/dev/null; rm -rf \"$DEPOTD_S3_TMP\"; $previous" EXIT
     echo "s3.sh: s3s-fs ready at $DEPOTD_TEST_S3_ENDPOINT, bucket $bucket" >&2
 }
 

@@ -30,7 +30,7 @@ use crate::{Checksum, Sha256Digest};
 pub(super) const PART: usize = 8 << 20;
 /// Parts sent at once besides the one being filled: memory stays below
 /// `(IN_FLIGHT + 1) * PART` per write.
-const IN_FLIGHT: usize = 2;
+const IN_FLIGHT: usize = 4;
 
 type PartTask = JoinHandle<Result<PartId, BlobError>>;
 

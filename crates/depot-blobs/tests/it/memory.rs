@@ -53,9 +53,9 @@ fn status_kib(key: &str) -> u64 {
         .expect("a VmRSS/VmHWM line")
 }
 
-/// Puts 256 MiB made on the fly; the peak RSS may grow by less than 64 MiB. On S3 the
-/// blob is read back (streamed and hashed) within the same bound.
-async fn a_large_put_keeps_its_memory_bounded(h: &Harness) {
+/// Puts 256 MiB made on the fly and reads it back (streamed and hashed); the peak RSS
+/// may grow by less than `limit_mib` (the S3 store keeps up to five 8 MiB parts).
+async fn a_large_put_keeps_its_memory_bounded(h: &Harness, limit_mib: u64) {
     const SIZE: u64 = 256 * MIB;
     let _alone = MEMORY.write().await;
     let store = h.store.as_ref();
@@ -95,7 +95,7 @@ async fn a_large_put_keeps_its_memory_bounded(h: &Harness) {
         SIZE / MIB
     );
     assert!(
-        growth_mib < 64,
+        growth_mib < limit_mib,
         "a put and read of {} MiB grew the peak RSS by {growth_mib} MiB",
         SIZE / MIB
     );
@@ -107,7 +107,7 @@ async fn a_large_put_keeps_its_memory_bounded_fs() {
     let Some(h) = crate::backends::fs().await else {
         return;
     };
-    a_large_put_keeps_its_memory_bounded(&h).await;
+    a_large_put_keeps_its_memory_bounded(&h, 64).await;
 }
 
 #[cfg(target_os = "linux")]
@@ -116,5 +116,5 @@ async fn a_large_put_keeps_its_memory_bounded_s3() {
     let Some(h) = crate::backends::s3().await else {
         return;
     };
-    a_large_put_keeps_its_memory_bounded(&h).await;
+    a_large_put_keeps_its_memory_bounded(&h, 96).await;
 }
