@@ -1,6 +1,7 @@
 //! A TCP proxy in front of the S3 test server that injects faults: answer the next N
-//! requests with `500 Internal Server Error`, or go away for good once a number of
-//! request bytes has passed (as a server that dies mid-write).
+//! requests with `500 Internal Server Error`, or go away once a number of request bytes
+//! has passed (as a server that dies mid-write), and come back. depotd's tests include
+//! this file too (`#[path]`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -20,6 +21,19 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// The server goes away once `bytes` more request bytes have passed.
+    pub fn die_after(&self, bytes: u64) {
+        let now = self.forwarded.load(Ordering::SeqCst);
+        self.die_after_bytes.store(now + bytes, Ordering::SeqCst);
+    }
+
+    /// The server is back.
+    #[allow(dead_code, reason = "used by depotd's tests, which include this file")]
+    pub fn revive(&self) {
+        self.die_after_bytes.store(0, Ordering::SeqCst);
+        self.dead.store(false, Ordering::SeqCst);
+    }
+
     /// Whether the server is gone.
     pub fn is_dead(&self) -> bool {
         self.dead.load(Ordering::SeqCst)

@@ -67,10 +67,7 @@ async fn a_server_that_disappears_mid_write_fails_it_as_retriable_and_shows_noth
         .expect("a blob from before");
 
     // Dies after about 1.5 parts of a 24 MiB write.
-    proxy
-        .faults
-        .die_after_bytes
-        .store(12 * 1024 * 1024, std::sync::atomic::Ordering::SeqCst);
+    proxy.faults.die_after(12 * 1024 * 1024);
     let bytes = data(24 * 1024 * 1024, 3);
     let mut reader = Pieces::new(bytes.clone(), 1 << 20);
     let started = std::time::Instant::now();
