@@ -29,6 +29,7 @@ mod process;
 mod protocol_edges;
 mod s3_blobs;
 mod s3_faults;
+mod scale_out;
 mod sessions;
 mod subscribed_libraries;
 mod support;

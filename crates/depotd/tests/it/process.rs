@@ -13,9 +13,9 @@ const PASSWORD: &str = "Process-test-1";
 /// A running `depotd serve`, killed when dropped.
 pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     logs: PathBuf,
-    scheme: &'static str,
+    pub(crate) scheme: &'static str,
 }
 
 impl Drop for Server {

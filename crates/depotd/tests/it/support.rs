@@ -69,7 +69,7 @@ pub fn use_s3(config: &mut Config) {
 }
 
 /// A PostgreSQL schema of one test, dropped with it.
-struct PgSchema {
+pub struct PgSchema {
     url: String,
     name: String,
 }
@@ -99,7 +99,27 @@ impl PgSchema {
         Some(Self { url, name })
     }
 
-    fn database_url(&self) -> String {
+    /// A new schema in the test database, whatever this run's backend; `None` (skip)
+    /// without `DEPOTD_TEST_POSTGRES_URL`, a panic without it when
+    /// `DEPOTD_REQUIRE_POSTGRES=1`.
+    pub async fn fresh() -> Option<Self> {
+        let Ok(url) = std::env::var("DEPOTD_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: no PostgreSQL (source scripts/postgres.sh)");
+            return None;
+        };
+        let name = format!("depotd_it_{}", uuid::Uuid::new_v4().simple());
+        depot_metadata::PostgresStore::connect_in_schema(&url, &name)
+            .await
+            .expect("create the test schema");
+        Some(Self { url, name })
+    }
+
+    /// The URL that connects into this schema.
+    pub fn database_url(&self) -> String {
         let sep = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{sep}options[search_path]={}", self.url, self.name)
     }
