@@ -69,6 +69,33 @@ fn start_nginx(dir: &std::path::Path, http_block: &str) -> Nginx {
     Nginx(child)
 }
 
+/// Two replicas on one database (`store.0`), one blob store (`store.1` at `store.2`)
+/// and one secret key, healthy.
+async fn start_replicas(
+    dir: &std::path::Path,
+    store: &(String, String, String),
+    key: &std::path::Path,
+) -> Vec<Server> {
+    let mut replicas = Vec::new();
+    for n in 1..=2 {
+        let mut s = Server::start(&dir.join(format!("data-{n}")), |c| {
+            c.arg("--plain-http")
+                .arg("--database-url")
+                .arg(&store.0)
+                .arg("--blob-store")
+                .arg(&store.1)
+                .arg("--s3-endpoint")
+                .arg(&store.2)
+                .arg("--secret-key-file")
+                .arg(key);
+        });
+        s.scheme = "http";
+        s.wait_healthy().await;
+        replicas.push(s);
+    }
+    replicas
+}
+
 /// The value of a gauge line in a Prometheus text.
 fn gauge(metrics: &str, name: &str) -> f64 {
     metrics
@@ -97,23 +124,12 @@ async fn the_readme_example_balances_two_replicas_on_one_database_and_bucket() {
     let key = dir.path().join("secret.key");
     std::fs::write(&key, "ab".repeat(32)).unwrap();
     let prefix = format!("scale-out-{}", uuid::Uuid::new_v4().simple());
-    let mut replicas = Vec::new();
-    for n in 1..=2 {
-        let mut s = Server::start(&dir.path().join(format!("data-{n}")), |c| {
-            c.arg("--plain-http")
-                .arg("--database-url")
-                .arg(schema.database_url())
-                .arg("--blob-store")
-                .arg(format!("s3://{bucket}/{prefix}"))
-                .arg("--s3-endpoint")
-                .arg(&endpoint)
-                .arg("--secret-key-file")
-                .arg(&key);
-        });
-        s.scheme = "http";
-        s.wait_healthy().await;
-        replicas.push(s);
-    }
+    let store = (
+        schema.database_url(),
+        format!("s3://{bucket}/{prefix}"),
+        endpoint,
+    );
+    let replicas = start_replicas(dir.path(), &store, &key).await;
     let lb_port = free_port();
     let block = nginx_example()
         .replace("127.0.0.1:8081", &format!("127.0.0.1:{}", replicas[0].port))
