@@ -76,8 +76,8 @@ impl Shared {
 ///
 /// Several processes (replicas) may share one bucket and prefix: a write another
 /// process is completing is protected by the grace period given to
-/// [`collect_garbage`](BlobStore::collect_garbage), which must exceed the longest
-/// write.
+/// [`collect_garbage`](BlobStore::collect_garbage), counted from its marker's last
+/// write (every 5 minutes while parts flow), which must exceed the longest stall.
 pub struct S3BlobStore {
     shared: Arc<Shared>,
     bucket: String,

@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use object_store::multipart::{MultipartStore as _, PartId};
@@ -32,6 +33,10 @@ pub(super) const PART: usize = 8 << 20;
 /// `(IN_FLIGHT + 1) * PART` per write.
 const IN_FLIGHT: usize = 4;
 
+/// How often a long upload re-writes its marker (a heartbeat: other replicas' garbage
+/// collection aborts uploads whose marker is older than its grace period).
+const MARKER_REFRESH: Duration = Duration::from_mins(5);
+
 type PartTask = JoinHandle<Result<PartId, BlobError>>;
 
 /// A multipart upload in progress.
@@ -48,6 +53,8 @@ struct Multipart {
     sending: VecDeque<PartTask>,
     /// Parts that arrived, in order.
     parts: Vec<PartId>,
+    /// When the marker was last written.
+    marker_written: Instant,
 }
 
 /// An in-progress write; dropping it unfinished removes its upload in the background.
@@ -172,7 +179,24 @@ impl Upload {
             let task = mp.sending.pop_front().expect("non-empty");
             mp.parts.push(task.await??);
         }
+        if mp.marker_written.elapsed() >= MARKER_REFRESH {
+            let (id, key, upload) = (mp.id.clone(), mp.key.clone(), mp.upload.clone());
+            self.write_marker(&id, &key, &upload).await?;
+            if let Some(mp) = &mut self.multipart {
+                mp.marker_written = Instant::now();
+            }
+        }
         Ok(())
+    }
+
+    /// Writes (or re-writes) the marker of upload `id`: its key and upload id.
+    async fn write_marker(&self, id: &str, key: &Path, upload: &str) -> Result<(), BlobError> {
+        let marker = self.shared.keys.marker(id);
+        let record = format!("{key}\n{upload}\n");
+        call("put", self.shared.client.put(&marker, PutPayload::from(record)))
+            .await
+            .map(drop)
+            .map_err(BlobError::store("write the upload marker", &marker))
     }
 
     /// Creates the multipart upload and its marker.
@@ -187,13 +211,11 @@ impl Upload {
         let upload = call("create multipart", client.create_multipart(&key))
             .await
             .map_err(BlobError::store("start an upload to", &key))?;
-        let marker = keys.marker(&id);
-        let record = format!("{key}\n{upload}\n");
         self.shared.live(&id, true);
-        if let Err(e) = call("put", client.put(&marker, PutPayload::from(record))).await {
+        if let Err(e) = self.write_marker(&id, &key, &upload).await {
             self.shared.live(&id, false);
             let _ = call("abort multipart", client.abort_multipart(&key, &upload)).await;
-            return Err(BlobError::store("write the upload marker", &marker)(e));
+            return Err(e);
         }
         Ok(Multipart {
             id,
@@ -202,6 +224,7 @@ impl Upload {
             to_staging,
             sending: VecDeque::new(),
             parts: Vec::new(),
+            marker_written: Instant::now(),
         })
     }
 
