@@ -193,10 +193,13 @@ impl Upload {
     async fn write_marker(&self, id: &str, key: &Path, upload: &str) -> Result<(), BlobError> {
         let marker = self.shared.keys.marker(id);
         let record = format!("{key}\n{upload}\n");
-        call("put", self.shared.client.put(&marker, PutPayload::from(record)))
-            .await
-            .map(drop)
-            .map_err(BlobError::store("write the upload marker", &marker))
+        call(
+            "put",
+            self.shared.client.put(&marker, PutPayload::from(record)),
+        )
+        .await
+        .map(drop)
+        .map_err(BlobError::store("write the upload marker", &marker))
     }
 
     /// Creates the multipart upload and its marker.
