@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: every crate's unit and integration tests, with the metadata
-# conformance suite on SQLite and on PostgreSQL; the server's suite once more with its
-# metadata on PostgreSQL; then the end-to-end suite that drives the release server with
-# the official VCF SDK for Python (scripts/e2e.sh).
+# conformance suite on SQLite and on PostgreSQL and the blob-store conformance suite on
+# the file system and on a real S3-compatible server (s3s-fs, scripts/s3.sh); the
+# server's suite once more with its metadata on PostgreSQL and its blobs on S3; then
+# the end-to-end suite that drives the release server with the official VCF SDK for
+# Python (scripts/e2e.sh).
 #
 # PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
 # own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
 # is started from the local PostgreSQL installation (installed when missing, as root).
+# S3: set DEPOTD_TEST_S3_ENDPOINT, DEPOTD_TEST_S3_BUCKET and the AWS_* credentials to use
+# your own server (each test works under its own random prefix); otherwise s3s-fs is
+# started (installed with cargo when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +20,13 @@ if [ -z "${DEPOTD_TEST_POSTGRES_URL:-}" ]; then
     . scripts/postgres.sh
 fi
 export DEPOTD_REQUIRE_POSTGRES=1
+if [ -z "${DEPOTD_TEST_S3_ENDPOINT:-}" ]; then
+    # shellcheck source=scripts/s3.sh
+    . scripts/s3.sh
+fi
+export DEPOTD_REQUIRE_S3=1
 
 cargo test --workspace --locked "$@"
-# The server's own suite once more with its metadata on PostgreSQL.
-DEPOTD_TEST_APP_DATABASE=postgres cargo test --locked -p depotd --test it "$@"
+# The server's own suite once more with its metadata on PostgreSQL and its blobs on S3.
+DEPOTD_TEST_APP_DATABASE=postgres DEPOTD_TEST_APP_BLOBS=s3 cargo test --locked -p depotd --test it "$@"
 ./scripts/e2e.sh

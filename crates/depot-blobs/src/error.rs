@@ -107,6 +107,36 @@ pub enum BlobError {
         source: io::Error,
     },
 
+    /// A request to the object store failed (after its retries): the store is down,
+    /// unreachable, or refuses our credentials.
+    #[error("object store: cannot {op} {key}")]
+    ObjectStore {
+        /// What was being done ("put part", "get", "list", …).
+        op: &'static str,
+        /// The object key (or prefix) involved.
+        key: String,
+        /// The object store's error.
+        #[source]
+        source: object_store::Error,
+    },
+
+    /// The write probe found the object store unusable; `reason` says why in words an
+    /// operator can act on (no such bucket, credentials refused, endpoint unreachable).
+    #[error("object store bucket {bucket}: {reason}")]
+    Unusable {
+        /// The bucket.
+        bucket: String,
+        /// What is wrong.
+        reason: &'static str,
+        /// The object store's error.
+        #[source]
+        source: object_store::Error,
+    },
+
+    /// The object store's configuration is unusable (bad endpoint URL, missing bucket name).
+    #[error("object store configuration: {0}")]
+    Config(String),
+
     /// The OS random-number source failed (needed to name temp files).
     #[error("cannot get random bytes: {0}")]
     Random(getrandom::Error),
@@ -126,11 +156,22 @@ impl BlobError {
             | Self::ChecksumMismatch(_)
             | Self::TooLarge { .. }
             | Self::RangeNotSatisfiable { .. } => ErrorKind::Invalid,
-            Self::Source { .. } | Self::Io { .. } | Self::NotWritable { .. } => {
-                ErrorKind::Unavailable
-            }
-            Self::Random(_) | Self::Join(_) => ErrorKind::Internal,
+            Self::Source { .. }
+            | Self::Io { .. }
+            | Self::NotWritable { .. }
+            | Self::ObjectStore { .. }
+            | Self::Unusable { .. } => ErrorKind::Unavailable,
+            Self::Random(_) | Self::Join(_) | Self::Config(_) => ErrorKind::Internal,
         }
+    }
+
+    /// Builds a [`BlobError::ObjectStore`]; used with `map_err`.
+    pub(crate) fn store(
+        op: &'static str,
+        key: &impl std::fmt::Display,
+    ) -> impl FnOnce(object_store::Error) -> Self {
+        let key = key.to_string();
+        move |source| Self::ObjectStore { op, key, source }
     }
 
     /// Builds an [`BlobError::Io`]; used with `map_err`.

@@ -3,12 +3,15 @@
 mod error;
 mod filesystem;
 mod local_file;
+mod object;
 mod staged;
 mod store;
 mod verify;
 
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
+pub use crate::object::metrics as object_store_metrics;
+pub use crate::object::{S3BlobStore, S3Config, S3Credentials};
 pub use crate::staged::StagedWrite;
 pub use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 pub use crate::verify::{Checksum, ChecksumMismatch, InvalidChecksum, Progress, Verifying};

@@ -66,7 +66,24 @@ impl DomainError for UploadError {
         }
     }
 
+    fn message(&self) -> depot_model::Message {
+        let text = match self {
+            // The store's own words name paths and keys: logged, not shown.
+            Self::Store(_) | Self::Blob(_) => {
+                tracing::warn!(error = %self, "upload not stored: storage unavailable");
+                "the storage is unavailable right now; nothing was stored, send the file again later".to_owned()
+            }
+            other => other.to_string(),
+        };
+        depot_model::Message::new(
+            format!("com.vmware.depotd.{}", self.code().to_ascii_lowercase()),
+            text,
+        )
+    }
+
+    /// A failing store the caller may retry on (unavailable) is shown as such; any
+    /// other store failure is the server's fault, its details logged.
     fn is_internal(&self) -> bool {
-        matches!(self, Self::Store(_) | Self::Blob(_))
+        self.kind() == ErrorKind::Internal
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use depot_auth::{AuthService, AuthSettings, Secret};
-use depot_blobs::{BlobStore, FsBlobStore};
+use depot_blobs::{BlobStore, FsBlobStore, S3BlobStore, S3Config};
 use depot_catalog::TrustStore;
 use depot_catalog_service::{CatalogService, CatalogSettings, CurrentCache, Validation};
 use depot_esx_depots::EsxDepots;
@@ -22,7 +22,7 @@ use depot_uploads::Uploads;
 use tokio::sync::watch;
 use tracing::info;
 
-use crate::config::Config;
+use crate::config::{BlobStoreChoice, Config};
 use crate::data_dir::{self, DataDir};
 use crate::downstream::{self, Access, DownstreamState};
 use crate::{jobs, ops};
@@ -104,7 +104,7 @@ impl App {
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         info!(backend = store.backend(), "metadata store ready");
-        let blobs = open_blobs(data_dir).await?;
+        let blobs = open_blobs(&config, data_dir).await?;
         let auth = auth_service(&config, &store, &clock);
         let catalog_settings = catalog_settings(&config)?;
         // SQLite is the single-server store (its data dir is locked against a second
@@ -457,18 +457,53 @@ fn online_service(
     ))
 }
 
-/// The blob store in `<data dir>/blobs`, checked writable.
-async fn open_blobs(data_dir: &DataDir) -> anyhow::Result<Arc<dyn BlobStore>> {
-    let blob_root = data_dir.path().join("blobs");
-    let blobs: Arc<dyn BlobStore> = Arc::new(
-        FsBlobStore::open(&blob_root)
-            .await
-            .with_context(|| format!("cannot open the blob store {}", blob_root.display()))?,
-    );
+/// The blob store the configuration selects (`<data dir>/blobs` or a bucket), checked
+/// writable.
+pub(crate) async fn open_blobs(
+    config: &Config,
+    data_dir: &DataDir,
+) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let (blobs, name): (Arc<dyn BlobStore>, String) = match config.blob_store()? {
+        BlobStoreChoice::Local => {
+            let blob_root = data_dir.path().join("blobs");
+            let store = FsBlobStore::open(&blob_root)
+                .await
+                .with_context(|| format!("cannot open the blob store {}", blob_root.display()))?;
+            (Arc::new(store), blob_root.display().to_string())
+        }
+        BlobStoreChoice::S3 { bucket, prefix } => {
+            let spool_dir = data_dir.path().join("spool");
+            std::fs::create_dir_all(&spool_dir)
+                .with_context(|| format!("cannot create {}", spool_dir.display()))?;
+            let credentials = config
+                .s3
+                .credentials_file
+                .as_deref()
+                .map(crate::config::read_credentials)
+                .transpose()?;
+            let s3 = S3Config {
+                bucket: bucket.clone(),
+                prefix: prefix.clone(),
+                endpoint: config.s3.endpoint.clone(),
+                region: config.s3.region.clone(),
+                credentials,
+                allow_http: config.s3.http_allowed(),
+                spool_dir,
+            };
+            let name = format!(
+                "s3://{bucket}/{prefix} at {}",
+                config.s3.endpoint.as_deref().unwrap_or("AWS S3")
+            );
+            let store = S3BlobStore::new(&s3)
+                .with_context(|| format!("cannot set up the blob store {name}"))?;
+            (Arc::new(store), name)
+        }
+    };
     blobs
         .check_writable()
         .await
-        .with_context(|| format!("the blob store {} is not writable", blob_root.display()))?;
+        .with_context(|| format!("the blob store {name} is not writable"))?;
+    info!(blob_store = %name, "blob store ready");
     Ok(blobs)
 }
 

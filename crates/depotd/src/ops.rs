@@ -93,6 +93,10 @@ async fn health(State(app): State<App>) -> impl IntoResponse {
             "database": word(&database),
             "databaseBackend": app.store.backend(),
             "blobStore": word(&blobs),
+            "blobStoreBackend": match app.config.blob_store() {
+                Ok(crate::config::BlobStoreChoice::S3 { .. }) => "s3",
+                _ => "filesystem",
+            },
         })),
     )
 }

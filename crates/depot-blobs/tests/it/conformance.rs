@@ -1,5 +1,6 @@
 //! Behaviour every `BlobStore` backend must have. Each check takes `&dyn BlobStore`; the
-//! macro at the bottom runs them all against a backend (only `FsBlobStore` so far).
+//! macro at the bottom runs them all against each backend (the file system, and S3 on a
+//! real S3-compatible server when one is configured, see `backends`).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -286,37 +287,90 @@ async fn capacity_is_consistent(store: &dyn BlobStore) {
     }
 }
 
-/// Runs every conformance check against a backend: `$make` is an async expression giving
-/// `(guard, store)`; the guard is kept alive for the test.
+/// Blobs larger than an object store's part (8 MiB), with and without their digest
+/// known up front, read back whole and in a range that spans a part boundary.
+async fn large_blobs_span_several_parts(store: &dyn BlobStore) {
+    let _heavy = crate::memory::MEMORY.read().await;
+    let bytes = data(9 * 1024 * 1024 + 5, 8);
+    let digest = Sha256Digest::compute(&bytes);
+    let known = Expected {
+        size: Some(bytes.len() as u64),
+        sha256: Some(digest),
+        max_size: None,
+    };
+    for expect in [known, Expected::default()] {
+        let mut reader = Pieces::new(bytes.clone(), 100_000);
+        let info = store.put(&mut reader, expect).await.expect("put");
+        assert_eq!((info.digest, info.size), (digest, bytes.len() as u64));
+        let (reader, _) = store.open(&digest).await.expect("open");
+        assert!(read_all(reader).await == bytes, "whole blob differs");
+        let (start, end) = (8 * 1024 * 1024 - 10, 8 * 1024 * 1024 + 10);
+        let (reader, size) = store
+            .open_range(&digest, start, Some(end))
+            .await
+            .expect("range");
+        assert_eq!(size, bytes.len() as u64);
+        assert_eq!(
+            read_all(reader).await,
+            bytes[8 * 1024 * 1024 - 10..8 * 1024 * 1024 + 10]
+        );
+        assert!(store.delete(&digest).await.expect("delete"));
+    }
+    // A wrong digest announced up front: nothing becomes visible.
+    let wrong = Expected {
+        sha256: Some(Sha256Digest::compute(b"other")),
+        ..Expected::default()
+    };
+    let mut reader = Pieces::new(bytes.clone(), 1 << 20);
+    let err = store
+        .put(&mut reader, wrong)
+        .await
+        .expect_err("wrong digest");
+    assert!(matches!(err, BlobError::DigestMismatch { .. }), "{err}");
+    assert_eq!(store.list().await.expect("list"), Vec::new());
+}
+
+/// Runs every check against a backend: `$make` is an async expression giving an
+/// `Option<Harness>` (`None`: the backend is not available here, skip).
 macro_rules! conformance {
     ($backend:ident, $make:expr, [$($check:ident),* $(,)?]) => {
         mod $backend {
             $(
                 #[tokio::test]
                 async fn $check() {
-                    let (_guard, store) = $make.await;
-                    super::$check(&store).await;
+                    let Some(harness) = $make.await else { return };
+                    super::$check(harness.store.as_ref()).await;
                 }
             )*
         }
     };
 }
 
-conformance!(
-    fs,
-    crate::fixture::new_store(),
-    [
-        round_trip,
-        blobs_open_as_seekable_local_files,
-        whole_blobs_are_read_within_a_limit,
-        digest_is_computed_when_not_given,
-        empty_blob,
-        identical_content_is_stored_once,
-        list_is_sorted,
-        ranged_reads,
-        rejected_puts_leave_nothing,
-        gc_keeps_referenced_and_fresh,
-        check_writable,
-        capacity_is_consistent,
-    ]
-);
+/// Every check, on every backend.
+macro_rules! all_backends {
+    ($($backend:ident = $make:expr),* $(,)?) => {
+        $(
+            conformance!(
+                $backend,
+                $make,
+                [
+                    round_trip,
+                    blobs_open_as_seekable_local_files,
+                    whole_blobs_are_read_within_a_limit,
+                    digest_is_computed_when_not_given,
+                    empty_blob,
+                    identical_content_is_stored_once,
+                    list_is_sorted,
+                    ranged_reads,
+                    rejected_puts_leave_nothing,
+                    gc_keeps_referenced_and_fresh,
+                    check_writable,
+                    capacity_is_consistent,
+                    large_blobs_span_several_parts,
+                ]
+            );
+        )*
+    };
+}
+
+all_backends!(fs = crate::backends::fs(), s3 = crate::backends::s3());

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use depot_blobs::FsBlobStore;
 use depot_metadata::InsertOutcome;
 use depot_tasks::{EngineSettings, TaskEngine};
 
@@ -46,9 +45,10 @@ pub async fn run(config: &Config, command: BlobsCommand) -> anyhow::Result<()> {
         println!("{}\t{}", stored.id, stored.status.as_str());
         return Ok(());
     }
-    // Holding the data-dir lock makes sure no server writes blobs meanwhile.
+    // Holding the data-dir lock makes sure no server writes local blobs meanwhile; in
+    // a bucket other replicas may write, and the grace period protects their writes.
     let data_dir = crate::data_dir::DataDir::open(&config.data_dir)?;
-    let blobs = Arc::new(FsBlobStore::open(data_dir.path().join("blobs")).await?);
+    let blobs = crate::app::open_blobs(config, &data_dir).await?;
     let engine = TaskEngine::new(
         store.clone(),
         EngineSettings {

@@ -9,6 +9,7 @@
 //! (see `layers`), so nothing copies values from one struct to another.
 
 mod auth;
+mod blobs;
 mod catalog;
 mod depot;
 mod esx;
@@ -29,6 +30,7 @@ use depot_model::Secret;
 use serde::{Deserialize, Serialize};
 
 pub use auth::{AuthConfig, AuthFlags};
+pub use blobs::{BlobStoreChoice, S3Flags, S3Section, parse_blob_store, read_credentials};
 pub use catalog::{CatalogConfig, CatalogFlags, CatalogTrustFlags};
 pub use depot::{DEFAULT_SCHEDULE, DepotConfig, DepotFlags, DownstreamConfig, DownstreamFlags};
 pub use esx::EsxConfig;
@@ -48,6 +50,12 @@ pub struct Config {
     /// Database URL (it may hold a password); `None` means SQLite in the data dir.
     #[serde(with = "values::secret")]
     pub database_url: Option<Secret>,
+    /// Where blobs are stored: `s3://BUCKET/PREFIX` (see `[s3]`); `None` means
+    /// `<data_dir>/blobs`.
+    #[serde(with = "values::optional")]
+    pub blob_store: Option<String>,
+    /// `[s3]`: the object store of `blob_store = "s3://…"`.
+    pub s3: S3Section,
     /// Serve plain HTTP (behind a TLS-terminating proxy).
     pub plain_http: bool,
     /// The base URL clients reach the server by (`https://depot.example.com`), for the
@@ -95,6 +103,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             data_dir: PathBuf::from("./depotd-data"),
             database_url: None,
+            blob_store: None,
+            s3: S3Section::default(),
             plain_http: false,
             public_url: None,
             tls_cert: None,
@@ -139,6 +149,18 @@ pub struct ConfigFlags {
         serialize_with = "values::expose"
     )]
     pub database_url: Option<Secret>,
+    /// Where blobs are stored: s3://BUCKET/PREFIX [default: <data-dir>/blobs].
+    #[arg(
+        long,
+        env = "DEPOTD_BLOB_STORE",
+        global = true,
+        value_name = "s3://BUCKET/PREFIX"
+    )]
+    #[serde(skip_serializing_if = "values::blank")]
+    pub blob_store: Option<String>,
+    /// `[s3]`.
+    #[command(flatten)]
+    pub s3: S3Flags,
     /// `[log]`.
     #[command(flatten)]
     pub log: LogFlags,
@@ -232,6 +254,11 @@ impl Config {
         )?)
     }
 
+    /// The blob store in effect.
+    pub fn blob_store(&self) -> anyhow::Result<BlobStoreChoice> {
+        parse_blob_store(self.blob_store.as_deref())
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url.as_ref().map_or_else(
@@ -260,6 +287,8 @@ impl Config {
         self.http.check().map_err(anyhow::Error::msg)?;
         self.esx.check().map_err(anyhow::Error::msg)?;
         self.public_base()?;
+        self.blob_store()?;
+        self.s3.check()?;
         if let Some(url) = &self.database_url {
             let url = url.expose();
             let ok = ["sqlite:", "postgres://", "postgresql://"]

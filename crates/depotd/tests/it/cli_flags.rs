@@ -34,10 +34,15 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
     v
 }
 
-const CONFIG_FLAGS: [(&str, &str); 5] = [
+const CONFIG_FLAGS: [(&str, &str); 10] = [
     ("config", "DEPOTD_CONFIG"),
     ("data-dir", "DEPOTD_DATA_DIR"),
     ("database-url", "DEPOTD_DATABASE_URL"),
+    ("blob-store", "DEPOTD_BLOB_STORE"),
+    ("s3-endpoint", "DEPOTD_S3_ENDPOINT"),
+    ("s3-region", "DEPOTD_S3_REGION"),
+    ("s3-credentials-file", "DEPOTD_S3_CREDENTIALS_FILE"),
+    ("s3-allow-http", "DEPOTD_S3_ALLOW_HTTP"),
     ("log-level", "DEPOTD_LOG_LEVEL"),
     ("log-format", "DEPOTD_LOG_FORMAT"),
 ];

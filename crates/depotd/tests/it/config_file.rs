@@ -138,6 +138,46 @@ fn flags_override_the_file_key_by_key() {
 }
 
 #[test]
+fn blob_store_keys_layer_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("depotd.toml");
+    std::fs::write(
+        &file,
+        "blob_store = \"s3://from-file/p\"\n[s3]\nendpoint = \"http://127.0.0.1:9000\"\nregion = \"r1\"\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let c = serve(&["--config", file]).unwrap();
+    assert_eq!(
+        c.blob_store().unwrap(),
+        depotd::config::BlobStoreChoice::S3 {
+            bucket: "from-file".to_owned(),
+            prefix: "p".to_owned()
+        }
+    );
+    assert_eq!(c.s3.region, "r1");
+    let c = serve(&[
+        "--config",
+        file,
+        "--s3-region",
+        "r2",
+        "--blob-store",
+        "s3://flag",
+    ])
+    .unwrap();
+    assert_eq!(
+        (c.s3.region.as_str(), c.blob_store.as_deref()),
+        ("r2", Some("s3://flag"))
+    );
+    assert_eq!(c.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    let err = serve(&["--blob-store", "/var/blobs"]).unwrap_err();
+    assert!(err.to_string().contains("s3://BUCKET/PREFIX"), "{err}");
+    let err = serve(&["--s3-endpoint", "http://s3.example.com"]).unwrap_err();
+    assert!(err.to_string().contains("allow_http"), "{err}");
+    serve(&["--s3-endpoint", "http://s3.example.com", "--s3-allow-http"]).unwrap();
+}
+
+#[test]
 fn every_serve_flag_sets_its_key() {
     let c = serve(&[
         "--data-dir=/d",
@@ -170,6 +210,11 @@ fn every_serve_flag_sets_its_key() {
         "--depot-schedule=0 0 1 * * *",
         "--downstream-user=r",
         "--downstream-anonymous=true",
+        "--blob-store=s3://bucket/site-a",
+        "--s3-endpoint=https://minio.example.com:9000",
+        "--s3-region=eu-west-1",
+        "--s3-credentials-file=/etc/depotd/s3.toml",
+        "--s3-allow-http",
     ])
     .unwrap();
     let mut want = Config {
@@ -205,6 +250,11 @@ fn every_serve_flag_sets_its_key() {
     want.depot.schedule = "0 0 1 * * *".to_owned();
     want.downstream.user = Some("r".to_owned());
     want.downstream.anonymous = true;
+    want.blob_store = Some("s3://bucket/site-a".to_owned());
+    want.s3.endpoint = Some("https://minio.example.com:9000".to_owned());
+    want.s3.region = "eu-west-1".to_owned();
+    want.s3.credentials_file = Some("/etc/depotd/s3.toml".into());
+    want.s3.allow_http = true;
     assert_eq!(c, want);
     let c = serve(&[
         "--tls-cert=/c.pem",

@@ -21,6 +21,13 @@ async fn get(t: &TestApp, uri: &str, session: &str) -> Reply {
     .await
 }
 
+/// An app on the data dir's blob store whatever the run's backend: these tests look at
+/// the file system's size and remove the blob directory (an object store has neither,
+/// see `an_object_store_has_no_capacity`).
+async fn fs_app() -> TestApp {
+    TestApp::with(|c| c.blob_store = None, Vec::new()).await
+}
+
 /// Total bytes of the file system holding `path`, by `stat -f`.
 fn file_system_size(path: &std::path::Path) -> u64 {
     let out = std::process::Command::new("stat")
@@ -38,7 +45,7 @@ fn file_system_size(path: &std::path::Path) -> u64 {
 
 #[tokio::test]
 async fn list_and_get_show_the_blob_store() {
-    let t = TestApp::new().await;
+    let t = fs_app().await;
     let s = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
     let r = get(&t, "/api/vcenter/datastore", &s).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -66,7 +73,7 @@ async fn list_and_get_show_the_blob_store() {
 
 #[tokio::test]
 async fn a_blob_store_that_cannot_be_read_is_not_accessible() {
-    let t = TestApp::new().await;
+    let t = fs_app().await;
     let s = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
     std::fs::remove_dir_all(t.app.config.data_dir.join("blobs")).unwrap();
     let r = get(&t, &format!("/api/vcenter/datastore/{ID}"), &s).await;
@@ -75,6 +82,22 @@ async fn a_blob_store_that_cannot_be_read_is_not_accessible() {
     assert!(r.body["free_space"].is_null(), "{}", r.text);
     let r = get(&t, "/api/vcenter/datastore", &s).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[0]["datastore"], ID, "{}", r.text);
+    assert!(r.body[0]["capacity"].is_null(), "{}", r.text);
+}
+
+#[tokio::test]
+async fn an_object_store_has_no_capacity() {
+    if crate::support::s3_test_server().is_none() {
+        return;
+    }
+    let t = TestApp::with(crate::support::use_s3, Vec::new()).await;
+    let s = t.vsphere_session(ADMIN, ADMIN_PASSWORD).await;
+    let r = get(&t, &format!("/api/vcenter/datastore/{ID}"), &s).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["accessible"], true, "{}", r.text);
+    assert!(r.body["free_space"].is_null(), "{}", r.text);
+    let r = get(&t, "/api/vcenter/datastore", &s).await;
     assert_eq!(r.body[0]["datastore"], ID, "{}", r.text);
     assert!(r.body[0]["capacity"].is_null(), "{}", r.text);
 }
@@ -148,7 +171,7 @@ fn get_input(id: &str) -> Value {
 
 #[tokio::test]
 async fn json_rpc_list_and_get_are_typed() {
-    let t = TestApp::new().await;
+    let t = fs_app().await;
     let s = crate::jsonrpc::login(&t).await;
     let r = rpc(
         &t,

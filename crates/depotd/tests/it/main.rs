@@ -14,6 +14,8 @@ mod depot_sync;
 mod download_sessions;
 mod downstream;
 mod esx_served;
+#[path = "../../../depot-blobs/tests/it/fault_proxy.rs"]
+mod fault_proxy;
 mod jsonrpc;
 mod legacy_rest;
 mod library_chains;
@@ -33,6 +35,9 @@ mod process;
 mod protocol_edges;
 mod replica_cluster;
 mod replicas;
+mod s3_blobs;
+mod s3_faults;
+mod scale_out;
 mod sessions;
 mod subscribed_libraries;
 mod support;

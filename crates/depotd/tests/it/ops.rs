@@ -11,6 +11,14 @@ async fn health_reports_database_and_blob_store() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "ok");
     assert_eq!(r.body["databaseBackend"], support::database_backend());
+    assert_eq!(r.body["database"], "ok");
+    assert_eq!(r.body["blobStore"], "ok");
+    let backend = if support::blob_backend() == "s3" {
+        "s3"
+    } else {
+        "filesystem"
+    };
+    assert_eq!(r.body["blobStoreBackend"], backend);
 }
 
 #[tokio::test]

@@ -11,11 +11,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_depotd");
 const PASSWORD: &str = "Process-test-1";
 
 /// A running `depotd serve`, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     logs: PathBuf,
-    scheme: &'static str,
+    pub(crate) scheme: &'static str,
 }
 
 impl Drop for Server {
@@ -33,7 +33,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn command(data_dir: &Path, logs: &Path) -> Command {
+pub(crate) fn command(data_dir: &Path, logs: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.arg("serve")
         .arg("--data-dir")
@@ -57,7 +57,7 @@ pub fn client() -> reqwest::Client {
 }
 
 impl Server {
-    fn start(data_dir: &Path, tweak: impl FnOnce(&mut Command)) -> Self {
+    pub(crate) fn start(data_dir: &Path, tweak: impl FnOnce(&mut Command)) -> Self {
         let port = free_port();
         let logs = data_dir.with_extension(format!("log-{port}"));
         let mut c = command(data_dir, &logs);
@@ -71,11 +71,11 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}://127.0.0.1:{}{path}", self.scheme, self.port)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(self.logs.with_extension("err")).unwrap_or_default()
     }
 
@@ -83,7 +83,7 @@ impl Server {
         std::fs::read_to_string(self.logs.with_extension("out")).unwrap_or_default()
     }
 
-    async fn wait_healthy(&mut self) {
+    pub(crate) async fn wait_healthy(&mut self) {
         let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

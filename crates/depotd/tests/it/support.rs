@@ -20,13 +20,52 @@ pub const ADMIN_PASSWORD: &str = "Admin!23-test";
 /// With `DEPOTD_TEST_APP_DATABASE=postgres` its metadata lives in a fresh schema of
 /// the PostgreSQL database named by `DEPOTD_TEST_POSTGRES_URL`, dropped at the end
 /// (`scripts/test.sh` runs this suite once that way too); otherwise in SQLite in the
-/// data dir. A test that sets `database_url` itself keeps its own.
+/// data dir. A test that sets `database_url` itself keeps its own. With
+/// `DEPOTD_TEST_APP_BLOBS=s3` its blobs live in the bucket of the S3 test server
+/// (`scripts/s3.sh`) under a fresh random prefix; otherwise in the data dir.
 pub struct TestApp {
     pub app: App,
     pub router: Router,
     _dir: tempfile::TempDir,
     _data_dir: DataDir,
     _schema: Option<PgSchema>,
+}
+
+/// The S3 test server from `scripts/s3.sh`: (endpoint, bucket), with the credentials in
+/// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`. `None` (skip) when absent, a panic when
+/// absent but `DEPOTD_REQUIRE_S3=1` or `DEPOTD_TEST_APP_BLOBS=s3`.
+pub fn s3_test_server() -> Option<(String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let found = var("DEPOTD_TEST_S3_ENDPOINT").zip(var("DEPOTD_TEST_S3_BUCKET"));
+    let required =
+        std::env::var("DEPOTD_REQUIRE_S3").as_deref() == Ok("1") || blob_backend() == "s3";
+    assert!(
+        found.is_some() || !required,
+        "no S3 test server: source scripts/s3.sh (DEPOTD_TEST_S3_ENDPOINT, DEPOTD_TEST_S3_BUCKET)"
+    );
+    if found.is_none() {
+        eprintln!("skipped: no S3 test server (source scripts/s3.sh)");
+    }
+    found
+}
+
+/// The blob backend test apps use in this run: `fs` or `s3`.
+pub fn blob_backend() -> &'static str {
+    if std::env::var("DEPOTD_TEST_APP_BLOBS").as_deref() == Ok("s3") {
+        "s3"
+    } else {
+        "fs"
+    }
+}
+
+/// Points `config` at the S3 test server under a fresh prefix.
+pub fn use_s3(config: &mut Config) {
+    let (endpoint, bucket) = s3_test_server().expect("an S3 test server");
+    config.blob_store = Some(format!(
+        "s3://{bucket}/depotd-it-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    config.s3.endpoint = Some(endpoint);
 }
 
 /// A PostgreSQL schema of one test, dropped with it.
@@ -63,6 +102,21 @@ impl PgSchema {
             .await
             .expect("create the test schema");
         Self { url, name }
+    }
+
+    /// A new schema in the test database, whatever this run's backend; `None` (skip)
+    /// without `DEPOTD_TEST_POSTGRES_URL`, a panic without it when
+    /// `DEPOTD_REQUIRE_POSTGRES=1`.
+    pub async fn fresh() -> Option<Self> {
+        let Ok(url) = std::env::var("DEPOTD_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("DEPOTD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "DEPOTD_REQUIRE_POSTGRES=1 but DEPOTD_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: no PostgreSQL (source scripts/postgres.sh)");
+            return None;
+        };
+        Some(Self::create(url).await)
     }
 
     /// The URL of the database with this schema first in the `search_path`.
@@ -128,6 +182,9 @@ impl TestApp {
             database_url: schema.as_ref().map(|s| s.database_url().into()),
             ..Config::default()
         };
+        if blob_backend() == "s3" {
+            use_s3(&mut config);
+        }
         tweak(&mut config);
         let data_dir = DataDir::open(dir.path()).unwrap();
         let app = App::open_with_clock(config, &data_dir, jobs, clock)
