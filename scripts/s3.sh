@@ -1,7 +1,8 @@
 # Starts a throwaway S3-compatible server (s3s-fs) on 127.0.0.1 for the tests, with a
 # bucket and fixed test credentials, and exports DEPOTD_TEST_S3_ENDPOINT,
-# DEPOTD_TEST_S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-# DEPOTD_REQUIRE_S3=1. Source it from bash: `. scripts/s3.sh`; the server is stopped and
+# DEPOTD_TEST_S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DEPOTD_TEST_S3_ROOT
+# (the server's root directory: bucket B's object K is the file $DEPOTD_TEST_S3_ROOT/B/K,
+# its modification time the object's Last-Modified) and DEPOTD_REQUIRE_S3=1. Source it from bash: `. scripts/s3.sh`; the server is stopped and
 # its directory removed when the sourcing shell exits (after whatever EXIT trap was
 # already set, e.g. by scripts/postgres.sh). Installs s3s-fs 0.14.1 from crates.io when
 # it is missing (newer versions need a newer Rust); that compiles for a few minutes.
@@ -34,6 +35,7 @@ depotd_s3_start() {
     done
     export DEPOTD_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
     export DEPOTD_TEST_S3_BUCKET=$bucket
+    export DEPOTD_TEST_S3_ROOT="$tmp/root"
     export AWS_ACCESS_KEY_ID=depotd-test-key
     export AWS_SECRET_ACCESS_KEY=depotd-test-secret
     export DEPOTD_REQUIRE_S3=1
