@@ -25,12 +25,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, CatalogPki, CorpusRecorder, DepotServer,
-                     make_catalog_pki, rest_stub_config, trusting_session)
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, CatalogPki, CorpusRecorder,
+                     DepotServer, make_catalog_pki, rest_stub_config, trusting_session)
 
 # The server of this test session, for the report hook below.
 _SERVER: DepotServer | None = None
 _LOG_OFFSET = pytest.StashKey[int]()
+_EXTRA_LOG_OFFSETS = pytest.StashKey[dict]()
 
 
 # --------------------------------------------------------------------- ordering
@@ -105,6 +106,7 @@ def import_dir(depotd) -> Path:
 def _mark_log(request, depotd):
     """Remembers where the server log stood when the test began."""
     request.node.stash[_LOG_OFFSET] = depotd.log_size()
+    request.node.stash[_EXTRA_LOG_OFFSETS] = {id(s): s.log_size() for s in REPORTED_SERVERS}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -116,6 +118,12 @@ def pytest_runtest_makereport(item, call):
         start = item.stash.get(_LOG_OFFSET, 0)
         text = _SERVER.log_since(start) or "(nothing logged at level info during this test)"
         report.sections.append(("depotd log during this test", f"{text}\n(whole log: {_SERVER.log_file})"))
+    if report.failed:
+        offsets = item.stash.get(_EXTRA_LOG_OFFSETS, {})
+        for server in REPORTED_SERVERS:
+            text = server.log_since(offsets.get(id(server), 0), max_lines=60) or "(nothing logged)"
+            report.sections.append((f"{server.log_file.name} during this test",
+                                    f"{text}\n(whole log: {server.log_file})"))
 
 
 # ------------------------------------------------------------------ HTTP sessions

@@ -34,6 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "target" / "e2e-corpus"
 LOG_FILE = REPO / "target" / "e2e" / "depotd.log"
 
+# More servers (a module's own, e.g. test_replicas.py's replicas) whose log written
+# during a failing test is attached to its report; modules add and remove them.
+REPORTED_SERVERS: list = []
+
 ADMIN_USER = "administrator@vsphere.local"
 ADMIN_PASSWORD = "E2e-Adm1n-Passw0rd!"
 # How the vSphere session service names the administrator (DOMAIN\user).

@@ -57,8 +57,8 @@ from vmware.sddc_manager.v1.system.settings_client import Depot
 from vmware.sddc_manager.v1_client import ProductVersionCatalogs
 from vmware.vapi.bindings.stub import StubConfiguration
 
-from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, DepotServer, catalog_document, catalog_patch,
-                     rest_stub_config, trusting_session, wait_for, write_catalog)
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, DepotServer, catalog_document,
+                     catalog_patch, rest_stub_config, trusting_session, wait_for, write_catalog)
 from test_depot_sync import (CATALOG, COMPATIBILITY, DEPOT_PASSWORD, DEPOT_USER, FILES, MANIFEST,
                              MANIFEST_BYTES, TERMINAL, Publisher, Upstream, all_sync_task_ids,
                              assert_succeeded, offline_settings)
@@ -168,7 +168,8 @@ class Cluster:
         return [line.split("\t") for line in done.stdout.splitlines() if line]
 
     def referenced_digests(self) -> set:
-        return {row[0].removeprefix("sha256:") for row in self.sql(f"SELECT DISTINCT digest FROM {self.schema}.blob_refs")}
+        rows = self.sql(f"SELECT DISTINCT digest FROM {self.schema}.blob_refs")
+        return {row[0].removeprefix("sha256:") for row in rows}
 
     def prefix_dir(self) -> Path:
         assert self.s3_root is not None
@@ -181,7 +182,9 @@ class Cluster:
 
     def staging_files(self) -> list:
         staging = self.prefix_dir() / "staging"
-        return sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
+        if not staging.is_dir():
+            return []
+        return sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
 
 
 def start_cluster(binary: Path, pki_trust: Path, directory: Path) -> Cluster:
@@ -223,10 +226,13 @@ def cluster(depotd, catalog_pki, tmp_path_factory) -> Cluster:
     complaints = []
     try:
         for node in cluster.nodes:
+            REPORTED_SERVERS.append(node.server)
             node.server.start()
         yield cluster
     finally:
         for node in cluster.nodes:
+            if node.server in REPORTED_SERVERS:
+                REPORTED_SERVERS.remove(node.server)
             node.close()
             complaint = node.server.stop(check=not node.killed)
             if complaint:
@@ -432,7 +438,8 @@ def test_the_task_of_a_killed_replica_is_finished_by_another(cluster, depot, ups
         task = DepotMetadata(cluster.nodes[2].fleet(token)).sync_depot_metadata()
         assert arrived.wait(30), "the sync never reached the upstream"
         victim = owner_of(cluster, task.id)
-        assert victim is not None, cluster.sql(f"SELECT status, owner FROM {cluster.schema}.tasks WHERE id = '{task.id}'")
+        assert victim is not None, cluster.sql(
+            f"SELECT status, owner FROM {cluster.schema}.tasks WHERE id = '{task.id}'")
         victim.server.process.kill()  # SIGKILL: no drain, the lease left behind
         victim.server.process.wait(10)
         victim.killed = True
