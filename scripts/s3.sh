@@ -41,8 +41,10 @@ depotd_s3_start() {
     export DEPOTD_REQUIRE_S3=1
     local previous
     previous=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
+    # `|| true`: under `set -e` a failing command in an EXIT trap would become the
+    # script's exit status (wait reports the SIGTERM it sent: 143).
     # shellcheck disable=SC2064
-    trap "kill $DEPOTD_S3_PID 2>/dev/null; wait $DEPOTD_S3_PID 2>/dev/null; rm -rf \"$DEPOTD_S3_TMP\"; $previous" EXIT
+    trap "kill $DEPOTD_S3_PID 2>/dev/null || true; wait $DEPOTD_S3_PID 2>/dev/null || true; rm -rf \"$DEPOTD_S3_TMP\"; $previous" EXIT
     echo "s3.sh: s3s-fs ready at $DEPOTD_TEST_S3_ENDPOINT, bucket $bucket" >&2
 }
 
