@@ -142,7 +142,7 @@ async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_cat
 
     // A newer catalog of more than one part (8 MiB): the store goes away 4 MiB into
     // writing it.
-    let catalog = generate_catalog(6, 8000);
+    let catalog = generate_catalog(6, 12_000);
     assert!(catalog.len() > 9 << 20, "{} bytes", catalog.len());
     let digest = Sha256Digest::compute(&catalog);
     f.publish_catalog(catalog.clone(), &["9.1.0.0", "9.2.0.0"]);
@@ -154,6 +154,10 @@ async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_cat
     );
     assert_eq!(failed["status"], "FAILED", "{failed}");
     assert_eq!(failed["retriable"], true, "{failed}");
+    assert_eq!(
+        failed["additionalDetails"]["errorCode"], "DEPOT_STORE_FAILED",
+        "{failed}"
+    );
     assert_eq!(stage(&failed, "download-pvc"), "FAILED", "{failed}");
     assert_eq!(stage(&failed, "apply"), "PENDING", "{failed}");
 
