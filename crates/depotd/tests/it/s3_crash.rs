@@ -114,7 +114,7 @@ async fn a_replica_killed_mid_upload_leaves_parts_that_gc_elsewhere_removes() {
         40 * MIB
     );
     upload.write_all(head.as_bytes()).await.unwrap();
-    let chunk: Vec<u8> = (0..MIB).map(|i| (i % 251) as u8).collect();
+    let chunk: Vec<u8> = (0..=250u8).cycle().take(MIB).collect();
     for _ in 0..17 {
         upload.write_all(&chunk).await.unwrap();
     }
