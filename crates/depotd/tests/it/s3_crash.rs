@@ -17,7 +17,7 @@ use crate::support::s3_test_server;
 const MIB: usize = 1 << 20;
 
 /// Every file under `dir`, recursively (none when it does not exist).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -37,7 +37,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// The files s3s-fs keeps for multipart upload `upload` in its root directory: the
 /// parts (`.upload_id-<id>.part-<n>`), the upload's record and its metadata.
-fn upload_files(root: &Path, upload: &str) -> Vec<String> {
+pub(crate) fn upload_files(root: &Path, upload: &str) -> Vec<String> {
     std::fs::read_dir(root)
         .unwrap()
         .flatten()

@@ -4,6 +4,9 @@
 //! when the store is back; a depot sync while the store disappears fails as a retriable
 //! task, the previous catalog is still served, and the retried task succeeds.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use depot_blobs::Sha256Digest;
@@ -12,6 +15,7 @@ use serde_json::Value;
 
 use crate::depot_sync::{Fixture, PVC, UPSTREAM_PASSWORD, URM, manifest};
 use crate::fault_proxy::FaultProxy;
+use crate::s3_crash::{files_under, upload_files};
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp, basic, s3_test_server, use_s3};
 
 async fn vum_upload(t: &TestApp, sid: &str, body: Vec<u8>) -> crate::support::Reply {
@@ -124,13 +128,18 @@ async fn depot_file(f: &Fixture, path: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_catalog() {
-    let Some((endpoint, _)) = s3_test_server() else {
+    let Some((endpoint, bucket)) = s3_test_server() else {
         return;
     };
+    let root = PathBuf::from(
+        std::env::var("DEPOTD_TEST_S3_ROOT").expect("DEPOTD_TEST_S3_ROOT (scripts/s3.sh)"),
+    );
+    let prefix = format!("depotd-it-{}", uuid::Uuid::new_v4().simple());
     let proxy = FaultProxy::start(&endpoint).await;
     let url = proxy.url.clone();
     let f = Fixture::with(|c| {
         use_s3(c);
+        c.blob_store = Some(format!("s3://{bucket}/{prefix}"));
         c.s3.endpoint = Some(url);
     })
     .await;
@@ -160,6 +169,14 @@ async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_cat
     );
     assert_eq!(stage(&failed, "download-pvc"), "FAILED", "{failed}");
     assert_eq!(stage(&failed, "apply"), "PENDING", "{failed}");
+    // The upload's marker and parts stay while the store is away.
+    let staging = root.join(&bucket).join(&prefix).join("staging");
+    let uploads: Vec<String> = files_under(&staging)
+        .iter()
+        .map(|marker| std::fs::read_to_string(marker).unwrap())
+        .filter_map(|record| record.lines().nth(1).map(str::to_owned))
+        .collect();
+    assert!(!uploads.is_empty(), "no upload marker");
 
     // Back: the old state is intact and served, nothing of the new catalog visible.
     proxy.faults.revive();
@@ -186,4 +203,20 @@ async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_cat
         f.t.app.blobs.stat(&digest).await.unwrap(),
         Some(catalog.len() as u64)
     );
+    leftovers_are_collected(&f, &root, &staging, &uploads).await;
+}
+
+/// A garbage collection with no grace period removes what the failed write left in
+/// the bucket (the abort could not reach the store): its markers and parts.
+async fn leftovers_are_collected(f: &Fixture, root: &Path, staging: &Path, uploads: &[String]) {
+    let referenced = f.t.app.store.blob_references().await.unwrap();
+    f.t.app
+        .blobs
+        .collect_garbage(&|d| referenced.contains(d), Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(files_under(staging), Vec::<PathBuf>::new());
+    for upload in uploads {
+        assert_eq!(upload_files(root, upload), Vec::<String>::new());
+    }
 }
