@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use crate::pki::{Ca, Signer};
 use crate::support::{ADMIN, ADMIN_PASSWORD, Reply, TestApp, basic};
 
-const PVC: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json";
+pub(crate) const PVC: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.json";
 const SIG: &str = "PROD/metadata/productVersionCatalog/v1/productVersionCatalog.sig";
-const URM: &str = "PROD/metadata/manifest/v1/vcfManifest.json";
+pub(crate) const URM: &str = "PROD/metadata/manifest/v1/vcfManifest.json";
 const UPSTREAM_USER: &str = "depotuser";
-const UPSTREAM_PASSWORD: &str = "depot-pw";
+pub(crate) const UPSTREAM_PASSWORD: &str = "depot-pw";
 
 type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
@@ -49,7 +49,7 @@ async fn upstream(files: Files) -> String {
     format!("http://{address}/PROD")
 }
 
-fn manifest(versions: &[&str]) -> Vec<u8> {
+pub(crate) fn manifest(versions: &[&str]) -> Vec<u8> {
     let releases: Vec<Value> = versions
         .iter()
         .map(|v| {
@@ -62,8 +62,8 @@ fn manifest(versions: &[&str]) -> Vec<u8> {
         .into_bytes()
 }
 
-struct Fixture {
-    t: TestApp,
+pub(crate) struct Fixture {
+    pub(crate) t: TestApp,
     bearer: String,
     files: Files,
     url: String,
@@ -73,11 +73,23 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// A fixture whose app's configuration `tweak` adjusts.
+    pub(crate) async fn with(tweak: impl FnOnce(&mut depotd::config::Config)) -> Self {
         let trust_dir = tempfile::tempdir().unwrap();
         let ca = Ca::new("depot CA");
         let trust = trust_dir.path().join("trust.pem");
         std::fs::write(&trust, ca.cert.pem()).unwrap();
-        let t = TestApp::with(move |c| c.catalog.trust = vec![trust], Vec::new()).await;
+        let t = TestApp::with(
+            move |c| {
+                c.catalog.trust = vec![trust];
+                tweak(c);
+            },
+            Vec::new(),
+        )
+        .await;
         let bearer = format!("Bearer {}", t.bearer(ADMIN, ADMIN_PASSWORD).await);
         let files: Files = Arc::default();
         let url = upstream(Arc::clone(&files)).await;
@@ -95,7 +107,11 @@ impl Fixture {
 
     /// Puts a signed catalog with `sequence` and a manifest of `releases` upstream.
     fn publish(&self, sequence: u64, releases: &[&str]) {
-        let catalog = generate_catalog(sequence, 4);
+        self.publish_catalog(generate_catalog(sequence, 4), releases);
+    }
+
+    /// Puts `catalog`, signed, and a manifest of `releases` upstream.
+    pub(crate) fn publish_catalog(&self, catalog: Vec<u8>, releases: &[&str]) {
         let sig = self.signer.sign(&catalog);
         let mut files = self.files.lock().unwrap();
         files.insert(PVC.to_owned(), catalog);
@@ -103,7 +119,7 @@ impl Fixture {
         files.insert(URM.to_owned(), manifest(releases));
     }
 
-    async fn call(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
+    pub(crate) async fn call(&self, method: Method, uri: &str, body: Option<&Value>) -> Reply {
         let body = body.map(Value::to_string);
         self.t
             .send(
@@ -115,7 +131,7 @@ impl Fixture {
             .await
     }
 
-    async fn configure(&self, password: &str) -> Reply {
+    pub(crate) async fn configure(&self, password: &str) -> Reply {
         let settings = json!({
             "offlineAccount": {"username": UPSTREAM_USER, "password": password},
             "depotConfiguration": {"isOfflineDepot": true, "url": self.url},
@@ -125,7 +141,7 @@ impl Fixture {
     }
 
     /// Triggers a sync, runs it and answers the finished task.
-    async fn sync(&self) -> Value {
+    pub(crate) async fn sync(&self) -> Value {
         let r = self
             .call(
                 Method::POST,
@@ -137,7 +153,7 @@ impl Fixture {
         self.finish(r.body["id"].as_str().unwrap()).await
     }
 
-    async fn finish(&self, id: &str) -> Value {
+    pub(crate) async fn finish(&self, id: &str) -> Value {
         self.t.app.services.tasks.run_pending().await.unwrap();
         let r = self
             .call(Method::GET, &format!("/fleet-lcm/v1/tasks/{id}"), None)
@@ -146,7 +162,7 @@ impl Fixture {
         r.body
     }
 
-    async fn catalog_sequence(&self) -> Value {
+    pub(crate) async fn catalog_sequence(&self) -> Value {
         let r = self
             .call(Method::GET, "/v1/product-version-catalogs", None)
             .await;

@@ -36,6 +36,7 @@ mod protocol_edges;
 mod replica_cluster;
 mod replicas;
 mod s3_blobs;
+mod s3_crash;
 mod s3_faults;
 mod scale_out;
 mod sessions;

@@ -8,7 +8,7 @@ use depot_tasks::{EngineSettings, TaskEngine};
 use depotd::jobs::BlobGc;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_depotd");
-const PASSWORD: &str = "Process-test-1";
+pub(crate) const PASSWORD: &str = "Process-test-1";
 
 /// A running `depotd serve`, killed when dropped.
 pub(crate) struct Server {
@@ -103,13 +103,24 @@ impl Server {
         }
     }
 
-    async fn session(&self, password: &str) -> reqwest::Response {
+    pub(crate) async fn session(&self, password: &str) -> reqwest::Response {
         client()
             .post(self.url("/api/session"))
             .basic_auth("administrator@vsphere.local", Some(password))
             .send()
             .await
             .unwrap()
+    }
+
+    /// Kills the process with SIGKILL (no drain, nothing cleaned up) and reaps it.
+    pub(crate) fn kill9(&mut self) {
+        let ok = Command::new("kill")
+            .arg("-KILL")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let _ = self.child.wait();
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
