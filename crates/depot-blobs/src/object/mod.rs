@@ -5,6 +5,7 @@ mod config;
 mod gc;
 mod keys;
 pub mod metrics;
+mod parallel_read;
 mod read;
 mod staged;
 mod upload;
@@ -39,6 +40,8 @@ struct Shared {
     /// blob's age and removes it.
     commit_lock: tokio::sync::RwLock<()>,
     spool_dir: PathBuf,
+    /// Permits of readers that read in parallel ranges (`parallel_read`).
+    readers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Shared {
@@ -104,6 +107,7 @@ impl S3BlobStore {
                 live: Mutex::new(HashSet::new()),
                 commit_lock: tokio::sync::RwLock::new(()),
                 spool_dir: config.spool_dir.clone(),
+                readers: parallel_read::readers(),
             }),
             bucket: config.bucket.clone(),
         })

@@ -8,9 +8,9 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore as _, ObjectStoreExt as _, PutPayload};
 use tokio_util::io::StreamReader;
 
-use super::S3BlobStore;
 use super::keys::{Keys, random_id};
 use super::metrics::{bytes_in, bytes_out, call};
+use super::{S3BlobStore, parallel_read};
 use crate::Sha256Digest;
 use crate::error::BlobError;
 use crate::store::{BlobInfo, BlobReader};
@@ -60,11 +60,15 @@ impl S3BlobStore {
             .await
             .map_err(not_found_or("read", &key, digest))?;
         let size = result.meta.size;
-        let body = result
+        let (start, end) = (result.range.start, result.range.end);
+        let first = result
             .into_stream()
             .inspect_ok(|chunk| bytes_in(chunk.len()))
-            .map_err(std::io::Error::from);
-        Ok((Box::new(StreamReader::new(body.boxed())), size))
+            .map_err(std::io::Error::from)
+            .boxed();
+        let shared = &self.shared;
+        let body = parallel_read::body(&shared.client, &key, first, start, end, &shared.readers);
+        Ok((Box::new(StreamReader::new(body)), size))
     }
 
     pub(super) async fn open_whole(

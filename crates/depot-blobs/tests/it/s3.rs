@@ -128,3 +128,45 @@ async fn missing_bucket_wrong_credentials_and_dead_endpoint_fail_the_probe() {
         .await
         .expect("good config");
 }
+
+/// Reads long enough to go in parallel ranges (more than two 8 MiB ranges, not a
+/// multiple of one) come back whole and in order — whole, as a range starting and ending
+/// inside ranges, and by more readers at once than may read in parallel (the others
+/// stream one GET).
+#[tokio::test]
+async fn long_reads_in_parallel_ranges_come_back_whole_and_in_order() {
+    let Some(env) = s3_env() else { return };
+    let prefix = random_prefix();
+    let spool = tempfile::tempdir().expect("tempdir");
+    let store = S3BlobStore::new(&env.config(&prefix, spool.path().to_owned())).expect("store");
+    let bytes = data(41 * 1024 * 1024 + 12_345, 9);
+    let info = put_bytes(&store, &bytes, Expected::default())
+        .await
+        .expect("put");
+
+    let (reader, size) = store.open(&info.digest).await.expect("open");
+    assert_eq!(size, bytes.len() as u64);
+    assert!(read_all(reader).await == bytes, "the whole blob differs");
+
+    let (start, end) = (3 * 1024 * 1024 + 7, 37 * 1024 * 1024 + 3);
+    let (reader, size) = store
+        .open_range(&info.digest, start, Some(end))
+        .await
+        .expect("open range");
+    assert_eq!(size, bytes.len() as u64);
+    assert!(
+        read_all(reader).await
+            == bytes[usize::try_from(start).unwrap()..usize::try_from(end).unwrap()],
+        "the range differs"
+    );
+
+    // Twelve readers at once: eight read in parallel ranges, four stream.
+    let mut readers = Vec::new();
+    for _ in 0..12 {
+        readers.push(store.open(&info.digest).await.expect("open").0);
+    }
+    let reads = futures_util::future::join_all(readers.into_iter().map(read_all)).await;
+    for (i, read) in reads.iter().enumerate() {
+        assert!(*read == bytes, "reader {i} read other bytes");
+    }
+}
