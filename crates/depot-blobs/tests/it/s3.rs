@@ -136,6 +136,8 @@ async fn missing_bucket_wrong_credentials_and_dead_endpoint_fail_the_probe() {
 #[tokio::test]
 async fn long_reads_in_parallel_ranges_come_back_whole_and_in_order() {
     let Some(env) = s3_env() else { return };
+    // Some 700 MiB in memory at once: not while a memory test measures.
+    let _heavy = crate::memory::MEMORY.read().await;
     let prefix = random_prefix();
     let spool = tempfile::tempdir().expect("tempdir");
     let store = S3BlobStore::new(&env.config(&prefix, spool.path().to_owned())).expect("store");
