@@ -3,10 +3,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use futures_util::TryStreamExt as _;
+use object_store::ObjectStoreExt as _;
 use object_store::multipart::MultipartStore as _;
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStore as _, ObjectStoreExt as _};
 
 use super::S3BlobStore;
 use super::metrics::call;
@@ -74,16 +73,7 @@ impl S3BlobStore {
     /// Aborts the uploads whose markers are older than `grace` and not this process's
     /// own, and removes their staging data and markers; returns how many.
     async fn clean_stale_uploads(&self, grace: Duration) -> Result<u64, BlobError> {
-        let prefix = self.shared.keys.markers();
-        let markers: Vec<ObjectMeta> = call(
-            "list",
-            self.shared
-                .client
-                .list(Some(&prefix))
-                .try_collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(BlobError::store("list", &prefix))?;
+        let markers = self.list_under(&self.shared.keys.markers()).await?;
         let mut removed = 0;
         for marker in markers {
             let Some(id) = marker.location.filename().map(str::to_owned) else {

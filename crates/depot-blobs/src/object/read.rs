@@ -5,7 +5,9 @@ use std::time::SystemTime;
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore as _, ObjectStoreExt as _, PutPayload};
+use object_store::{
+    GetOptions, GetRange, ObjectMeta, ObjectStore as _, ObjectStoreExt as _, PutPayload,
+};
 use tokio_util::io::StreamReader;
 
 use super::keys::{Keys, random_id};
@@ -124,18 +126,22 @@ impl S3BlobStore {
         }
     }
 
-    /// Every committed blob with its LastModified, unsorted.
-    pub(super) async fn list_blobs(&self) -> Result<Vec<(BlobInfo, SystemTime)>, BlobError> {
-        let prefix = self.shared.keys.blobs();
-        let metas: Vec<_> = call(
+    /// Every object under `prefix`, listed in full.
+    pub(super) async fn list_under(&self, prefix: &Path) -> Result<Vec<ObjectMeta>, BlobError> {
+        call(
             "list",
             self.shared
                 .client
-                .list(Some(&prefix))
+                .list(Some(prefix))
                 .try_collect::<Vec<_>>(),
         )
         .await
-        .map_err(BlobError::store("list", &prefix))?;
+        .map_err(BlobError::store("list", prefix))
+    }
+
+    /// Every committed blob with its LastModified, unsorted.
+    pub(super) async fn list_blobs(&self) -> Result<Vec<(BlobInfo, SystemTime)>, BlobError> {
+        let metas = self.list_under(&self.shared.keys.blobs()).await?;
         Ok(metas
             .into_iter()
             .filter_map(|meta| {
