@@ -84,23 +84,8 @@ impl Server {
     }
 
     pub(crate) async fn wait_healthy(&mut self) {
-        let deadline = Instant::now() + Duration::from_mins(1);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("depotd exited early ({status}): {}", self.stderr());
-            }
-            if let Ok(r) = client().get(self.url("/health")).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "depotd did not become healthy: {}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (url, logs) = (self.url("/health"), self.logs.with_extension("err"));
+        wait_healthy(&mut self.child, &url, &logs).await;
     }
 
     pub(crate) async fn session(&self, password: &str) -> reqwest::Response {
@@ -131,6 +116,29 @@ impl Server {
             .unwrap();
         assert!(ok.success());
         wait_exit(&mut self.child, Duration::from_secs(30))
+    }
+}
+
+/// Waits up to a minute for `health_url` to answer 200, failing with the process's
+/// standard error (`stderr_file`) when it exits first or never does.
+pub(crate) async fn wait_healthy(child: &mut Child, health_url: &str, stderr_file: &Path) {
+    let stderr = || std::fs::read_to_string(stderr_file).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_mins(1);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("depotd exited early ({status}): {}", stderr());
+        }
+        if let Ok(r) = client().get(health_url).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "depotd did not become healthy: {}",
+            stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -93,23 +93,8 @@ impl Replica {
     }
 
     async fn wait_healthy(&mut self) {
-        let deadline = Instant::now() + Duration::from_mins(1);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("replica exited early ({status}): {}", self.stderr());
-            }
-            if let Ok(r) = client().get(self.url("/health")).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "replica did not become healthy: {}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (url, logs) = (self.url("/health"), self.logs.with_extension("err"));
+        crate::process::wait_healthy(&mut self.child, &url, &logs).await;
     }
 
     /// Kills the process with SIGKILL: no drain, no checkpoint, leases left behind.
