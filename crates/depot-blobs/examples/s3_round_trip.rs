@@ -18,6 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         credentials: None,
         allow_http: true,
         spool_dir: std::env::temp_dir(),
+        copy_limit: depot_blobs::AWS_COPY_LIMIT,
     };
     let store = S3BlobStore::new(&config)?;
     store.check_writable().await?;

@@ -11,7 +11,7 @@ mod verify;
 pub use crate::error::{BlobError, ErrorKind};
 pub use crate::filesystem::FsBlobStore;
 pub use crate::object::metrics as object_store_metrics;
-pub use crate::object::{S3BlobStore, S3Config, S3Credentials};
+pub use crate::object::{AWS_COPY_LIMIT, S3BlobStore, S3Config, S3Credentials};
 pub use crate::staged::StagedWrite;
 pub use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 pub use crate::verify::{Checksum, ChecksumMismatch, InvalidChecksum, Progress, Verifying};

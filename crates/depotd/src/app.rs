@@ -489,6 +489,7 @@ pub(crate) async fn open_blobs(
                 credentials,
                 allow_http: config.s3.http_allowed(),
                 spool_dir,
+                copy_limit: depot_blobs::AWS_COPY_LIMIT,
             };
             let name = format!(
                 "s3://{bucket}/{prefix} at {}",

@@ -48,6 +48,11 @@ pub struct S3Config {
     ///
     /// [`open_file`]: crate::BlobStore::open_file
     pub spool_dir: PathBuf,
+    /// The largest object the server copies with one `CopyObject` request; a larger
+    /// write whose digest was not known up front is copied into place through this
+    /// process instead. [`AWS_COPY_LIMIT`](super::AWS_COPY_LIMIT) is right for AWS and
+    /// safe everywhere.
+    pub copy_limit: u64,
 }
 
 impl S3Config {

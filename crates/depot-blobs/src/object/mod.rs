@@ -2,6 +2,7 @@
 //! StorageGRID, AWS S3), through `object_store`.
 
 mod config;
+mod copy;
 mod gc;
 mod keys;
 pub mod metrics;
@@ -21,6 +22,7 @@ use object_store::aws::AmazonS3;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
 pub use self::config::{S3Config, S3Credentials};
+pub use self::copy::AWS_COPY_LIMIT;
 use self::keys::Keys;
 use self::metrics::call;
 use self::upload::Upload;
@@ -40,6 +42,9 @@ struct Shared {
     /// blob's age and removes it.
     commit_lock: tokio::sync::RwLock<()>,
     spool_dir: PathBuf,
+    /// Staged objects larger than this are copied to their blob key through this process
+    /// (the server's `CopyObject` limit).
+    copy_limit: u64,
     /// Permits of readers that read in parallel ranges (`parallel_read`).
     readers: Arc<tokio::sync::Semaphore>,
 }
@@ -107,6 +112,7 @@ impl S3BlobStore {
                 live: Mutex::new(HashSet::new()),
                 commit_lock: tokio::sync::RwLock::new(()),
                 spool_dir: config.spool_dir.clone(),
+                copy_limit: config.copy_limit,
                 readers: parallel_read::readers(),
             }),
             bucket: config.bucket.clone(),

@@ -6,7 +6,8 @@
 //! so that any replica's garbage collection can abort it if this process dies. When the
 //! digest is known up front the parts go straight to the blob's key (they are invisible
 //! until the upload is completed, which happens only after the checks); otherwise they go
-//! to a staging key that is copied to the blob's key once the digest is known.
+//! to a staging key that is copied to the blob's key once the digest is known (by the
+//! server, or through this process when it is beyond the server's copy limit: `copy`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -19,9 +20,9 @@ use object_store::{ObjectStoreExt as _, PutPayload};
 use sha2::Digest as _;
 use tokio::task::JoinHandle;
 
-use super::Shared;
 use super::keys::random_id;
 use super::metrics::{bytes_out, call};
+use super::{Shared, copy};
 use crate::error::BlobError;
 use crate::store::{BlobInfo, Expected};
 use crate::verify::RunningChecksum;
@@ -276,6 +277,13 @@ impl Upload {
             self.settle().await?;
         }
         let digest = self.check()?;
+        if self
+            .multipart
+            .as_ref()
+            .is_some_and(|mp| mp.to_staging && self.len > self.shared.copy_limit)
+        {
+            return self.commit_through(digest).await;
+        }
         let blob = self.shared.keys.blob(&digest);
         let client = self.shared.client.clone();
         // Shared with other commits; garbage collection takes it alone to remove a blob,
@@ -310,6 +318,28 @@ impl Upload {
         }
         self.shared.forget(&mp.id).await;
         Ok(digest)
+    }
+
+    /// Completes the staging upload and writes its object to the blob key through this
+    /// process ([`copy::through`]), then removes the staging object and the marker. The
+    /// marker is re-written first: other replicas' garbage collection leaves the staging
+    /// object alone for a grace period from now.
+    async fn commit_through(&mut self, digest: Sha256Digest) -> Result<Sha256Digest, BlobError> {
+        let mp = self.multipart.as_ref().expect("checked by the caller");
+        let (id, key, upload) = (mp.id.clone(), mp.key.clone(), mp.upload.clone());
+        self.write_marker(&id, &key, &upload).await?;
+        let client = self.shared.client.clone();
+        call(
+            "complete multipart",
+            client.complete_multipart(&key, &upload, mp.parts.clone()),
+        )
+        .await
+        .map_err(BlobError::store("complete the upload to", &key))?;
+        self.multipart = None;
+        let copied = copy::through(&self.shared, &key, digest, self.len).await;
+        let _ = call("delete", client.delete(&key)).await;
+        self.shared.forget(&id).await;
+        copied.map(|()| digest)
     }
 
     /// Forgets the data so far; the next push starts at byte 0.

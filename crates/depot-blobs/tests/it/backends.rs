@@ -77,6 +77,7 @@ impl S3Env {
             credentials: Some(self.credentials.clone()),
             allow_http: true,
             spool_dir: spool,
+            copy_limit: depot_blobs::AWS_COPY_LIMIT,
         }
     }
 

@@ -1,7 +1,8 @@
 //! A TCP proxy in front of the S3 test server that injects faults: answer the next N
 //! requests with `500 Internal Server Error`, or go away once a number of request bytes
-//! has passed (as a server that dies mid-write), and come back. depotd's tests include
-//! this file too (`#[path]`).
+//! has passed (as a server that dies mid-write), and come back; or refuse server-side
+//! copies as AWS S3 refuses sources over 5 GiB. depotd's tests include this file too
+//! (`#[path]`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -16,6 +17,9 @@ pub struct Faults {
     pub fail_next: AtomicUsize,
     /// Request bytes after which the server "disappears" (0: never).
     pub die_after_bytes: AtomicU64,
+    /// Answer every `CopyObject` with AWS's "copy source too large" error (the proxy
+    /// then sees one request per connection, to find them).
+    pub refuse_copies: AtomicBool,
     forwarded: AtomicU64,
     dead: AtomicBool,
 }
@@ -98,9 +102,22 @@ async fn serve(mut client: TcpStream, upstream: &str, faults: &Faults) -> std::i
             .await?;
         return client.shutdown().await;
     }
+    let mut head = Vec::new();
+    if faults.refuse_copies.load(Ordering::SeqCst) {
+        head = read_head(&mut client).await?;
+        let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        if text.contains("\r\nx-amz-copy-source:") {
+            client.write_all(copy_too_large().as_bytes()).await?;
+            return client.shutdown().await;
+        }
+        // One request per connection: the server closes it after answering.
+        head.truncate(head.len() - 2);
+        head.extend_from_slice(b"Connection: close\r\n\r\n");
+    }
     let server = TcpStream::connect(upstream).await?;
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
+    server_write.write_all(&head).await?;
     let up = async {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -134,15 +151,35 @@ async fn serve(mut client: TcpStream, upstream: &str, faults: &Faults) -> std::i
     }
 }
 
-/// Reads one request's head and its `Content-Length` body.
-async fn read_request(client: &mut TcpStream) -> std::io::Result<()> {
+/// What AWS S3 answers a `CopyObject` whose source is over 5 GiB.
+fn copy_too_large() -> String {
+    let body = "<Error><Code>InvalidRequest</Code><Message>The specified copy source is \
+        larger than the maximum allowable size for a copy source: 5368709120</Message></Error>";
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Reads one request's head (up to and with the empty line; less if the client closes).
+async fn read_head(client: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         if client.read(&mut byte).await? == 0 {
-            return Ok(());
+            break;
         }
         head.push(byte[0]);
+    }
+    Ok(head)
+}
+
+/// Reads one request's head and its `Content-Length` body.
+async fn read_request(client: &mut TcpStream) -> std::io::Result<()> {
+    let head = read_head(client).await?;
+    if !head.ends_with(b"\r\n\r\n") {
+        return Ok(());
     }
     let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let length: u64 = text

@@ -112,3 +112,55 @@ async fn a_server_that_disappears_mid_write_fails_it_as_retriable_and_shows_noth
     };
     assert_eq!(staging, Vec::<String>::new());
 }
+
+/// A write of unknown digest, staged then copied to its blob key: with the server
+/// refusing the copy (as AWS refuses sources over 5 GiB) it fails and shows nothing;
+/// beyond the store's copy limit it is copied through the store instead, arrives whole
+/// and leaves no staging; at the limit the server copy is still used.
+#[tokio::test]
+async fn staged_data_beyond_the_copy_limit_is_copied_through_the_store() {
+    let Some(env) = s3_env() else { return };
+    let _heavy = crate::memory::MEMORY.read().await;
+    let proxy = FaultProxy::start(&env.endpoint).await;
+    proxy
+        .faults
+        .refuse_copies
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let prefix = random_prefix();
+    let spool = tempfile::tempdir().expect("tempdir");
+    let mut config = env.config(&prefix, spool.path().to_owned());
+    config.endpoint = Some(proxy.url.clone());
+    let bytes = data(20 << 20, 7);
+    let digest = Sha256Digest::compute(&bytes);
+
+    // Limit above the size: the server copy is tried, refused, and nothing shows.
+    config.copy_limit = 20 << 20;
+    let store = S3BlobStore::new(&config).expect("store");
+    let err = store
+        .put(
+            &mut Pieces::new(bytes.clone(), 1 << 20),
+            Expected::default(),
+        )
+        .await
+        .expect_err("the server refuses the copy");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(format!("{err:?}").contains("copy source"), "{err:?}");
+    assert_eq!(store.list().await.expect("list"), Vec::new());
+
+    // Limit below it: copied through the store.
+    config.copy_limit = (20 << 20) - 1;
+    let store = S3BlobStore::new(&config).expect("store");
+    let info = store
+        .put(
+            &mut Pieces::new(bytes.clone(), 1 << 20),
+            Expected::default(),
+        )
+        .await
+        .expect("copied through");
+    assert_eq!((info.digest, info.size), (digest, 20 << 20));
+    let (reader, _) = store.open(&digest).await.expect("open");
+    assert!(read_all(reader).await == bytes, "read back differs");
+    assert_eq!(store.list().await.expect("list"), vec![info]);
+    let staging = crate::s3::staging(&env, &prefix).await;
+    assert_eq!(staging, Vec::<String>::new(), "staging left: {staging:?}");
+}

@@ -10,7 +10,7 @@ use crate::backends::{random_prefix, s3_env};
 use crate::fixture::{data, put_bytes, read_all};
 
 /// The keys under `<prefix>/staging/`.
-async fn staging(env: &crate::backends::S3Env, prefix: &str) -> Vec<String> {
+pub async fn staging(env: &crate::backends::S3Env, prefix: &str) -> Vec<String> {
     use futures_util::TryStreamExt as _;
     use object_store::ObjectStore as _;
     let staging = object_store::path::Path::from(format!("{prefix}/staging"));
