@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use depot_esx::{ImportProgress, ImportedDepot, import_bundle};
 use depot_metadata::OfflineDepotInsert;
 use depot_model::{
-    DomainError as _, FileId, Level, Message, OfflineDepot, OfflineDepotId, OfflineDepotSource,
-    UserName, uploaded_file,
+    DomainError as _, ErrorKind, FileId, Level, Message, OfflineDepot, OfflineDepotId,
+    OfflineDepotSource, UserName, uploaded_file,
 };
 use depot_tasks::{Job, JobContext, JobError};
 use depot_upstream::DownloadProgress;
@@ -36,12 +36,20 @@ impl ImportJob {
     }
 }
 
-/// A service error as the task's failure (with its `data`).
+/// A service error as the task's failure (with its `data`): retriable when something
+/// depended on is unavailable for now (the blob store, the metadata store, the server
+/// a bundle is pulled from), which shows as the standard `SERVICE_UNAVAILABLE`;
+/// permanent otherwise.
 pub(crate) fn job_error(e: &EsxDepotError) -> JobError {
     if e.is_internal() {
         tracing::error!(error = %e, "offline depot task failed");
     }
-    let failed = JobError::permanent(e.kind(), e.code(), e.message());
+    let failed = if e.kind() == ErrorKind::Unavailable {
+        tracing::warn!(error = %e, "offline depot task failed for now");
+        JobError::retriable(e.kind(), e.code(), e.message())
+    } else {
+        JobError::permanent(e.kind(), e.code(), e.message())
+    };
     match e.data() {
         Some(data) => failed.with_data(data),
         None => failed,

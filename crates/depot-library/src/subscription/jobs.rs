@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use depot_model::{DomainError, ItemId, LibraryId, Message};
+use depot_model::{DomainError, ErrorKind, ItemId, LibraryId, Message};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
 use depot_upstream::DownloadProgress;
 use tokio::sync::watch;
@@ -153,12 +153,25 @@ impl<T> Drop for Aborting<T> {
     }
 }
 
+/// A sync's failure as the task's. Something unavailable for now (the blob store, the
+/// metadata store, the publisher's server) fails it as retriable with the standard
+/// `SERVICE_UNAVAILABLE`: a retry, the next sync or the automatic schedule runs it
+/// again, skipping what is stored already. Anything else is permanent; a publisher's
+/// content that cannot be used is the vAPI `ERROR` (not `SERVICE_UNAVAILABLE`, which
+/// tells a client to try again).
 fn job_error(e: &LibraryError) -> JobError {
     let message = Message::new("com.vmware.depotd.content.sync_failed", e.to_string());
+    if e.is_transient() {
+        return JobError::retriable(ErrorKind::Unavailable, "SERVICE_UNAVAILABLE", message)
+            .with_resolution(Message::new(
+                "com.vmware.depotd.content.sync_again",
+                "Sync again once the publisher and the depot's storage are reachable; \
+                 items already stored are not downloaded again.",
+            ));
+    }
     match e {
-        LibraryError::SyncFailed(_) | LibraryError::ConcurrentChange(_) => {
-            JobError::permanent(e.kind(), "SYNC_FAILED", message)
-        }
+        LibraryError::SyncFailed(_) => JobError::permanent(ErrorKind::Internal, "ERROR", message),
+        LibraryError::ConcurrentChange(_) => JobError::permanent(e.kind(), "SYNC_FAILED", message),
         _ => JobError::permanent(e.kind(), e.code(), message),
     }
 }
