@@ -231,3 +231,31 @@ impl EsxDepots {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retriable(e: &EsxDepotError) -> (String, bool) {
+        match job_error(e) {
+            JobError::Failed { error, retriable } => (error.code, retriable),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_fails_retriable() {
+        let away = EsxDepotError::Blob(depot_blobs::BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert_eq!(retriable(&away), ("SERVICE_UNAVAILABLE".to_owned(), true));
+        let bad = EsxDepotError::Invalid("no such file_id".to_owned());
+        assert_eq!(retriable(&bad), ("INVALID_ARGUMENT".to_owned(), false));
+        let exists = EsxDepotError::AlreadyExists {
+            depot: OfflineDepotId::new(),
+        };
+        assert_eq!(retriable(&exists), ("ALREADY_EXISTS".to_owned(), false));
+    }
+}

@@ -254,3 +254,48 @@ impl Job for ItemSyncJob {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use depot_metadata::MetadataError;
+
+    use super::*;
+
+    /// The task's kind and code, and whether it is retriable.
+    fn failure(e: &LibraryError) -> (ErrorKind, String, bool) {
+        match job_error(e) {
+            JobError::Failed { error, retriable } => (error.kind, error.code, retriable),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_fails_retriable() {
+        let unavailable = (ErrorKind::Unavailable, "SERVICE_UNAVAILABLE".to_owned(), true);
+        let away = LibraryError::Unavailable("the blob store is away".to_owned());
+        assert_eq!(failure(&away), unavailable);
+        let disk = LibraryError::Blob(depot_blobs::BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert_eq!(failure(&disk), unavailable);
+        let unusable = LibraryError::SyncFailed("its SHA-256 differs".to_owned());
+        assert_eq!(
+            failure(&unusable),
+            (ErrorKind::Internal, "ERROR".to_owned(), false)
+        );
+        let busy = LibraryError::Store(MetadataError::ItemBusy {
+            item: "i".to_owned(),
+        });
+        assert_eq!(
+            failure(&busy),
+            (ErrorKind::Conflict, "RESOURCE_BUSY".to_owned(), false)
+        );
+        let gone = LibraryError::NotFound {
+            what: "library",
+            id: "x".to_owned(),
+        };
+        assert!(!failure(&gone).2);
+    }
+}

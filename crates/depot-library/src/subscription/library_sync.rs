@@ -308,3 +308,30 @@ struct Planned {
     synced: Synced,
     expected: Option<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn away() -> LibraryError {
+        LibraryError::Unavailable("the blob store is away".to_owned())
+    }
+
+    #[test]
+    fn a_sync_is_unavailable_only_when_every_failure_was() {
+        let id = LibraryId::new();
+        assert!(Failures::default().error(id, 3).is_none());
+        let mut failures = Failures::default();
+        failures.add("a", &away());
+        failures.add("b", &away());
+        let e = failures.error(id, 3).unwrap();
+        assert!(matches!(e, LibraryError::Unavailable(_)), "{e:?}");
+        assert!(e.to_string().starts_with("2 of 3 items"), "{e}");
+        let mut failures = Failures::default();
+        failures.add("a", &away());
+        failures.add("b", &LibraryError::SyncFailed("refused".to_owned()));
+        let e = failures.error(id, 3).unwrap();
+        assert!(matches!(e, LibraryError::SyncFailed(_)), "{e:?}");
+        assert!(e.to_string().contains("b: refused"), "{e}");
+    }
+}
