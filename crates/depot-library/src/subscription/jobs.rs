@@ -271,7 +271,11 @@ mod tests {
 
     #[test]
     fn only_what_is_unavailable_for_now_fails_retriable() {
-        let unavailable = (ErrorKind::Unavailable, "SERVICE_UNAVAILABLE".to_owned(), true);
+        let unavailable = (
+            ErrorKind::Unavailable,
+            "SERVICE_UNAVAILABLE".to_owned(),
+            true,
+        );
         let away = LibraryError::Unavailable("the blob store is away".to_owned());
         assert_eq!(failure(&away), unavailable);
         let disk = LibraryError::Blob(depot_blobs::BlobError::Io {
