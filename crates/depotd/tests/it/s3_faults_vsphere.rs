@@ -224,7 +224,7 @@ async fn a_library_sync_while_the_store_disappears_fails_retriable_and_resumes()
     // Back: the old item downloads, the big blob is not stored.
     proxy.faults.revive();
     assert_eq!(
-        download(&t, &sid, &synced["old"]["id"].as_str().unwrap(), "old.iso").await,
+        download(&t, &sid, synced["old"]["id"].as_str().unwrap(), "old.iso").await,
         old
     );
     assert_eq!(t.app.blobs.stat(&big_digest).await.unwrap(), None);
