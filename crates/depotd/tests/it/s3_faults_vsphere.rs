@@ -205,6 +205,11 @@ async fn a_library_sync_while_the_store_disappears_fails_retriable_and_resumes()
         failed["error"]["error_type"], "SERVICE_UNAVAILABLE",
         "{failed}"
     );
+    let message = &failed["error"]["messages"][0]["default_message"];
+    assert!(
+        message.as_str().unwrap().contains("the blob store failed"),
+        "{message}"
+    );
     let fleet = fleet_task(&t, &task).await;
     assert_eq!(fleet["retriable"], true, "{fleet}");
 
@@ -280,6 +285,11 @@ async fn an_esx_import_while_the_store_disappears_fails_retriable_and_creates_ag
     assert!(proxy.faults.is_dead(), "the store did not go away: {info}");
     assert_eq!(info["status"], "FAILED", "{info}");
     assert_eq!(info["error"]["error_type"], "SERVICE_UNAVAILABLE", "{info}");
+    let message = &info["error"]["messages"][0]["default_message"];
+    assert!(
+        message.as_str().unwrap().contains("the blob store failed"),
+        "{message}"
+    );
     let fleet = fleet_task(&c.t, &task).await;
     assert_eq!(fleet["retriable"], true, "{fleet}");
 
