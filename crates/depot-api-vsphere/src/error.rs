@@ -60,6 +60,8 @@ const NAMED: &[(&str, StatusCode)] = &[
     ("UNVERIFIED_PEER", StatusCode::BAD_REQUEST),
     ("UNEXPECTED_INPUT", StatusCode::BAD_REQUEST),
     ("TIMED_OUT", StatusCode::GATEWAY_TIMEOUT),
+    // The generic failure (a sync whose publisher sent what cannot be used).
+    ("ERROR", StatusCode::INTERNAL_SERVER_ERROR),
 ];
 
 fn named(problem: &Problem) -> Option<(&'static str, StatusCode)> {
@@ -109,6 +111,7 @@ mod tests {
                 400,
             ),
             (ErrorKind::Unavailable, "TIMED_OUT", "TIMED_OUT", 504),
+            (ErrorKind::Internal, "ERROR", "ERROR", 500),
             (
                 ErrorKind::Conflict,
                 "ITEM_CHANGED",

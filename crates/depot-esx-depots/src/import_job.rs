@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use depot_esx::{ImportProgress, ImportedDepot, import_bundle};
 use depot_metadata::OfflineDepotInsert;
 use depot_model::{
-    DomainError as _, FileId, Level, Message, OfflineDepot, OfflineDepotId, OfflineDepotSource,
-    UserName, uploaded_file,
+    DomainError as _, ErrorKind, FileId, Level, Message, OfflineDepot, OfflineDepotId,
+    OfflineDepotSource, UserName, uploaded_file,
 };
 use depot_tasks::{Job, JobContext, JobError};
 use depot_upstream::DownloadProgress;
@@ -36,12 +36,20 @@ impl ImportJob {
     }
 }
 
-/// A service error as the task's failure (with its `data`).
+/// A service error as the task's failure (with its `data`): retriable when something
+/// depended on is unavailable for now (the blob store, the metadata store, the server
+/// a bundle is pulled from), which shows as the standard `SERVICE_UNAVAILABLE`;
+/// permanent otherwise.
 pub(crate) fn job_error(e: &EsxDepotError) -> JobError {
     if e.is_internal() {
         tracing::error!(error = %e, "offline depot task failed");
     }
-    let failed = JobError::permanent(e.kind(), e.code(), e.message());
+    let failed = if e.kind() == ErrorKind::Unavailable {
+        tracing::warn!(error = %e, "offline depot task failed for now");
+        JobError::retriable(e.kind(), e.code(), e.message())
+    } else {
+        JobError::permanent(e.kind(), e.code(), e.message())
+    };
     match e.data() {
         Some(data) => failed.with_data(data),
         None => failed,
@@ -221,5 +229,33 @@ impl EsxDepots {
             // The depot is complete; the zip stays referenced until the upload expires.
             tracing::warn!(%file_id, error = %e, "an imported upload could not be released");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retriable(e: &EsxDepotError) -> (String, bool) {
+        match job_error(e) {
+            JobError::Failed { error, retriable } => (error.code, retriable),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_fails_retriable() {
+        let away = EsxDepotError::Blob(depot_blobs::BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert_eq!(retriable(&away), ("SERVICE_UNAVAILABLE".to_owned(), true));
+        let bad = EsxDepotError::Invalid("no such file_id".to_owned());
+        assert_eq!(retriable(&bad), ("INVALID_ARGUMENT".to_owned(), false));
+        let exists = EsxDepotError::AlreadyExists {
+            depot: OfflineDepotId::new(),
+        };
+        assert_eq!(retriable(&exists), ("ALREADY_EXISTS".to_owned(), false));
     }
 }

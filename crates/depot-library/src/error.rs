@@ -83,6 +83,26 @@ pub enum LibraryError {
     /// fetched. What was synced before stays as it was.
     #[error("{0}")]
     SyncFailed(String),
+    /// A sync could not finish because something it depends on is unavailable for
+    /// now: the blob store, the metadata store, or the publisher's server (unreachable,
+    /// overloaded, cut off). What was synced stays; syncing again once it is back picks
+    /// up where this one stopped.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl LibraryError {
+    /// Whether the failure is of something depended on being unavailable for now (the
+    /// blob store, the metadata store, the publisher's server), so that doing the same
+    /// again later may succeed. Every other failure is permanent.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Store(e) => e.kind() == ErrorKind::Unavailable,
+            Self::Blob(e) => e.kind() == depot_blobs::ErrorKind::Unavailable,
+            _ => false,
+        }
+    }
 }
 
 impl DomainError for LibraryError {
@@ -97,7 +117,7 @@ impl DomainError for LibraryError {
             | Self::NotSubscribedItem { .. }
             | Self::ResourceInaccessible(_)
             | Self::InvalidElementConfiguration(_) => ErrorKind::Invalid,
-            Self::SyncFailed(_) => ErrorKind::Unavailable,
+            Self::SyncFailed(_) | Self::Unavailable(_) => ErrorKind::Unavailable,
             Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Self::ConcurrentChange(_) | Self::ResourceBusy(_) => ErrorKind::Conflict,
             Self::NotAllowed(_) => ErrorKind::NotAllowedInCurrentState,
@@ -124,6 +144,7 @@ impl DomainError for LibraryError {
             Self::ResourceInaccessible(_) => "RESOURCE_INACCESSIBLE",
             Self::InvalidElementConfiguration(_) => "INVALID_ELEMENT_CONFIGURATION",
             Self::SyncFailed(_) => "SYNC_FAILED",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::ConcurrentChange(_) => "CONCURRENT_CHANGE",
             Self::ResourceBusy(_) | Self::Store(MetadataError::ItemBusy { .. }) => "RESOURCE_BUSY",
@@ -200,5 +221,29 @@ mod tests {
         assert_eq!(gone.to_string(), "library x does not exist");
         assert!(!gone.is_internal());
         assert!(LibraryError::Seal(SealError::Sealing).is_internal());
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_is_transient() {
+        let away = LibraryError::Unavailable("the blob store is away".to_owned());
+        assert!(away.is_transient());
+        assert_eq!(
+            (away.kind(), away.code()),
+            (ErrorKind::Unavailable, "SERVICE_UNAVAILABLE")
+        );
+        let blob_away = LibraryError::Blob(BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert!(blob_away.is_transient(), "{blob_away:?}");
+        assert!(!LibraryError::SyncFailed("bad digest".to_owned()).is_transient());
+        assert!(!LibraryError::Invalid("x".to_owned()).is_transient());
+        assert!(
+            !LibraryError::Store(MetadataError::ItemBusy {
+                item: "i".to_owned()
+            })
+            .is_transient()
+        );
     }
 }

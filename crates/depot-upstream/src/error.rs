@@ -254,7 +254,7 @@ pub enum UpstreamError {
     },
 
     /// Storing the downloaded file failed.
-    #[error("cannot store {url}")]
+    #[error("cannot store {url}: the blob store failed")]
     Store {
         /// The URL (token redacted).
         url: String,

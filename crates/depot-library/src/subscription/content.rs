@@ -10,7 +10,7 @@ use depot_upstream::{DepotPath, DownloadProgress, DownloadRequest, DownloadSourc
 use tokio::sync::{mpsc, watch};
 
 use super::merge::{Synced, etag_digest};
-use super::publisher::{Publisher, failed};
+use super::publisher::{Publisher, failed, fetch_failed};
 use crate::LibraryError;
 
 /// One file to fetch and what is known of it.
@@ -125,7 +125,7 @@ impl ContentFetcher for Publisher {
             .map(|(result, file)| {
                 result
                     .map(|done| done.blob)
-                    .map_err(|e| failed(&file.path, &e))
+                    .map_err(|e| fetch_failed(&file.path, &e))
             })
             .collect()
     }
@@ -144,7 +144,7 @@ impl ContentFetcher for Publisher {
                 &mut |index, result| {
                     let result = result
                         .map(|done| done.blob)
-                        .map_err(|e| failed(&files[index].path, &e));
+                        .map_err(|e| fetch_failed(&files[index].path, &e));
                     done(index, result);
                 },
             )

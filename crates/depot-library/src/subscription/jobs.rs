@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use depot_model::{DomainError, ItemId, LibraryId, Message};
+use depot_model::{DomainError, ErrorKind, ItemId, LibraryId, Message};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
 use depot_upstream::DownloadProgress;
 use tokio::sync::watch;
@@ -153,12 +153,25 @@ impl<T> Drop for Aborting<T> {
     }
 }
 
+/// A sync's failure as the task's. Something unavailable for now (the blob store, the
+/// metadata store, the publisher's server) fails it as retriable with the standard
+/// `SERVICE_UNAVAILABLE`: a retry, the next sync or the automatic schedule runs it
+/// again, skipping what is stored already. Anything else is permanent; a publisher's
+/// content that cannot be used is the vAPI `ERROR` (not `SERVICE_UNAVAILABLE`, which
+/// tells a client to try again).
 fn job_error(e: &LibraryError) -> JobError {
     let message = Message::new("com.vmware.depotd.content.sync_failed", e.to_string());
+    if e.is_transient() {
+        return JobError::retriable(ErrorKind::Unavailable, "SERVICE_UNAVAILABLE", message)
+            .with_resolution(Message::new(
+                "com.vmware.depotd.content.sync_again",
+                "Sync again once the publisher and the depot's storage are reachable; \
+                 items already stored are not downloaded again.",
+            ));
+    }
     match e {
-        LibraryError::SyncFailed(_) | LibraryError::ConcurrentChange(_) => {
-            JobError::permanent(e.kind(), "SYNC_FAILED", message)
-        }
+        LibraryError::SyncFailed(_) => JobError::permanent(ErrorKind::Internal, "ERROR", message),
+        LibraryError::ConcurrentChange(_) => JobError::permanent(e.kind(), "SYNC_FAILED", message),
         _ => JobError::permanent(e.kind(), e.code(), message),
     }
 }
@@ -239,5 +252,54 @@ impl Job for ItemSyncJob {
             ItemSyncOutcome::Synced { cached } => serde_json::json!({"cached": cached}),
             ItemSyncOutcome::Deleted => serde_json::json!({"deleted": true}),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use depot_metadata::MetadataError;
+
+    use super::*;
+
+    /// The task's kind and code, and whether it is retriable.
+    fn failure(e: &LibraryError) -> (ErrorKind, String, bool) {
+        match job_error(e) {
+            JobError::Failed { error, retriable } => (error.kind, error.code, retriable),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_fails_retriable() {
+        let unavailable = (
+            ErrorKind::Unavailable,
+            "SERVICE_UNAVAILABLE".to_owned(),
+            true,
+        );
+        let away = LibraryError::Unavailable("the blob store is away".to_owned());
+        assert_eq!(failure(&away), unavailable);
+        let disk = LibraryError::Blob(depot_blobs::BlobError::Io {
+            op: "write",
+            path: "/blobs/tmp/x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert_eq!(failure(&disk), unavailable);
+        let unusable = LibraryError::SyncFailed("its SHA-256 differs".to_owned());
+        assert_eq!(
+            failure(&unusable),
+            (ErrorKind::Internal, "ERROR".to_owned(), false)
+        );
+        let busy = LibraryError::Store(MetadataError::ItemBusy {
+            item: "i".to_owned(),
+        });
+        assert_eq!(
+            failure(&busy),
+            (ErrorKind::Conflict, "RESOURCE_BUSY".to_owned(), false)
+        );
+        let gone = LibraryError::NotFound {
+            what: "library",
+            id: "x".to_owned(),
+        };
+        assert!(!failure(&gone).2);
     }
 }

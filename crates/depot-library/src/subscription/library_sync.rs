@@ -38,7 +38,9 @@ pub struct SyncReport {
 impl ContentLibrary {
     /// Syncs subscribed library `id` from its publisher; content too unless it is on
     /// demand. Items that fail are named in the error (the others are synced; the
-    /// library's sync record stays, so the next sync tries again).
+    /// library's sync record stays, so the next sync tries again, skipping the items
+    /// stored): [`LibraryError::Unavailable`] when every failure was of something
+    /// unavailable for now, else [`LibraryError::SyncFailed`].
     pub async fn sync_library(&self, id: LibraryId) -> Result<SyncReport, LibraryError> {
         let (progress, _) = watch::channel(DownloadProgress::default());
         self.sync_library_reporting(id, &progress).await
@@ -72,7 +74,7 @@ impl ContentLibrary {
             return Ok(report);
         }
         let listed = publisher.items(&remote).await?;
-        let mut failures = Vec::new();
+        let mut failures = Failures::default();
         let plan = self
             .plan(
                 &publisher,
@@ -91,18 +93,8 @@ impl ContentLibrary {
             &mut failures,
         )
         .await?;
-        if !failures.is_empty() {
-            return Err(LibraryError::SyncFailed(format!(
-                "{} of {} items of library {id} did not sync: {}",
-                failures.len(),
-                listed.items.len(),
-                failures
-                    .iter()
-                    .take(NAMED_FAILURES)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )));
+        if let Some(failed) = failures.error(id, listed.items.len()) {
+            return Err(failed);
         }
         self.store()
             .record_library_sync(id, Some(&remote.version), self.now())
@@ -128,7 +120,7 @@ impl ContentLibrary {
         library: &Library,
         listed: &[RemoteItem],
         report: &mut SyncReport,
-        failures: &mut Vec<String>,
+        failures: &mut Failures,
     ) -> Result<Vec<Planned>, LibraryError> {
         let content = library.subscription.as_ref().is_some_and(|s| !s.on_demand);
         let mut local: HashMap<String, LibraryItem> = self
@@ -142,7 +134,10 @@ impl ContentLibrary {
         let mut plan = Vec::new();
         for item in listed {
             if !seen.insert(item.source_id().to_owned()) {
-                failures.push(format!("{}: listed twice", item.name));
+                failures.add(
+                    &item.name,
+                    &LibraryError::SyncFailed("listed twice".to_owned()),
+                );
                 continue;
             }
             let previous = local.remove(item.source_id());
@@ -164,7 +159,7 @@ impl ContentLibrary {
                     synced,
                     expected,
                 }),
-                Err(e) => failures.push(format!("{}: {e}", item.name)),
+                Err(e) => failures.add(&item.name, &e),
             }
         }
         for gone in local.into_values() {
@@ -185,7 +180,7 @@ impl ContentLibrary {
         content: bool,
         progress: &watch::Sender<DownloadProgress>,
         report: &mut SyncReport,
-        failures: &mut Vec<String>,
+        failures: &mut Failures,
     ) -> Result<(), LibraryError> {
         let (synced, meta): (Vec<Synced>, Vec<_>) = plan
             .into_iter()
@@ -255,7 +250,7 @@ impl ContentLibrary {
 /// Counts one planned item's outcome.
 fn count(
     report: &mut SyncReport,
-    failures: &mut Vec<String>,
+    failures: &mut Failures,
     name: &str,
     added: bool,
     stored: Result<(), LibraryError>,
@@ -263,7 +258,46 @@ fn count(
     match stored {
         Ok(()) if added => report.added += 1,
         Ok(()) => report.updated += 1,
-        Err(e) => failures.push(format!("{name}: {e}")),
+        Err(e) => failures.add(name, &e),
+    }
+}
+
+/// The items of a sync that did not sync, and whether any of them failed for good.
+#[derive(Debug, Default)]
+struct Failures {
+    /// `name: why`, in the order they failed.
+    named: Vec<String>,
+    /// Whether a failure was other than something unavailable for now.
+    permanent: bool,
+}
+
+impl Failures {
+    fn add(&mut self, name: &str, e: &LibraryError) {
+        self.permanent |= !e.is_transient();
+        self.named.push(format!("{name}: {e}"));
+    }
+
+    /// The sync's error when items failed, of `listed` items of library `id`: only
+    /// [`LibraryError::Unavailable`] (sync again later) when every failure was.
+    fn error(self, id: LibraryId, listed: usize) -> Option<LibraryError> {
+        if self.named.is_empty() {
+            return None;
+        }
+        let text = format!(
+            "{} of {listed} items of library {id} did not sync: {}",
+            self.named.len(),
+            self.named
+                .iter()
+                .take(NAMED_FAILURES)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        Some(if self.permanent {
+            LibraryError::SyncFailed(text)
+        } else {
+            LibraryError::Unavailable(text)
+        })
     }
 }
 
@@ -273,4 +307,31 @@ struct Planned {
     added: bool,
     synced: Synced,
     expected: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn away() -> LibraryError {
+        LibraryError::Unavailable("the blob store is away".to_owned())
+    }
+
+    #[test]
+    fn a_sync_is_unavailable_only_when_every_failure_was() {
+        let id = LibraryId::new();
+        assert!(Failures::default().error(id, 3).is_none());
+        let mut failures = Failures::default();
+        failures.add("a", &away());
+        failures.add("b", &away());
+        let e = failures.error(id, 3).unwrap();
+        assert!(matches!(e, LibraryError::Unavailable(_)), "{e:?}");
+        assert!(e.to_string().starts_with("2 of 3 items"), "{e}");
+        let mut failures = Failures::default();
+        failures.add("a", &away());
+        failures.add("b", &LibraryError::SyncFailed("refused".to_owned()));
+        let e = failures.error(id, 3).unwrap();
+        assert!(matches!(e, LibraryError::SyncFailed(_)), "{e:?}");
+        assert!(e.to_string().contains("b: refused"), "{e}");
+    }
 }

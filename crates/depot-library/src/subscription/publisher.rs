@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use depot_blobs::BlobStore;
-use depot_model::{Secret, SubscriptionSettings};
+use depot_model::{ErrorKind, Secret, SubscriptionSettings};
 use depot_upstream::{
     DepotAuth, DepotClient, DepotPath, DepotSettings, DownloadSettings, Downloader, FetchOutcome,
     FetchRequest, RateLimit, UpstreamError,
@@ -101,7 +101,7 @@ impl Publisher {
                 return Err(failed(path, &"it answered 304 to an unconditional GET").into());
             }
             Err(UpstreamError::FileNotFound { .. }) => return Err(Missing::Gone),
-            Err(e) => return Err(failed(path, &e).into()),
+            Err(e) => return Err(fetch_failed(path, &e).into()),
         };
         self.blobs
             .read_all(&fetched.digest, max)
@@ -183,6 +183,18 @@ pub(crate) fn failed(path: &DepotPath, why: &dyn std::fmt::Display) -> LibraryEr
         "fetching {} from the publisher failed: {why}",
         path.as_str()
     ))
+}
+
+/// A fetch from the publisher that failed: [`LibraryError::Unavailable`] when what
+/// failed is only unavailable for now (the publisher's server unreachable, overloaded
+/// or cut off, the blob store away), else [`LibraryError::SyncFailed`].
+pub(crate) fn fetch_failed(path: &DepotPath, e: &UpstreamError) -> LibraryError {
+    match failed(path, e) {
+        LibraryError::SyncFailed(text) if e.kind() == ErrorKind::Unavailable => {
+            LibraryError::Unavailable(text)
+        }
+        other => other,
+    }
 }
 
 fn failed_text(why: &dyn std::fmt::Display) -> LibraryError {

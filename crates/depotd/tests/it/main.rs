@@ -38,6 +38,7 @@ mod replicas;
 mod s3_blobs;
 mod s3_crash;
 mod s3_faults;
+mod s3_faults_vsphere;
 mod scale_out;
 mod sessions;
 mod subscribed_libraries;

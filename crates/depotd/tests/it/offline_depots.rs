@@ -443,7 +443,7 @@ impl http_body::Body for Endless {
 
 /// A loopback web server: `/bundle.zip` (needing `X-Depot-Token: s3cret` when
 /// `token`), `/endless.zip` (a body that never ends); anything else 404.
-async fn web_server(zip: Vec<u8>, token: bool) -> String {
+pub(crate) async fn web_server(zip: Vec<u8>, token: bool) -> String {
     use axum::routing::get;
     let zip = std::sync::Arc::new(zip);
     let app = axum::Router::new()
