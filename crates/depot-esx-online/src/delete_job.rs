@@ -2,7 +2,7 @@
 //! content and its payloads' blob references. Idempotent: a depot already gone is done.
 
 use async_trait::async_trait;
-use depot_model::{DomainError, Message};
+use depot_model::Message;
 use depot_tasks::{Job, JobContext, JobError, NewTask};
 
 use crate::{OnlineDepotError, OnlineDepots};
@@ -63,7 +63,7 @@ impl Job for DepotDeleteJob {
         // (a re-run, or another delete).
         match self.depots.delete(&request.depot).await {
             Ok(()) | Err(OnlineDepotError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(JobError::permanent(e.kind(), e.code(), e.message())),
+            Err(e) => Err(crate::jobs::job_error(&e)),
         }
     }
 }

@@ -75,6 +75,7 @@ impl DomainError for OnlineDepotError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Metadata { source, .. } => source.code(),
             Self::Payload { source, .. } | Self::Client { source, .. } => source.code(),
+            Self::Store(e) if e.kind() == ErrorKind::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Store(_) | Self::Internal(_) => "INTERNAL",
         }
     }

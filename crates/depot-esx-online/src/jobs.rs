@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use depot_model::{DomainError, Message};
+use depot_model::{DomainError, ErrorKind, Message};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
 use depot_upstream::DownloadProgress;
 use tokio::sync::watch;
@@ -120,6 +120,44 @@ impl<T> Drop for Aborting<T> {
     }
 }
 
-fn job_error(e: &OnlineDepotError) -> JobError {
-    JobError::permanent(e.kind(), e.code(), e.message())
+/// A failed sync or delete: retriable when what failed is unavailable for now (the
+/// depot's server, the blob store, the database; the previous content is intact and a
+/// later sync picks up again), permanent otherwise.
+pub(crate) fn job_error(e: &OnlineDepotError) -> JobError {
+    if e.kind() == ErrorKind::Unavailable {
+        tracing::warn!(error = %e, "online depot task failed for now");
+        JobError::retriable(e.kind(), e.code(), e.message())
+    } else {
+        JobError::permanent(e.kind(), e.code(), e.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(e: &OnlineDepotError) -> (String, bool) {
+        match job_error(e) {
+            JobError::Failed { error, retriable } => (error.code, retriable),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_what_is_unavailable_for_now_fails_retriable() {
+        let database_away = OnlineDepotError::Store(depot_metadata::MetadataError::Query {
+            op: "record_sync",
+            source: "connection reset".into(),
+        });
+        assert_eq!(
+            outcome(&database_away),
+            ("SERVICE_UNAVAILABLE".to_owned(), true)
+        );
+        let bad = OnlineDepotError::Invalid("not a depot URL".to_owned());
+        assert_eq!(outcome(&bad), ("INVALID_ARGUMENT".to_owned(), false));
+        let exists = OnlineDepotError::AlreadyExists {
+            location: "https://depot.example/".to_owned(),
+        };
+        assert_eq!(outcome(&exists), ("ALREADY_EXISTS".to_owned(), false));
+    }
 }
