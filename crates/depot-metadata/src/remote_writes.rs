@@ -18,6 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub(crate) struct Generation(AtomicU64);
 
+#[cfg_attr(
+    not(feature = "postgres"),
+    expect(dead_code, reason = "only the PostgreSQL listener moves generations")
+)]
 impl Generation {
     /// The current generation, or `None` while changes may go unseen.
     pub(crate) fn current(&self) -> Option<u64> {
