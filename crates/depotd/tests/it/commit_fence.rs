@@ -128,7 +128,7 @@ async fn finished<T>(task: JoinHandle<T>, what: &str) -> T {
 /// Deterministic bytes of `len`.
 fn content(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .map(|i| u8::try_from(i % 251).unwrap().wrapping_add(seed))
         .collect()
 }
 
