@@ -129,3 +129,46 @@ async fn dropped_guards_and_abandoned_waits_release() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lock_pool_drains_and_leaves_the_stores_pool_alone() {
+    let Some(url) = postgres_url() else { return };
+    let schema = fresh_schema();
+    let store = PostgresStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let locks = store.digest_locks().unwrap();
+    let digest = || Sha256Digest::compute(uuid::Uuid::new_v4().as_bytes());
+
+    // Every connection of the lock pool holds a lock (8 per process) ...
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(locks.exclusive(&digest()).await.unwrap());
+    }
+    // ... so one more waits for a connection, but the store's statements do not.
+    let ninth = start(&locks, digest(), false);
+    tokio::time::timeout(GRANTED, store.ping())
+        .await
+        .expect("the store waited for the lock pool")
+        .unwrap();
+    assert_waits(&ninth, "a lock beyond the pool's connections").await;
+    held.pop();
+    drop(granted(ninth, "the lock after a connection came back").await);
+    drop(held);
+
+    // Many more holders than connections, each briefly: all get their turn.
+    let holders: Vec<_> = (0..40)
+        .map(|_| {
+            let (locks, digest) = (locks.clone(), digest());
+            tokio::spawn(async move {
+                let lock = locks.shared(&digest).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                drop(lock);
+            })
+        })
+        .collect();
+    for holder in holders {
+        granted(holder, "one of many locks").await;
+    }
+    drop_schema(&url, &schema).await;
+}
