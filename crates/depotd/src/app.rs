@@ -498,7 +498,10 @@ pub(crate) async fn open_blobs(
                 config.s3.endpoint.as_deref().unwrap_or("AWS S3")
             );
             let store = match DatabaseFence::of(metadata) {
-                Some(fence) => S3BlobStore::with_fence(&s3, fence),
+                Some(fence) => {
+                    info!("blob commits and garbage collection fenced through the database");
+                    S3BlobStore::with_fence(&s3, fence)
+                }
                 None => S3BlobStore::new(&s3),
             }
             .with_context(|| format!("cannot set up the blob store {name}"))?;
