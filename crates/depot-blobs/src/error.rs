@@ -137,6 +137,19 @@ pub enum BlobError {
     #[error("object store configuration: {0}")]
     Config(String),
 
+    /// The [`CommitFence`](crate::CommitFence) of a blob could not be taken (the
+    /// service behind it is down or busy): nothing was written or removed.
+    #[error("cannot take the {mode} commit fence of blob sha256:{digest}")]
+    Fence {
+        /// `shared` (a commit) or `exclusive` (a removal).
+        mode: &'static str,
+        /// The blob.
+        digest: Sha256Digest,
+        /// The fence's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The OS random-number source failed (needed to name temp files).
     #[error("cannot get random bytes: {0}")]
     Random(getrandom::Error),
@@ -160,7 +173,8 @@ impl BlobError {
             | Self::Io { .. }
             | Self::NotWritable { .. }
             | Self::ObjectStore { .. }
-            | Self::Unusable { .. } => ErrorKind::Unavailable,
+            | Self::Unusable { .. }
+            | Self::Fence { .. } => ErrorKind::Unavailable,
             Self::Random(_) | Self::Join(_) | Self::Config(_) => ErrorKind::Internal,
         }
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod fence;
 mod filesystem;
 mod local_file;
 mod object;
@@ -9,6 +10,7 @@ mod store;
 mod verify;
 
 pub use crate::error::{BlobError, ErrorKind};
+pub use crate::fence::{CommitFence, FenceGuard};
 pub use crate::filesystem::FsBlobStore;
 pub use crate::object::metrics as object_store_metrics;
 pub use crate::object::{AWS_COPY_LIMIT, S3BlobStore, S3Config, S3Credentials};

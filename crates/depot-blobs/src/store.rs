@@ -25,6 +25,37 @@ pub struct Expected {
     pub max_size: Option<u64>,
 }
 
+impl Expected {
+    /// Refuses an announced size above the cap ([`BlobError::TooLarge`]) before anything
+    /// is read.
+    pub(crate) fn check_announced(&self) -> Result<(), BlobError> {
+        match self.size {
+            Some(size) => self.check_growth(size),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a write may grow to `end` bytes: not past the cap
+    /// ([`BlobError::TooLarge`]) nor past the announced size
+    /// ([`BlobError::SizeMismatch`]). Checked before bytes are accepted.
+    pub(crate) fn check_growth(&self, end: u64) -> Result<(), BlobError> {
+        if let Some(limit) = self.max_size
+            && end > limit
+        {
+            return Err(BlobError::TooLarge { limit });
+        }
+        if let Some(expected) = self.size
+            && end > expected
+        {
+            return Err(BlobError::SizeMismatch {
+                expected,
+                actual: end,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A stored blob: its name and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BlobInfo {
@@ -159,4 +190,46 @@ pub trait BlobStore: Send + Sync {
         referenced: &(dyn for<'d> Fn(&'d Sha256Digest) -> bool + Sync),
         grace: Duration,
     ) -> Result<GcReport, BlobError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_stops_at_the_cap_and_at_the_announced_size() {
+        let capped = Expected {
+            max_size: Some(10),
+            ..Expected::default()
+        };
+        assert!(capped.check_growth(10).is_ok());
+        assert!(matches!(
+            capped.check_growth(11),
+            Err(BlobError::TooLarge { limit: 10 })
+        ));
+        let sized = Expected {
+            size: Some(5),
+            max_size: Some(10),
+            ..Expected::default()
+        };
+        assert!(sized.check_growth(5).is_ok());
+        assert!(matches!(
+            sized.check_growth(6),
+            Err(BlobError::SizeMismatch {
+                expected: 5,
+                actual: 6
+            })
+        ));
+        assert!(sized.check_announced().is_ok());
+        let over = Expected {
+            size: Some(11),
+            max_size: Some(10),
+            ..Expected::default()
+        };
+        assert!(matches!(
+            over.check_announced(),
+            Err(BlobError::TooLarge { limit: 10 })
+        ));
+        assert!(Expected::default().check_announced().is_ok());
+    }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod digest_locks;
 mod error;
 mod filter;
 mod library_store;
@@ -15,6 +16,7 @@ mod sqlite;
 mod store;
 mod upload_store;
 
+pub use digest_locks::{DigestLock, DigestLocks, LockMode};
 pub use error::{MetadataError, Result};
 pub use filter::{Page, PageRequest, TaskFilter, TaskTarget};
 pub use library_store::{

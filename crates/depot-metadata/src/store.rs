@@ -263,4 +263,11 @@ pub trait MetadataStore:
 
     /// `sqlite` or `postgres`, for logs and metrics.
     fn backend(&self) -> &'static str;
+
+    /// Locks keyed by digest shared with every other process on this database
+    /// (PostgreSQL); `None` where one process owns the database (SQLite, whose data dir
+    /// one server locks).
+    fn digest_locks(&self) -> Option<crate::DigestLocks> {
+        None
+    }
 }

@@ -22,6 +22,7 @@ use depot_uploads::Uploads;
 use tokio::sync::watch;
 use tracing::info;
 
+use crate::commit_fence::DatabaseFence;
 use crate::config::{BlobStoreChoice, Config};
 use crate::data_dir::{self, DataDir};
 use crate::downstream::{self, Access, DownstreamState};
@@ -104,7 +105,7 @@ impl App {
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         info!(backend = store.backend(), "metadata store ready");
-        let blobs = open_blobs(&config, data_dir).await?;
+        let blobs = open_blobs(&config, data_dir, store.as_ref()).await?;
         let auth = auth_service(&config, &store, &clock);
         let catalog_settings = catalog_settings(&config)?;
         // SQLite is the single-server store (its data dir is locked against a second
@@ -458,10 +459,12 @@ fn online_service(
 }
 
 /// The blob store the configuration selects (`<data dir>/blobs` or a bucket), checked
-/// writable.
+/// writable. A bucket's commits and garbage collection are fenced against those of the
+/// other processes on `metadata`'s database, when it may have any (PostgreSQL).
 pub(crate) async fn open_blobs(
     config: &Config,
     data_dir: &DataDir,
+    metadata: &dyn MetadataStore,
 ) -> anyhow::Result<Arc<dyn BlobStore>> {
     let (blobs, name): (Arc<dyn BlobStore>, String) = match config.blob_store()? {
         BlobStoreChoice::Local => {
@@ -495,8 +498,14 @@ pub(crate) async fn open_blobs(
                 "s3://{bucket}/{prefix} at {}",
                 config.s3.endpoint.as_deref().unwrap_or("AWS S3")
             );
-            let store = S3BlobStore::new(&s3)
-                .with_context(|| format!("cannot set up the blob store {name}"))?;
+            let store = match DatabaseFence::of(metadata) {
+                Some(fence) => {
+                    info!("blob commits and garbage collection fenced through the database");
+                    S3BlobStore::with_fence(&s3, fence)
+                }
+                None => S3BlobStore::new(&s3),
+            }
+            .with_context(|| format!("cannot set up the blob store {name}"))?;
             (Arc::new(store), name)
         }
     };

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod cls_transfer;
+pub mod commit_fence;
 pub mod config;
 pub mod data_dir;
 pub mod downstream;

@@ -21,11 +21,7 @@ impl FsBlobStore {
         reader: &mut (dyn AsyncRead + Send + Unpin),
         expect: Expected,
     ) -> Result<BlobInfo, BlobError> {
-        if let (Some(size), Some(limit)) = (expect.size, expect.max_size)
-            && size > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
+        expect.check_announced()?;
         let path = self.layout.tmp_dir().join(self.temp_names.next("put"));
         let (temp, file) = TempFile::create(path).await?;
         let file = file.into_std().await;
@@ -131,19 +127,7 @@ async fn fill(
             }
         };
         *total += n as u64;
-        if let Some(limit) = expect.max_size
-            && *total > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
-        if let Some(expected) = expect.size
-            && *total > expected
-        {
-            return Err(BlobError::SizeMismatch {
-                expected,
-                actual: *total,
-            });
-        }
+        expect.check_growth(*total)?;
         filled += n;
     }
     Ok((filled, false))

@@ -94,11 +94,7 @@ impl FsBlobStore {
         expect: Expected,
         declared: Option<Checksum>,
     ) -> Result<FsStagedWrite, BlobError> {
-        if let (Some(size), Some(limit)) = (expect.size, expect.max_size)
-            && size > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
+        expect.check_announced()?;
         let path = self.layout.tmp_dir().join(self.temp_names.next("staged"));
         let (temp, file) = TempFile::create(path).await?;
         Ok(FsStagedWrite {
@@ -228,19 +224,7 @@ impl StagedWrite for FsStagedWrite {
             return Err(self.broken());
         }
         let end = self.len + data.len() as u64;
-        if let Some(limit) = self.expect.max_size
-            && end > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
-        if let Some(expected) = self.expect.size
-            && end > expected
-        {
-            return Err(BlobError::SizeMismatch {
-                expected,
-                actual: end,
-            });
-        }
+        self.expect.check_growth(end)?;
         self.len = end;
         while !data.is_empty() {
             let take = (CHUNK - self.pending.len()).min(data.len());

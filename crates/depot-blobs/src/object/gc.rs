@@ -46,8 +46,9 @@ impl S3BlobStore {
         Ok(report)
     }
 
-    /// Removes a blob if it is still older than `grace`, with commits of this process
-    /// held off meanwhile (a re-put refreshes LastModified under the shared lock).
+    /// Removes a blob if it is still older than `grace`, with its commits held off
+    /// meanwhile (a re-put refreshes LastModified under the shared lock and fence). A
+    /// blob whose fence cannot be taken is kept.
     async fn remove_if_old(
         &self,
         digest: &Sha256Digest,
@@ -55,7 +56,13 @@ impl S3BlobStore {
     ) -> Result<bool, BlobError> {
         let key = self.shared.keys.blob(digest);
         let client = &self.shared.client;
-        let _exclusive = self.shared.commit_lock.write().await;
+        let _exclusive = match self.shared.hold_for_removal(digest).await {
+            Ok(hold) => hold,
+            Err(e) => {
+                tracing::warn!(%digest, error = %e, "blob kept: its commit fence is not available");
+                return Ok(false);
+            }
+        };
         let meta = match call("head", client.head(&key)).await {
             Ok(meta) => meta,
             Err(object_store::Error::NotFound { .. }) => return Ok(false),

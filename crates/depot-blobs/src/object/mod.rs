@@ -20,6 +20,7 @@ use async_trait::async_trait;
 use object_store::ObjectStoreExt as _;
 use object_store::aws::AmazonS3;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
+use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 pub use self::config::{S3Config, S3Credentials};
 pub use self::copy::AWS_COPY_LIMIT;
@@ -27,6 +28,7 @@ use self::keys::Keys;
 use self::metrics::call;
 use self::upload::Upload;
 use crate::error::BlobError;
+use crate::fence::{CommitFence, FenceGuard};
 use crate::staged::StagedWrite;
 use crate::store::{BlobInfo, BlobReader, BlobStore, Capacity, Expected, GcReport};
 use crate::{Checksum, Sha256Digest};
@@ -41,6 +43,8 @@ struct Shared {
     /// Commits hold it shared; garbage collection holds it alone while it re-checks a
     /// blob's age and removes it.
     commit_lock: tokio::sync::RwLock<()>,
+    /// The same per digest across the processes sharing the bucket, when given.
+    fence: Option<Arc<dyn CommitFence>>,
     spool_dir: PathBuf,
     /// Staged objects larger than this are copied to their blob key through this process
     /// (the server's `CopyObject` limit).
@@ -58,6 +62,34 @@ impl Shared {
         } else {
             live.remove(id);
         }
+    }
+
+    /// Held by a commit while it writes `digest`'s object: the fence shared (first, so
+    /// that no process waits for it while holding its own lock), then the commit lock.
+    async fn hold_for_commit(&self, digest: &Sha256Digest) -> Result<Hold<'_>, BlobError> {
+        let fence = match &self.fence {
+            Some(fence) => Some(fence.shared(digest).await?),
+            None => None,
+        };
+        let local = self.commit_lock.read().await;
+        Ok(Hold {
+            _local: Local::Commit(local),
+            _fence: fence,
+        })
+    }
+
+    /// Held by garbage collection while it re-checks `digest`'s age and removes it:
+    /// the fence alone, then the commit lock alone.
+    async fn hold_for_removal(&self, digest: &Sha256Digest) -> Result<Hold<'_>, BlobError> {
+        let fence = match &self.fence {
+            Some(fence) => Some(fence.exclusive(digest).await?),
+            None => None,
+        };
+        let local = self.commit_lock.write().await;
+        Ok(Hold {
+            _local: Local::Removal(local),
+            _fence: fence,
+        })
     }
 
     fn is_live(&self, id: &str) -> bool {
@@ -78,6 +110,18 @@ impl Shared {
     }
 }
 
+/// This process's commit lock, held shared by a commit or alone by a removal.
+enum Local<'a> {
+    Commit(#[expect(dead_code, reason = "held for its drop")] RwLockReadGuard<'a, ()>),
+    Removal(#[expect(dead_code, reason = "held for its drop")] RwLockWriteGuard<'a, ()>),
+}
+
+/// What a commit or a removal holds: released (this process's lock first) when dropped.
+struct Hold<'a> {
+    _local: Local<'a>,
+    _fence: Option<FenceGuard>,
+}
+
 /// A [`BlobStore`] in an S3-compatible bucket: blobs at
 /// `<prefix>/sha256/<first 2 hex>/<64 hex>`, in-progress writes under
 /// `<prefix>/staging/` (see the module `keys`).
@@ -86,6 +130,17 @@ impl Shared {
 /// process is completing is protected by the grace period given to
 /// [`collect_garbage`](BlobStore::collect_garbage), counted from its marker's last
 /// write (every 5 minutes while parts flow), which must exceed the longest stall.
+///
+/// A `put` of content that is already stored writes the blob's object again, which
+/// refreshes its LastModified: garbage collection, which re-checks a blob's age right
+/// before removing it, then keeps it for the grace period, time for the caller to
+/// record its reference. Within one process a lock keeps the removal from falling
+/// between that re-check and the removal. Across processes only a [`CommitFence`]
+/// does ([`S3BlobStore::with_fence`]): commits hold it shared while they write a blob's
+/// object, garbage collection holds it exclusive around its re-check and removal (and
+/// keeps a blob whose fence it cannot take). Without one, a replica's re-put of a
+/// blob that another replica's garbage collection is removing at that moment can be
+/// lost: replicas sharing a bucket should share a fence.
 pub struct S3BlobStore {
     shared: Arc<Shared>,
     bucket: String,
@@ -105,12 +160,23 @@ impl S3BlobStore {
     /// [`check_writable`](BlobStore::check_writable) to prove the bucket is there and
     /// takes our credentials.
     pub fn new(config: &S3Config) -> Result<Self, BlobError> {
+        Self::build(config, None)
+    }
+
+    /// A store like [`new`](Self::new)'s whose commits and garbage collection also
+    /// take `fence`, shared with every other process on the bucket (see above).
+    pub fn with_fence(config: &S3Config, fence: Arc<dyn CommitFence>) -> Result<Self, BlobError> {
+        Self::build(config, Some(fence))
+    }
+
+    fn build(config: &S3Config, fence: Option<Arc<dyn CommitFence>>) -> Result<Self, BlobError> {
         Ok(Self {
             shared: Arc::new(Shared {
                 client: Arc::new(config.client()?),
                 keys: Keys::new(&config.prefix),
                 live: Mutex::new(HashSet::new()),
                 commit_lock: tokio::sync::RwLock::new(()),
+                fence,
                 spool_dir: config.spool_dir.clone(),
                 copy_limit: config.copy_limit,
                 readers: parallel_read::readers(),

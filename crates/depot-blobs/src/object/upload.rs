@@ -77,11 +77,7 @@ impl Upload {
         expect: Expected,
         declared: Option<Checksum>,
     ) -> Result<Self, BlobError> {
-        if let (Some(size), Some(limit)) = (expect.size, expect.max_size)
-            && size > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
+        expect.check_announced()?;
         Ok(Self {
             shared,
             expect,
@@ -107,19 +103,7 @@ impl Upload {
     /// the expected size; sends a part whenever one is full.
     pub(super) async fn push(&mut self, mut data: &[u8]) -> Result<(), BlobError> {
         let end = self.len + data.len() as u64;
-        if let Some(limit) = self.expect.max_size
-            && end > limit
-        {
-            return Err(BlobError::TooLarge { limit });
-        }
-        if let Some(expected) = self.expect.size
-            && end > expected
-        {
-            return Err(BlobError::SizeMismatch {
-                expected,
-                actual: end,
-            });
-        }
+        self.expect.check_growth(end)?;
         self.sha256.update(data);
         if let Some(declared) = &mut self.declared {
             declared.update(data);
@@ -286,9 +270,10 @@ impl Upload {
         }
         let blob = self.shared.keys.blob(&digest);
         let client = self.shared.client.clone();
-        // Shared with other commits; garbage collection takes it alone to remove a blob,
-        // so a blob is not removed between this write and its fresh LastModified.
-        let _commit = self.shared.commit_lock.read().await;
+        // Shared with other commits (of every process, with a fence); garbage collection
+        // takes it alone to remove a blob, so a blob is not removed between this write
+        // and its fresh LastModified.
+        let _commit = self.shared.hold_for_commit(&digest).await?;
         let Some(mp) = &self.multipart else {
             let data = Bytes::from(std::mem::take(&mut self.buf));
             let n = data.len();

@@ -1,10 +1,14 @@
 //! The S3 store's own behaviour on a real S3-compatible server: uploads abandoned by
-//! another replica, and the errors of a missing bucket, wrong credentials and a dead
-//! endpoint.
+//! another replica, the errors of a missing bucket, wrong credentials and a dead
+//! endpoint, and a commit fence that cannot be taken.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use depot_blobs::{BlobStore, ErrorKind, Expected, GcReport, S3BlobStore, S3Credentials};
+use depot_blobs::{
+    BlobError, BlobStore, CommitFence, ErrorKind, Expected, FenceGuard, GcReport, S3BlobStore,
+    S3Credentials, Sha256Digest,
+};
 
 use crate::backends::{random_prefix, s3_env};
 use crate::fixture::{data, put_bytes, read_all};
@@ -171,4 +175,69 @@ async fn long_reads_in_parallel_ranges_come_back_whole_and_in_order() {
     for (i, read) in reads.iter().enumerate() {
         assert!(*read == bytes, "reader {i} read other bytes");
     }
+}
+
+/// A fence whose service is down: it is never taken.
+struct Unreachable;
+
+#[async_trait::async_trait]
+impl CommitFence for Unreachable {
+    async fn shared(&self, digest: &Sha256Digest) -> Result<FenceGuard, BlobError> {
+        Err(down("shared", digest))
+    }
+
+    async fn exclusive(&self, digest: &Sha256Digest) -> Result<FenceGuard, BlobError> {
+        Err(down("exclusive", digest))
+    }
+}
+
+fn down(mode: &'static str, digest: &Sha256Digest) -> BlobError {
+    BlobError::Fence {
+        mode,
+        digest: *digest,
+        source: "the fence's database is down".into(),
+    }
+}
+
+#[tokio::test]
+async fn without_its_fence_a_store_neither_commits_nor_removes() {
+    let Some(env) = s3_env() else { return };
+    let prefix = random_prefix();
+    let spool = tempfile::tempdir().expect("tempdir");
+    let config = env.config(&prefix, spool.path().to_owned());
+    let plain = S3BlobStore::new(&config).expect("plain");
+    let fenced = S3BlobStore::with_fence(&config, Arc::new(Unreachable)).expect("fenced");
+    let old = put_bytes(&plain, b"an old orphan", Expected::default())
+        .await
+        .expect("put");
+
+    // Garbage collection keeps what it cannot fence.
+    let report = fenced
+        .collect_garbage(&|_| false, Duration::ZERO)
+        .await
+        .expect("gc");
+    assert_eq!((report.removed, report.kept), (0, 1));
+    // Commits fail as retriable and leave nothing: one PUT, a multipart upload to the
+    // blob's key, one to staging.
+    let big = data(9_000_000, 5);
+    for (bytes, sha256) in [
+        (data(1000, 6), None),
+        (big.clone(), Some(Sha256Digest::compute(&big))),
+        (big, None),
+    ] {
+        let expect = Expected {
+            sha256,
+            ..Expected::default()
+        };
+        let err = put_bytes(&fenced, &bytes, expect)
+            .await
+            .expect_err("no fence, no commit");
+        assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+        assert!(
+            matches!(err, BlobError::Fence { mode: "shared", .. }),
+            "{err}"
+        );
+    }
+    assert_eq!(plain.list().await.expect("list"), vec![old]);
+    assert_eq!(staging(&env, &prefix).await, Vec::<String>::new());
 }

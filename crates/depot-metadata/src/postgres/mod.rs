@@ -1,7 +1,8 @@
 //! The PostgreSQL backend: a connection pool, migrations in the first schema of the
-//! `search_path`, and write announcements between the replicas sharing the database
-//! ([`notify`]).
+//! `search_path`, write announcements between the replicas sharing the database
+//! ([`notify`]) and locks per digest shared with them ([`digest_locks`]).
 
+mod digest_locks;
 mod notify;
 
 use std::str::FromStr;
@@ -103,8 +104,11 @@ impl PostgresStore {
         )
         .await?;
         let epoch = WriteEpoch::announced(Arc::new(replication), all, remote);
-        // Readers and writers share the pool.
-        Ok(Self::new(Pools::with_epoch(pool.clone(), pool, epoch)))
+        // Readers and writers share the pool; the digest locks have one of their own.
+        let locks = digest_locks::digest_locks(&options);
+        Ok(Self::new(
+            Pools::with_epoch(pool.clone(), pool, epoch).with_locks(locks),
+        ))
     }
 }
 

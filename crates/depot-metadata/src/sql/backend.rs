@@ -9,6 +9,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Database, FromRow, Pool, Transaction};
 
 use super::{BindValues, Dialect, Statement, WriteEpoch, WriteTx};
+use crate::DigestLocks;
 
 /// Where a statement runs.
 pub(crate) enum On<'a, DB: Database> {
@@ -39,6 +40,8 @@ pub struct Pools<DB: Database> {
     pub(crate) write: Pool<DB>,
     /// Advanced after every write through these pools.
     pub(crate) epoch: WriteEpoch,
+    /// Locks shared with the other processes on the database, where there are any.
+    pub(crate) locks: Option<DigestLocks>,
 }
 
 impl<DB: Database> Pools<DB> {
@@ -49,7 +52,24 @@ impl<DB: Database> Pools<DB> {
 
     /// Readers and writers whose writes advance (and announce through) `epoch`.
     pub(crate) fn with_epoch(read: Pool<DB>, write: Pool<DB>, epoch: WriteEpoch) -> Self {
-        Self { read, write, epoch }
+        Self {
+            read,
+            write,
+            epoch,
+            locks: None,
+        }
+    }
+
+    /// These pools, with digest locks shared with the other processes on the database.
+    #[cfg_attr(
+        not(feature = "postgres"),
+        expect(dead_code, reason = "only PostgreSQL provides digest locks")
+    )]
+    pub(crate) fn with_locks(self, locks: DigestLocks) -> Self {
+        Self {
+            locks: Some(locks),
+            ..self
+        }
     }
 }
 
@@ -60,6 +80,7 @@ impl<DB: Database> Clone for Pools<DB> {
             read: self.read.clone(),
             write: self.write.clone(),
             epoch: self.epoch.clone(),
+            locks: self.locks.clone(),
         }
     }
 }
@@ -138,6 +159,9 @@ pub(crate) trait Backend: std::fmt::Debug + Clone + Send + Sync + 'static {
     fn begin_read(
         &self,
     ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+
+    /// Locks shared with the other processes on the database, where there are any.
+    fn digest_locks(&self) -> Option<DigestLocks>;
 }
 
 /// The connection a statement runs on: one taken from a pool, or a transaction's.
@@ -253,6 +277,10 @@ macro_rules! impl_backend {
 
             async fn begin_read(&self) -> sqlx::Result<Transaction<'static, $db>> {
                 self.read.begin_with(Self::DIALECT.begin_read()).await
+            }
+
+            fn digest_locks(&self) -> Option<DigestLocks> {
+                self.locks.clone()
             }
         }
     };

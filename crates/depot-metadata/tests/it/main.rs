@@ -8,6 +8,7 @@ mod blob_refs;
 mod catalogs;
 mod connect;
 mod depot;
+mod digest_locks;
 mod download_sessions;
 mod fixtures;
 mod hot_reads;

@@ -46,9 +46,10 @@ pub async fn run(config: &Config, command: BlobsCommand) -> anyhow::Result<()> {
         return Ok(());
     }
     // Holding the data-dir lock makes sure no server writes local blobs meanwhile; in
-    // a bucket other replicas may write, and the grace period protects their writes.
+    // a bucket other replicas may write: the grace period protects their writes, and
+    // on PostgreSQL the commit fence their re-writes of existing blobs.
     let data_dir = crate::data_dir::DataDir::open(&config.data_dir)?;
-    let blobs = crate::app::open_blobs(config, &data_dir).await?;
+    let blobs = crate::app::open_blobs(config, &data_dir, store.as_ref()).await?;
     let engine = TaskEngine::new(
         store.clone(),
         EngineSettings {

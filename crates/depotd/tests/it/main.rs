@@ -5,6 +5,7 @@ mod api_errors;
 mod auth_limits;
 mod catalogs;
 mod cli_flags;
+mod commit_fence;
 mod config_file;
 mod connection_limits;
 mod content_libraries;

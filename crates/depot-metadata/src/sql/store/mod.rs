@@ -73,4 +73,8 @@ impl<B: Backend> MetadataStore for SqlStore<B> {
     fn backend(&self) -> &'static str {
         B::DIALECT.name()
     }
+
+    fn digest_locks(&self) -> Option<crate::DigestLocks> {
+        self.db.digest_locks()
+    }
 }
