@@ -58,6 +58,7 @@ impl Replicas {
             credentials: None,
             allow_http: true,
             spool_dir: spool.path().to_owned(),
+            copy_limit: depot_blobs::AWS_COPY_LIMIT,
         };
         Some(Self {
             fence_a,
