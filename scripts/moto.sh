@@ -3,11 +3,14 @@
 # multipart uploads, answers conditional GETs, computes real multipart ETags and
 # refuses parts under 5 MiB but the last.
 #
+# Requests are signed with an access key of a moto IAM user and moto checks them, so
+# wrong credentials are refused as on a real server.
+#
 # Source it from bash: `. scripts/moto.sh`. It exports what scripts/s3.sh does
 # (DEPOTD_TEST_S3_ENDPOINT, DEPOTD_TEST_S3_BUCKET, AWS_ACCESS_KEY_ID,
-# AWS_SECRET_ACCESS_KEY, DEPOTD_REQUIRE_S3=1), plus DEPOTD_TEST_S3_FLAVOR=moto (tests
-# skip the cases that hit a gap of moto's, each naming it) and no DEPOTD_TEST_S3_ROOT
-# (moto keeps objects in memory: the tests that look at the server's files skip). The
+# AWS_SECRET_ACCESS_KEY, DEPOTD_REQUIRE_S3=1), plus DEPOTD_TEST_S3_FLAVOR=moto (for a
+# case that hits a gap of moto's, to skip it naming the gap) and unsets
+# DEPOTD_TEST_S3_ROOT (moto keeps objects in memory: it has no files to look at). The
 # server is stopped when the sourcing shell exits (after whatever EXIT trap was already
 # set). moto[server] is installed into target/moto-venv when missing (needs python3
 # with the venv module and access to PyPI).
@@ -30,7 +33,8 @@ depotd_moto_start() {
     port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     tmp=$(mktemp -d /tmp/depotd-moto.XXXXXX)
     bucket=depotd-test
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$tmp/log" 2>&1 &
+    # Requests are checked (signature and IAM policy) after the first four: the set-up's.
+    INITIAL_NO_AUTH_ACTION_COUNT=4 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$tmp/log" 2>&1 &
     DEPOTD_MOTO_PID=$!
     DEPOTD_MOTO_TMP=$tmp
     local previous
@@ -51,15 +55,28 @@ depotd_moto_start() {
         fi
         sleep 0.1
     done
-    # moto accepts any credentials; these are only what the tests sign with.
-    export AWS_ACCESS_KEY_ID=depotd-test-key
-    export AWS_SECRET_ACCESS_KEY=depotd-test-secret
-    # A bucket is made by a PUT on its name (path-style; moto does not check signatures).
-    "$python" -c "
-import urllib.request
-r = urllib.request.Request('http://127.0.0.1:$port/$bucket', method='PUT')
-urllib.request.urlopen(r, timeout=10)
-" || { cat "$tmp/log" >&2; return 1; }
+    # The first requests (INITIAL_NO_AUTH_ACTION_COUNT, set above) go unchecked: they
+    # make the bucket and a user allowed s3:*, and its access key. Every request after
+    # them must be signed with that key (moto checks the SigV4 signature).
+    local keys
+    keys=$("$venv/bin/python" - "http://127.0.0.1:$port" "$bucket" <<'PY'
+import json, sys
+import boto3
+endpoint, bucket = sys.argv[1:3]
+anyone = dict(endpoint_url=endpoint, region_name="us-east-1",
+              aws_access_key_id="setup", aws_secret_access_key="setup")
+boto3.client("s3", **anyone).create_bucket(Bucket=bucket)
+iam = boto3.client("iam", **anyone)
+iam.create_user(UserName="depotd-test")
+iam.put_user_policy(UserName="depotd-test", PolicyName="s3", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17",
+     "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+key = iam.create_access_key(UserName="depotd-test")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+    ) || { cat "$tmp/log" >&2; return 1; }
+    export AWS_ACCESS_KEY_ID=${keys%% *}
+    export AWS_SECRET_ACCESS_KEY=${keys#* }
     export DEPOTD_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
     export DEPOTD_TEST_S3_BUCKET=$bucket
     export DEPOTD_TEST_S3_FLAVOR=moto

@@ -62,13 +62,6 @@ pub fn s3_env() -> Option<S3Env> {
     None
 }
 
-/// Whether the S3 test server is moto (`scripts/moto.sh` sets
-/// `DEPOTD_TEST_S3_FLAVOR=moto`), for the few cases that hit one of its gaps: each skip
-/// names the gap, and runs everywhere else.
-pub fn on_moto() -> bool {
-    std::env::var("DEPOTD_TEST_S3_FLAVOR").as_deref() == Ok("moto")
-}
-
 /// A fresh random prefix.
 pub fn random_prefix() -> String {
     format!("test-{:016x}", getrandom::u64().expect("random"))
