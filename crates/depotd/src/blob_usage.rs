@@ -91,9 +91,10 @@ impl BlobUsage {
         state.last
     }
 
-    /// Lists the store now and records the figure (the background listing; tests call
-    /// it to have a fresh figure at once).
+    /// Lists the store now and records the figure; counts as the interval's listing (the
+    /// background listing; tests call it to have a fresh figure at once).
     pub async fn refresh(&self) -> Result<Reading, depot_blobs::BlobError> {
+        self.state().started = Some(Instant::now());
         let taken = SystemTime::now();
         let bytes = self.blobs.usage().await?;
         let reading = Reading { bytes, taken };
@@ -118,5 +119,28 @@ impl BlobUsage {
         if state.last.is_none_or(|last| last.taken <= reading.taken) {
             state.last = Some(reading);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_older_figure_never_replaces_a_newer_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = depot_blobs::FsBlobStore::open(dir.path())
+            .await
+            .expect("store");
+        let usage = BlobUsage::new(Arc::new(store), Duration::from_hours(1));
+        let fresh = usage.refresh().await.expect("count");
+        assert_eq!(fresh.bytes, 0);
+        // A GC pass that started before the count finishes after it: its figure is older.
+        usage.record_gc(99, fresh.taken - Duration::from_secs(1));
+        assert_eq!(usage.current(), Some(fresh));
+        usage.record_gc(7, fresh.taken + Duration::from_secs(1));
+        assert_eq!(usage.current().map(|r| r.bytes), Some(7));
+        // A GC figure counts as a count: no listing starts within the interval.
+        assert!(!usage.state().running);
     }
 }
