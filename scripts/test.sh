@@ -2,9 +2,10 @@
 # The whole test suite: every crate's unit and integration tests, with the metadata
 # conformance suite on SQLite and on PostgreSQL and the blob-store conformance suite on
 # the file system and on a real S3-compatible server (s3s-fs, scripts/s3.sh); the
-# server's suite once more with its metadata on PostgreSQL and its blobs on S3; then
-# the end-to-end suite that drives the release server with the official VCF SDK for
-# Python (scripts/e2e.sh).
+# server's suite once more with its metadata on PostgreSQL and its blobs on S3; the S3
+# tests of the blob store and of the server's binary once more on moto, a second S3
+# implementation (scripts/moto.sh); then the end-to-end suite that drives the release
+# server with the official VCF SDK for Python (scripts/e2e.sh).
 #
 # PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
 # own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
@@ -29,4 +30,11 @@ export DEPOTD_REQUIRE_S3=1
 cargo test --workspace --locked "$@"
 # The server's own suite once more with its metadata on PostgreSQL and its blobs on S3.
 DEPOTD_TEST_APP_DATABASE=postgres DEPOTD_TEST_APP_BLOBS=s3 cargo test --locked -p depotd --test it "$@"
+# The blob store's S3 tests (names with "s3", and the fault-proxy tests) and the
+# server's S3 process tests once more on moto. A separate bash: moto.sh's EXIT trap
+# stops moto when it ends and leaves this shell's servers (and its DEPOTD_TEST_S3_* for
+# e2e.sh) alone.
+bash -c 'set -euo pipefail; . scripts/moto.sh
+cargo test --locked -p depot-blobs --test it -- s3 faults::
+cargo test --locked -p depotd --test it -- s3_blobs::'
 ./scripts/e2e.sh

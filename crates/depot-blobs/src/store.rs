@@ -74,6 +74,9 @@ pub struct GcReport {
     pub bytes_freed: u64,
     /// Blobs kept: referenced, or younger than the grace period.
     pub kept: u64,
+    /// The bytes of the blobs kept: what the store holds after the pass, as far as the
+    /// pass saw (blobs committed while it ran may be missing).
+    pub bytes_kept: u64,
 }
 
 /// The size of the storage a blob store writes to, and the space left on it, in bytes.

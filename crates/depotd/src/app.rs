@@ -22,6 +22,7 @@ use depot_uploads::Uploads;
 use tokio::sync::watch;
 use tracing::info;
 
+use crate::blob_usage::{self, BlobUsage};
 use crate::commit_fence::DatabaseFence;
 use crate::config::{BlobStoreChoice, Config};
 use crate::data_dir::{self, DataDir};
@@ -36,6 +37,8 @@ pub struct AppParts {
     pub store: Arc<dyn MetadataStore>,
     /// Blob store.
     pub blobs: Arc<dyn BlobStore>,
+    /// The cached size of the blob store (`depotd_blob_bytes`).
+    pub blob_usage: Arc<BlobUsage>,
     /// Services shared by the routers.
     pub services: Services,
     /// Product version catalogs.
@@ -136,7 +139,8 @@ impl App {
         );
         let online_depots = online_service(&config, &store, &blobs, &clock)?;
         let (uploads, esx_depots) = esx_services(&config, &store, &blobs, &sealer, &clock);
-        let mut job_list = jobs::all(Arc::clone(&store), Arc::clone(&blobs), Arc::clone(&auth));
+        let blob_usage = BlobUsage::new(Arc::clone(&blobs), blob_usage::REFRESH_EVERY);
+        let mut job_list = jobs::all(&store, &blobs, &blob_usage, &auth);
         job_list.extend(service_jobs(
             &library,
             &online_depots,
@@ -177,6 +181,7 @@ impl App {
             config: Arc::new(config),
             store,
             blobs,
+            blob_usage,
             services: Services {
                 auth,
                 tasks,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod app;
+pub mod blob_usage;
 pub mod cli;
 pub mod cls_transfer;
 pub mod commit_fence;

@@ -114,12 +114,18 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
             metrics::gauge!("depotd_tasks", "status" => status.as_str()).set(n as f64);
         }
     }
-    if let Ok(bytes) = app.blobs.usage().await {
+    // Cached: a scrape never lists the store (see `blob_usage`).
+    if let Some(reading) = app.blob_usage.current() {
         #[expect(
             clippy::cast_precision_loss,
             reason = "a gauge is a float; byte counts stay exact below 2^52"
         )]
-        metrics::gauge!("depotd_blob_bytes").set(bytes as f64);
+        metrics::gauge!("depotd_blob_bytes").set(reading.bytes as f64);
+        let taken = reading
+            .taken
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        metrics::gauge!("depotd_blob_bytes_timestamp_seconds").set(taken.as_secs_f64());
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

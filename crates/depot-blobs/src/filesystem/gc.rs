@@ -28,6 +28,7 @@ impl FsBlobStore {
                 // without a second look. Older ones are re-checked under the lock.
                 if referenced(&entry.digest) || age(now, entry.modified) < grace {
                     report.kept += 1;
+                    report.bytes_kept += entry.size;
                     None
                 } else {
                     Some(entry.digest)
@@ -41,6 +42,7 @@ impl FsBlobStore {
         report.removed = swept.removed;
         report.bytes_freed = swept.bytes_freed;
         report.kept += swept.kept;
+        report.bytes_kept += swept.bytes_kept;
         tracing::info!(
             removed = report.removed,
             bytes_freed = report.bytes_freed,
@@ -75,6 +77,7 @@ fn sweep(
         let modified = meta.modified().map_err(BlobError::io("stat", &path))?;
         if age(SystemTime::now(), modified) < grace {
             report.kept += 1;
+            report.bytes_kept += meta.len();
             continue;
         }
         match std::fs::remove_file(&path) {

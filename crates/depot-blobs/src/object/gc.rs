@@ -31,6 +31,7 @@ impl S3BlobStore {
                 || !self.remove_if_old(&info.digest, grace).await?
             {
                 report.kept += 1;
+                report.bytes_kept += info.size;
             } else {
                 report.removed += 1;
                 report.bytes_freed += info.size;

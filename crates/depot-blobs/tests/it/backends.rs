@@ -1,7 +1,8 @@
 //! The backends the generic suites run on: the file-system store in a temp dir, and the
 //! S3 store on a real S3-compatible server (`scripts/s3.sh` starts s3s-fs and exports
 //! `DEPOTD_TEST_S3_*`), each test under its own random prefix. Without that environment
-//! the S3 runs are skipped, unless `DEPOTD_REQUIRE_S3=1` (then they fail).
+//! the S3 runs are skipped, unless `DEPOTD_REQUIRE_S3=1` (then they fail). The same
+//! suites run once more on moto (`scripts/moto.sh`), a second opinion.
 
 use std::path::PathBuf;
 

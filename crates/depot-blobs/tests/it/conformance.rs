@@ -243,7 +243,8 @@ async fn gc_keeps_referenced_and_fresh(store: &dyn BlobStore) {
         GcReport {
             removed: 0,
             bytes_freed: 0,
-            kept: 2
+            kept: 2,
+            bytes_kept: 3,
         }
     );
 
@@ -256,7 +257,8 @@ async fn gc_keeps_referenced_and_fresh(store: &dyn BlobStore) {
         GcReport {
             removed: 1,
             bytes_freed: 2,
-            kept: 1
+            kept: 1,
+            bytes_kept: 1,
         }
     );
     assert_eq!(store.list().await.expect("list"), vec![a]);

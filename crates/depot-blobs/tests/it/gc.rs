@@ -39,7 +39,8 @@ async fn removes_only_unreferenced_blobs_older_than_grace() {
         GcReport {
             removed: 1,
             bytes_freed: old_orphan.size,
-            kept: 2
+            kept: 2,
+            bytes_kept: old_referenced.size + fresh_orphan.size,
         }
     );
     let mut left = vec![old_referenced, fresh_orphan];
@@ -65,7 +66,8 @@ async fn putting_existing_content_again_refreshes_it() {
         GcReport {
             removed: 0,
             bytes_freed: 0,
-            kept: 1
+            kept: 1,
+            bytes_kept: info.size,
         }
     );
 }
@@ -118,7 +120,8 @@ async fn never_touches_a_write_in_progress() {
         GcReport {
             removed: 0,
             bytes_freed: 0,
-            kept: 1
+            kept: 1,
+            bytes_kept: 1_500_000,
         }
     );
 }

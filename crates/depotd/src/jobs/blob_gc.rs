@@ -2,13 +2,15 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use depot_blobs::{BlobStore, Sha256Digest};
 use depot_metadata::MetadataStore;
 use depot_model::{ErrorKind, Level, Message, Stage};
 use depot_tasks::{Job, JobContext, JobError, NewTask};
+
+use crate::blob_usage::BlobUsage;
 
 /// Blobs younger than this are kept even when unreferenced: a blob is committed
 /// before the record that references it.
@@ -18,6 +20,8 @@ pub const GRACE: Duration = Duration::from_hours(1);
 pub struct BlobGc {
     store: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
+    /// Where a pass reports the bytes it kept, if anywhere.
+    usage: Option<Arc<BlobUsage>>,
 }
 
 impl BlobGc {
@@ -26,7 +30,19 @@ impl BlobGc {
 
     /// A job over these stores.
     pub fn new(store: Arc<dyn MetadataStore>, blobs: Arc<dyn BlobStore>) -> Self {
-        Self { store, blobs }
+        Self {
+            store,
+            blobs,
+            usage: None,
+        }
+    }
+
+    /// Hands each pass's figure of the bytes kept to `usage` (the `depotd_blob_bytes`
+    /// gauge), which then need not list the store again for a while.
+    #[must_use]
+    pub fn reporting_to(mut self, usage: Arc<BlobUsage>) -> Self {
+        self.usage = Some(usage);
+        self
     }
 
     /// A system task running one pass (one at a time).
@@ -93,16 +109,21 @@ impl Job for BlobGc {
         ctx.finish_stage("scan-references").await?;
         ctx.begin_stage("collect").await?;
         let is_referenced = |d: &Sha256Digest| referenced.contains(d);
+        let started = SystemTime::now();
         let report = self
             .blobs
             .collect_garbage(&is_referenced, Duration::from_secs(payload.grace_seconds))
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
+        if let Some(usage) = &self.usage {
+            usage.record_gc(report.bytes_kept, started);
+        }
         ctx.finish_stage("collect").await?;
         Ok(Some(serde_json::json!({
             "removed": report.removed,
             "bytesFreed": report.bytes_freed,
             "kept": report.kept,
+            "bytesKept": report.bytes_kept,
         })))
     }
 }

@@ -16,6 +16,7 @@ use tracing::warn;
 pub use blob_gc::BlobGc;
 
 use crate::app::App;
+use crate::blob_usage::BlobUsage;
 
 /// How often expired sessions are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_mins(10);
@@ -26,11 +27,14 @@ const BLOB_GC_EVERY: Duration = Duration::from_hours(6);
 
 /// Every job of the server.
 pub fn all(
-    store: Arc<dyn MetadataStore>,
-    blobs: Arc<dyn BlobStore>,
-    _auth: Arc<AuthService>,
+    store: &Arc<dyn MetadataStore>,
+    blobs: &Arc<dyn BlobStore>,
+    usage: &Arc<BlobUsage>,
+    _auth: &Arc<AuthService>,
 ) -> Vec<Arc<dyn Job>> {
-    vec![Arc::new(BlobGc::new(store, blobs))]
+    vec![Arc::new(
+        BlobGc::new(Arc::clone(store), Arc::clone(blobs)).reporting_to(Arc::clone(usage)),
+    )]
 }
 
 /// Starts the periodic housekeeping: purging expired sessions, expiring idle

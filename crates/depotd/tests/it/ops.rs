@@ -1,6 +1,12 @@
 //! `/health`, `/metrics` and `/openapi.json`.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
 use axum::http::{Method, StatusCode};
+use depot_blobs::Expected;
+use depotd::blob_usage::{BlobUsage, Reading};
+use depotd::jobs::BlobGc;
 
 use crate::support::{self, TestApp};
 
@@ -33,7 +39,96 @@ async fn metrics_expose_requests_and_tasks() {
         "{}",
         r.text
     );
-    assert!(r.text.contains("depotd_blob_bytes"), "{}", r.text);
+    // The first scrape started the count of the blob bytes; a later one shows it.
+    let mut r = r;
+    for _ in 0..200 {
+        if r.text.contains("depotd_blob_bytes_timestamp_seconds") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        r = t.send(Method::GET, "/metrics", &[], None).await;
+    }
+    assert!(r.text.contains("depotd_blob_bytes "), "{}", r.text);
+    assert!(
+        r.text.contains("depotd_blob_bytes_timestamp_seconds "),
+        "{}",
+        r.text
+    );
+}
+
+/// Polls `usage` (as a scrape does) until it shows `bytes`; panics after 20 s.
+async fn wait_for_bytes(usage: &Arc<BlobUsage>, bytes: u64) -> Reading {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reading = usage.current();
+        if let Some(reading) = reading.filter(|r| r.bytes == bytes) {
+            return reading;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {reading:?}, not {bytes} bytes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn blob_bytes_are_counted_in_the_background_at_most_once_per_interval() {
+    let t = TestApp::new().await;
+    let every = Duration::from_secs(3);
+    let usage = BlobUsage::new(Arc::clone(&t.app.blobs), every);
+    let put = |bytes: Vec<u8>| {
+        let blobs = Arc::clone(&t.app.blobs);
+        async move {
+            blobs
+                .put(&mut bytes.as_slice(), Expected::default())
+                .await
+                .unwrap()
+        }
+    };
+    put(vec![1; 1000]).await;
+    // The first look starts the count and does not wait for it.
+    let start = Instant::now();
+    assert_eq!(usage.current(), None);
+    let first = wait_for_bytes(&usage, 1000).await;
+
+    // Within the interval the figure stays what it was: no new count.
+    put(vec![2; 500]).await;
+    for _ in 0..20 {
+        let elapsed = start.elapsed();
+        let shown = usage.current().unwrap();
+        if elapsed < every {
+            assert_eq!(shown, first, "counted again after {elapsed:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // After it, a look starts a new count and a later one shows it.
+    let second = wait_for_bytes(&usage, 1500).await;
+    assert!(second.taken > first.taken);
+    assert!(start.elapsed() >= every);
+}
+
+#[tokio::test]
+async fn a_blob_gc_pass_hands_its_count_to_the_gauge() {
+    let t = TestApp::new().await;
+    let size = 1234;
+    t.app
+        .blobs
+        .put(&mut vec![7u8; size].as_slice(), Expected::default())
+        .await
+        .unwrap();
+    let before = SystemTime::now();
+    t.app
+        .services
+        .tasks
+        .submit(BlobGc::task("system"))
+        .await
+        .unwrap();
+    t.app.services.tasks.run_pending().await.unwrap();
+    // No count ran before: the figure is the pass's (the blob is within its grace).
+    let reading = t.app.blob_usage.current().expect("the pass's figure");
+    assert_eq!(reading.bytes, size as u64);
+    assert!(reading.taken >= before);
 }
 
 /// Whether a reply says that no route serves the request (every family's form: 404

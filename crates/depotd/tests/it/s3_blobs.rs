@@ -130,3 +130,65 @@ fn plain_http_off_loopback_needs_allow_http() {
     });
     assert!(err.contains("--s3-allow-http"), "{err}");
 }
+
+/// A metric's value in a Prometheus text (`name` with its labels), if present.
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// The object-store LIST requests counter.
+const LISTS: &str = "depotd_object_store_requests_total{op=\"list\"}";
+
+/// Many scrapes list the bucket once: `depotd_blob_bytes` is counted in the background at
+/// most once per interval (a minute), not on every scrape.
+#[tokio::test]
+async fn scrapes_list_the_bucket_at_most_once_per_interval() {
+    let Some((endpoint, bucket)) = s3_test_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start(&dir.path().join("data"), |c| {
+        s3_args(c, &endpoint, &bucket, &["--plain-http"]);
+    });
+    s.scheme = "http";
+    s.wait_healthy().await;
+    let http = client();
+    let scrape = || async {
+        http.get(s.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // /health lists too (its write probe): the count before the first scrape.
+    let before = metric(&scrape().await, LISTS).unwrap_or(0.0);
+    // The first scrape started the count; scrapes show it once it is done.
+    let mut text = scrape().await;
+    for _ in 0..200 {
+        if metric(&text, "depotd_blob_bytes").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        text = scrape().await;
+    }
+    assert_eq!(metric(&text, "depotd_blob_bytes"), Some(0.0), "{text}");
+    assert!(
+        metric(&text, "depotd_blob_bytes_timestamp_seconds").is_some_and(|t| t > 1.7e9),
+        "{text}"
+    );
+    let counted = metric(&text, LISTS).unwrap();
+    for _ in 0..50 {
+        text = scrape().await;
+    }
+    assert_eq!(
+        metric(&text, LISTS),
+        Some(counted),
+        "50 more scrapes listed the bucket:\n{text}"
+    );
+    // Each listing of the (empty) prefix is one LIST request; the first scrape (before
+    // any figure) and the polling ones sent one between them.
+    assert!(counted - before <= 1.0, "{before} -> {counted}:\n{text}");
+}

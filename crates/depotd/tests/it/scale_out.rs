@@ -100,7 +100,7 @@ async fn start_replicas(
 fn gauge(metrics: &str, name: &str) -> f64 {
     metrics
         .lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or_else(|| panic!("{name} missing:\n{metrics}"))
 }
 
@@ -189,15 +189,24 @@ async fn the_readme_example_balances_two_replicas_on_one_database_and_bucket() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    // Each replica counts its blob bytes in the background, its first scrape starting
+    // the first count: poll until it shows.
     for replica in &replicas {
-        let metrics = http
-            .get(replica.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let mut metrics = String::new();
+        for _ in 0..400 {
+            metrics = http
+                .get(replica.url("/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if metrics.contains("depotd_blob_bytes ") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         assert!(
             gauge(&metrics, "depotd_blob_bytes") >= 3.0 * 1024.0 * 1024.0,
             "{metrics}"
