@@ -4,7 +4,7 @@
 # the file system and on a real S3-compatible server (s3s-fs, scripts/s3.sh); the
 # server's suite once more with its metadata on PostgreSQL and its blobs on S3; then
 # the end-to-end suite that drives the release server with the official VCF SDK for
-# Python (scripts/e2e.sh).
+# Python (scripts/e2e.sh), on the embedded stores and again on PostgreSQL + S3.
 #
 # PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
 # own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
@@ -30,3 +30,9 @@ cargo test --workspace --locked "$@"
 # The server's own suite once more with its metadata on PostgreSQL and its blobs on S3.
 DEPOTD_TEST_APP_DATABASE=postgres DEPOTD_TEST_APP_BLOBS=s3 cargo test --locked -p depotd --test it "$@"
 ./scripts/e2e.sh
+# The end-to-end suite once more with every depotd it starts (and the CLI runs) on a
+# fresh PostgreSQL schema and a fresh prefix of the S3 test bucket, on the binary just
+# built. test_replicas.py is left out: its replicas are on PostgreSQL + S3 in either
+# run, so a second run would test nothing new.
+DEPOTD_BIN=$PWD/target/release/depotd DEPOTD_E2E_STORES=postgres-s3 \
+    ./scripts/e2e.sh --ignore=e2e/test_replicas.py
