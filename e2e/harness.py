@@ -381,7 +381,6 @@ class StoreSpace:
             assert r.status_code in (200, 204), f"DELETE {key}: {r.status_code} {r.text}"
 
 
-
 # ------------------------------------------------------------------------ depotd
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
