@@ -15,6 +15,11 @@ official VCF SDK for Python.
     add_user            factory: role -> (name, password), through the CLI
 
 Marker `run_last`: the marked tests run after all others (test_depot_sync.py).
+
+Stores: with DEPOTD_E2E_STORES=postgres-s3 every depotd of the session (this one, the
+modules' own servers, the CLI runs) works on a fresh PostgreSQL schema and a fresh S3
+prefix of its own (harness.StoreSpace), dropped when it stops; the default is the
+embedded SQLite database and `<data-dir>/blobs`.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, CatalogPki, CorpusRecorder,
-                     DepotServer, make_catalog_pki, rest_stub_config, trusting_session)
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, STORES_POSTGRES_S3, CatalogPki,
+                     CorpusRecorder, DepotServer, make_catalog_pki, rest_stub_config, stores_mode,
+                     trusting_session)
 
 # The server of this test session, for the report hook below.
 _SERVER: DepotServer | None = None
@@ -43,6 +49,15 @@ def pytest_configure(config):
         "run_last: run after every unmarked test of the session (a module whose catalog, "
         "synced from an upstream depot, carries a sequence number so high that catalog "
         "uploads of later tests would be refused as rollbacks)")
+
+
+def pytest_report_header(config):
+    mode = stores_mode()
+    if mode == STORES_POSTGRES_S3:
+        # Not the PostgreSQL URL: one of the user's own may carry a password.
+        return (f"depotd stores: {mode} (a schema of $DEPOTD_TEST_POSTGRES_URL, a prefix of "
+                f"{os.environ.get('DEPOTD_TEST_S3_ENDPOINT')}/{os.environ.get('DEPOTD_TEST_S3_BUCKET')})")
+    return f"depotd stores: {mode} (SQLite and <data-dir>/blobs)"
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -66,7 +81,8 @@ def catalog_pki(tmp_path_factory) -> CatalogPki:
 @pytest.fixture(scope="session")
 def depotd(tmp_path_factory, catalog_pki) -> DepotServer:
     """`depotd serve` over HTTPS on a free 127.0.0.1 port with a scratch data dir,
-    `--import-dir <data-dir>/import` and `--catalog-trust <catalog_pki.trust>`.
+    `--import-dir <data-dir>/import` and `--catalog-trust <catalog_pki.trust>`; on
+    PostgreSQL and S3 with DEPOTD_E2E_STORES=postgres-s3 (see the top of this file).
 
     Binary: $DEPOTD_BIN or target/release/depotd. Log: target/e2e/depotd.log (the part
     written during a failing test is attached to its report). Stopped with SIGTERM at

@@ -8,19 +8,24 @@ Fixtures live in conftest.py; tests import the plain helpers from here.
 from __future__ import annotations
 
 import copy
+import glob
 import hashlib
+import hmac
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TypeVar, Union
+from xml.etree import ElementTree
 
 import requests
 import urllib3
@@ -189,6 +194,193 @@ def normalise_jsonrpc(message: dict) -> dict:
     return message
 
 
+# ------------------------------------------------------------------------ stores
+
+# Which stores the suite's servers use: "embedded" (the default: SQLite and
+# <data-dir>/blobs) or "postgres-s3" (each server, or group of replicas, on a fresh
+# schema of $DEPOTD_TEST_POSTGRES_URL and a fresh prefix of the S3 test bucket).
+STORES_ENV = "DEPOTD_E2E_STORES"
+STORES_EMBEDDED = "embedded"
+STORES_POSTGRES_S3 = "postgres-s3"
+
+# SHA-256 of an empty payload: the x-amz-content-sha256 of the bodiless S3 requests made here.
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+S3_NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+def stores_mode() -> str:
+    """The value of $DEPOTD_E2E_STORES (default `embedded`); anything else is refused."""
+    mode = os.environ.get(STORES_ENV) or STORES_EMBEDDED
+    if mode not in (STORES_EMBEDDED, STORES_POSTGRES_S3):
+        raise ValueError(f"{STORES_ENV}={mode!r}: expected {STORES_EMBEDDED!r} or {STORES_POSTGRES_S3!r}")
+    return mode
+
+
+class StoresUnavailable(RuntimeError):
+    """PostgreSQL or the S3 test server is not there. `require` names the variable
+    (DEPOTD_REQUIRE_POSTGRES / DEPOTD_REQUIRE_S3) that makes a test fail instead of skip."""
+
+    def __init__(self, reason: str, require: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.require = require
+
+
+def psql_binary() -> Optional[str]:
+    """psql from PATH, else the newest of the PostgreSQL installation."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    installed = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
+                       key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
+    return installed[-1] if installed else None
+
+
+def s3_quote(text: str, safe: str = "-_.~") -> str:
+    """URI-encoding as Signature Version 4 wants it (every byte but the unreserved)."""
+    return urllib.parse.quote(text, safe=safe)
+
+
+@dataclass
+class StoreSpace:
+    """A fresh PostgreSQL schema and a fresh S3 prefix: the database and the blob store of
+    one depotd (or of replicas sharing them). Made with `create()`, removed with `drop()`.
+
+    The bucket is read through the S3 API (ListObjectsV2, signed with the AWS_* test
+    credentials), so any S3-compatible test server works; `s3_root` ($DEPOTD_TEST_S3_ROOT,
+    s3s-fs's directory) is known only for the throwaway server of scripts/s3.sh.
+    """
+
+    psql: str
+    postgres_url: str
+    schema: str
+    endpoint: str
+    bucket: str
+    prefix: str
+    access_key: str
+    secret_key: str
+    s3_root: Optional[Path] = None
+    region: str = "us-east-1"  # depotd's default --s3-region
+
+    @classmethod
+    def create(cls) -> "StoreSpace":
+        """A new schema (created with psql, migrated by the first server) and a new prefix
+        name; raises StoresUnavailable when PostgreSQL, psql or the S3 server is missing."""
+        postgres_url = os.environ.get("DEPOTD_TEST_POSTGRES_URL")
+        if not postgres_url:
+            raise StoresUnavailable("no PostgreSQL (source scripts/postgres.sh)", "DEPOTD_REQUIRE_POSTGRES")
+        endpoint, bucket = os.environ.get("DEPOTD_TEST_S3_ENDPOINT"), os.environ.get("DEPOTD_TEST_S3_BUCKET")
+        access_key, secret_key = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        if not (endpoint and bucket and access_key and secret_key):
+            raise StoresUnavailable("no S3 test server (source scripts/s3.sh)", "DEPOTD_REQUIRE_S3")
+        psql = psql_binary()
+        if psql is None:
+            raise StoresUnavailable("psql is not installed", "DEPOTD_REQUIRE_POSTGRES")
+        root = os.environ.get("DEPOTD_TEST_S3_ROOT")
+        space = cls(psql=psql, postgres_url=postgres_url, schema=f"depotd_e2e_{uuid.uuid4().hex}",
+                    endpoint=endpoint.rstrip("/"), bucket=bucket, prefix=f"depotd-e2e-{uuid.uuid4().hex[:12]}",
+                    access_key=access_key, secret_key=secret_key, s3_root=Path(root) if root else None)
+        space.sql(f"CREATE SCHEMA {space.schema}")
+        return space
+
+    @property
+    def database_url(self) -> str:
+        """$DEPOTD_TEST_POSTGRES_URL with the schema as its search path."""
+        separator = "&" if "?" in self.postgres_url else "?"
+        return f"{self.postgres_url}{separator}options[search_path]={self.schema}"
+
+    @property
+    def blob_store(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def flags(self) -> list:
+        """The `depotd serve` / CLI flags that put a server on this schema and prefix."""
+        return ["--database-url", self.database_url, "--blob-store", self.blob_store,
+                "--s3-endpoint", self.endpoint]
+
+    def sql(self, query: str) -> list:
+        """Rows of `query` (tables qualified with `self.schema`), as lists of strings."""
+        done = subprocess.run([self.psql, self.postgres_url, "-X", "-q", "-A", "-t", "-F", "\t",
+                               "-v", "ON_ERROR_STOP=1", "-c", query],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, f"psql: {query}\n{done.stderr}"
+        return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+    # --------------------------------------------------------------------- bucket
+
+    def _s3(self, method: str, key: str = "", query: Optional[dict] = None) -> requests.Response:
+        """One bodiless path-style request to the bucket (`key` "" = the bucket itself),
+        signed with AWS Signature Version 4."""
+        now = time.gmtime()
+        stamp, day = time.strftime("%Y%m%dT%H%M%SZ", now), time.strftime("%Y%m%d", now)
+        path = f"/{s3_quote(self.bucket)}" + (f"/{s3_quote(key, safe='-_.~/')}" if key else "")
+        canonical_query = "&".join(f"{s3_quote(k)}={s3_quote(v)}" for k, v in sorted((query or {}).items()))
+        host = urllib.parse.urlsplit(self.endpoint).netloc
+        headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": stamp}
+        signed = ";".join(sorted(headers))
+        canonical = "\n".join([method, path, canonical_query,
+                               "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)), signed, EMPTY_SHA256])
+        scope = f"{day}/{self.region}/s3/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key_bytes = f"AWS4{self.secret_key}".encode()
+        for part in (day, self.region, "s3", "aws4_request"):
+            key_bytes = hmac.new(key_bytes, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key_bytes, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
+                                    f"SignedHeaders={signed}, Signature={signature}")
+        del headers["host"]  # requests sends it, the same
+        url = f"{self.endpoint}{path}" + (f"?{canonical_query}" if canonical_query else "")
+        with requests.Session() as s:
+            s.trust_env = False  # no proxy for the test server
+            return s.request(method, url, headers=headers, timeout=30)
+
+    def keys(self, under: str = "") -> list:
+        """The keys of the prefix that start with `under`, relative to the prefix, sorted."""
+        found, token = [], None
+        while True:
+            query = {"list-type": "2", "prefix": f"{self.prefix}/{under}"}
+            if token:
+                query["continuation-token"] = token
+            r = self._s3("GET", query=query)
+            assert r.status_code == 200, f"ListObjectsV2 {query}: {r.status_code} {r.text}"
+            listing = ElementTree.fromstring(r.content)
+            found += [k.text.removeprefix(f"{self.prefix}/")
+                      for k in listing.iter(f"{S3_NAMESPACE}Key")]
+            token = listing.findtext(f"{S3_NAMESPACE}NextContinuationToken")
+            if listing.findtext(f"{S3_NAMESPACE}IsTruncated") != "true" or not token:
+                return sorted(found)
+
+    def blob_digests(self) -> set:
+        """The digests of the committed blobs: the prefix's `sha256/<2 hex>/<64 hex>` keys."""
+        return {key.rsplit("/", 1)[-1] for key in self.keys("sha256/")}
+
+    def staging_keys(self) -> list:
+        """The prefix's `staging/` keys (upload markers, staged data, write probes),
+        relative to `staging/`."""
+        return [key.removeprefix("staging/") for key in self.keys("staging/")]
+
+    def writes_in_progress(self) -> list:
+        """Upload markers and staged data: the writes not yet committed (or not yet cleaned
+        up). Write probes (`staging/probe-*`, a start-up check) do not count."""
+        return [key for key in self.staging_keys() if not key.startswith("probe-")]
+
+    def prefix_dir(self) -> Path:
+        """The prefix's directory in s3s-fs's root (objects' files, whose modification
+        times the server answers as Last-Modified)."""
+        assert self.s3_root is not None, "the S3 server's root directory is unknown (DEPOTD_TEST_S3_ROOT)"
+        return self.s3_root / self.bucket / self.prefix
+
+    def drop(self) -> None:
+        """Drops the schema and removes the prefix's objects."""
+        self.sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        if self.s3_root is not None:
+            shutil.rmtree(self.prefix_dir(), ignore_errors=True)
+            return
+        for key in self.keys():
+            r = self._s3("DELETE", f"{self.prefix}/{key}")
+            assert r.status_code in (200, 204), f"DELETE {key}: {r.status_code} {r.text}"
+
+
 # ------------------------------------------------------------------------ depotd
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -196,7 +388,13 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @dataclass(repr=False)
 class DepotServer:
-    """One `depotd serve` process on a free loopback port with its own data dir."""
+    """One `depotd serve` process on a free loopback port with its own data dir.
+
+    Its database and blob store: `stores` when given (replicas sharing one space; the
+    caller drops it), else in the `postgres-s3` mode of $DEPOTD_E2E_STORES a StoreSpace
+    of its own, made at `start()` and dropped at `stop()`, else the embedded default
+    (SQLite and `<data-dir>/blobs`). The CLI runs (`cli_run`) get the same flags.
+    """
 
     binary: Path
     data_dir: Path
@@ -208,12 +406,14 @@ class DepotServer:
     catalog_trust: list = field(default_factory=list)
     # More `depotd serve` arguments (a module's own server with its own settings).
     extra_args: list = field(default_factory=list)
+    stores: Optional[StoreSpace] = None
     port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
     # Path of the pinned certificate, or False in the fallback mode (see _wait_healthy).
     tls_verify: Verify = True
     _saved_env: dict = field(default_factory=dict)
     _users_added: int = 0
+    _owns_stores: bool = False
 
     def __repr__(self) -> str:
         return f"DepotServer({self.url}, data_dir={self.data_dir}, log={self.log_file})"
@@ -241,6 +441,10 @@ class DepotServer:
         env.update(extra)
         return env
 
+    def store_flags(self) -> list:
+        """`--database-url`, `--blob-store`, `--s3-endpoint` of `stores`, or none."""
+        return self.stores.flags() if self.stores is not None else []
+
     def catalog_flags(self) -> list:
         """`--import-dir` and `--catalog-trust` as configured (also what `catalog verify`
         needs to find the trust anchors)."""
@@ -255,6 +459,9 @@ class DepotServer:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.import_dir is not None:
             self.import_dir.mkdir(parents=True, exist_ok=True)
+        if self.stores is None and stores_mode() == STORES_POSTGRES_S3:
+            self.stores = StoreSpace.create()
+            self._owns_stores = True
         log = open(self.log_file, "wb")
         try:
             self.process = subprocess.Popen(
@@ -263,7 +470,7 @@ class DepotServer:
                  "--shutdown-grace-seconds", "10",
                  # No scheduled depot syncs: the suite triggers its own and counts requests.
                  "--depot-schedule", "",
-                 *self.catalog_flags(), *self.extra_args],
+                 *self.store_flags(), *self.catalog_flags(), *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.env(DEPOTD_ADMIN_PASSWORD=ADMIN_PASSWORD, DEPOTD_LOG_LEVEL="info"),
             )
@@ -320,8 +527,16 @@ class DepotServer:
                 self._saved_env[name] = os.environ.pop(name)
 
     def stop(self, check: bool = True, timeout: float = 30.0) -> Optional[str]:
-        """SIGTERM, then wait. Returns a complaint (or None) when `check` and the exit
-        was not clean within `timeout` seconds."""
+        """SIGTERM, then wait; then drops a StoreSpace of its own. Returns a complaint (or
+        None) when `check` and the exit was not clean within `timeout` seconds."""
+        try:
+            return self._stop_process(check, timeout)
+        finally:
+            if self._owns_stores and self.stores is not None:
+                self.stores.drop()
+                self.stores, self._owns_stores = None, False
+
+    def _stop_process(self, check: bool, timeout: float) -> Optional[str]:
         os.environ.update(self._saved_env)
         self._saved_env.clear()
         if self.process is None or self.process.poll() is not None:
@@ -340,10 +555,11 @@ class DepotServer:
         return None
 
     def cli_run(self, *args: str, password: Optional[str] = None) -> subprocess.CompletedProcess:
-        """Runs `depotd <args> --data-dir DIR` (the CLI shares the server's database) and
-        returns the finished process whatever its exit status (text output captured)."""
+        """Runs `depotd <args> --data-dir DIR` and the server's store flags (the CLI shares
+        its database and blob store) and returns the finished process whatever its exit
+        status (text output captured)."""
         extra = {"DEPOTD_USER_PASSWORD": password} if password is not None else {}
-        return subprocess.run([str(self.binary), *args, "--data-dir", str(self.data_dir)],
+        return subprocess.run([str(self.binary), *args, "--data-dir", str(self.data_dir), *self.store_flags()],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
                               env=self.env(**extra))
 
@@ -366,6 +582,13 @@ class DepotServer:
         password = f"E2e-Passw0rd-{self._users_added}"
         self.cli("user", "add", name, "--role", role, password=password)
         return name, password
+
+    def blob_writes_in_progress(self) -> list:
+        """The blob writes not yet committed or cleaned up: the temporary files of
+        `<data-dir>/blobs/tmp`, or on S3 the prefix's upload markers and staged data."""
+        if self.stores is not None:
+            return self.stores.writes_in_progress()
+        return sorted(p.name for p in (self.data_dir / "blobs" / "tmp").glob("*"))
 
     def submit_blob_gc(self) -> str:
         """`depotd blobs gc`: queues a blob_gc task for the running server's workers.

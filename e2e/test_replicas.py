@@ -3,9 +3,10 @@ round-robin with the official SDK (issue 15, point 4).
 
 The module fixture `cluster` starts replicas A, B and C (HTTPS on free ports, each its
 own data dir and log `target/e2e/depotd-replica-<a|b|c>.log`), all with
-`--database-url` naming a fresh schema of `$DEPOTD_TEST_POSTGRES_URL` (created here with
-psql, migrated by the first replica, dropped at the end), `--blob-store` naming a fresh
-prefix of the S3 test server's bucket (`scripts/s3.sh`), one `--secret-key-file`, the
+`--database-url` naming a fresh schema of `$DEPOTD_TEST_POSTGRES_URL` and `--blob-store`
+naming a fresh prefix of the S3 test server's bucket (`scripts/s3.sh`): one
+`harness.StoreSpace`, its schema created with psql, migrated by the first replica and
+dropped at the end with the prefix's objects; one `--secret-key-file`, the
 session's `--catalog-trust` and a short `--task-lease-seconds`. Without PostgreSQL or
 S3 the module is skipped, unless `DEPOTD_REQUIRE_POSTGRES=1` / `DEPOTD_REQUIRE_S3=1`
 (then it fails). A bearer token minted by one replica is used on the others.
@@ -18,7 +19,8 @@ S3 the module is skipped, unless `DEPOTD_REQUIRE_POSTGRES=1` / `DEPOTD_REQUIRE_S
 4. 300 concurrent sync triggers spread over the three make one task;
 5. the replica running a held sync is killed with SIGKILL: another one finishes it (or
    fails it as retriable) once its lease ended;
-6. after a blob GC the bucket's `sha256/` keys are exactly the digests of `blob_refs`.
+6. after a blob GC the bucket's `sha256/` keys (listed through the S3 API) are exactly
+   the digests of `blob_refs`.
    GC keeps unreferenced blobs younger than its grace period (one hour): the test ages
    the prefix's objects by setting their files' modification times in the S3 server's
    root directory (`$DEPOTD_TEST_S3_ROOT`; s3s-fs answers them as Last-Modified).
@@ -26,13 +28,10 @@ S3 the module is skipped, unless `DEPOTD_REQUIRE_POSTGRES=1` / `DEPOTD_REQUIRE_S
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import itertools
 import json
 import os
-import shutil
-import subprocess
 import threading
 import time
 import uuid
@@ -57,8 +56,9 @@ from vmware.sddc_manager.v1.system.settings_client import Depot
 from vmware.sddc_manager.v1_client import ProductVersionCatalogs
 from vmware.vapi.bindings.stub import StubConfiguration
 
-from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, DepotServer, catalog_document,
-                     catalog_patch, rest_stub_config, trusting_session, wait_for, write_catalog)
+from harness import (ADMIN_PASSWORD, ADMIN_USER, REPO, REPORTED_SERVERS, DepotServer, StoreSpace,
+                     StoresUnavailable, catalog_document, catalog_patch, rest_stub_config, trusting_session,
+                     wait_for, write_catalog)
 from test_depot_sync import (CATALOG, COMPATIBILITY, DEPOT_PASSWORD, DEPOT_USER, FILES, MANIFEST,
                              MANIFEST_BYTES, TERMINAL, Publisher, Upstream, all_sync_task_ids,
                              assert_succeeded, offline_settings)
@@ -80,16 +80,6 @@ def skip_or_fail(reason: str, require: str) -> None:
     if required(require):
         pytest.fail(f"{require}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def psql_binary() -> Optional[str]:
-    """psql from PATH, else the newest of the PostgreSQL installation."""
-    found = shutil.which("psql")
-    if found:
-        return found
-    installed = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
-                       key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
-    return installed[-1] if installed else None
 
 
 # ------------------------------------------------------------------------ replicas
@@ -145,76 +135,49 @@ class Node:
 
 @dataclass
 class Cluster:
-    """The replicas and what they share."""
+    """The replicas and what they share: one StoreSpace (schema and prefix)."""
 
     nodes: list
-    psql: str
-    postgres_url: str
-    schema: str
-    database_url: str
-    bucket: str
-    prefix: str
-    s3_root: Optional[Path]
+    stores: StoreSpace
+
+    @property
+    def schema(self) -> str:
+        return self.stores.schema
 
     def alive(self) -> list:
         return [n for n in self.nodes if not n.killed]
 
     def sql(self, query: str) -> list:
         """Rows of `query` (tables qualified with `self.schema`), as lists of strings."""
-        done = subprocess.run([self.psql, self.postgres_url, "-X", "-q", "-A", "-t", "-F", "\t",
-                               "-v", "ON_ERROR_STOP=1", "-c", query],
-                              capture_output=True, text=True, timeout=30)
-        assert done.returncode == 0, f"psql: {query}\n{done.stderr}"
-        return [line.split("\t") for line in done.stdout.splitlines() if line]
+        return self.stores.sql(query)
 
     def referenced_digests(self) -> set:
         rows = self.sql(f"SELECT DISTINCT digest FROM {self.schema}.blob_refs")
         return {row[0].removeprefix("sha256:") for row in rows}
 
-    def prefix_dir(self) -> Path:
-        assert self.s3_root is not None
-        return self.s3_root / self.bucket / self.prefix
-
     def bucket_digests(self) -> set:
         """The digests of the committed blobs: the prefix's `sha256/<2 hex>/<64 hex>` keys."""
-        blobs = self.prefix_dir() / "sha256"
-        return {p.name for p in blobs.glob("*/*") if p.is_file()} if blobs.is_dir() else set()
+        return self.stores.blob_digests()
 
     def staging_files(self) -> list:
-        staging = self.prefix_dir() / "staging"
-        if not staging.is_dir():
-            return []
-        return sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+        return self.stores.staging_keys()
 
 
 def start_cluster(binary: Path, pki_trust: Path, directory: Path) -> Cluster:
-    postgres_url = os.environ.get("DEPOTD_TEST_POSTGRES_URL")
-    if not postgres_url:
-        skip_or_fail("no PostgreSQL (source scripts/postgres.sh)", "DEPOTD_REQUIRE_POSTGRES")
-    endpoint, bucket = os.environ.get("DEPOTD_TEST_S3_ENDPOINT"), os.environ.get("DEPOTD_TEST_S3_BUCKET")
-    if not (endpoint and bucket):
-        skip_or_fail("no S3 test server (source scripts/s3.sh)", "DEPOTD_REQUIRE_S3")
-    psql = psql_binary()
-    if psql is None:
-        skip_or_fail("psql is not installed", "DEPOTD_REQUIRE_POSTGRES")
-    schema = f"depotd_e2e_{uuid.uuid4().hex}"
-    prefix = f"depotd-e2e-{uuid.uuid4().hex[:12]}"
-    root = os.environ.get("DEPOTD_TEST_S3_ROOT")
-    cluster = Cluster(nodes=[], psql=psql, postgres_url=postgres_url, schema=schema,
-                      database_url=f"{postgres_url}{'&' if '?' in postgres_url else '?'}options[search_path]={schema}",
-                      bucket=bucket, prefix=prefix, s3_root=Path(root) if root else None)
-    cluster.sql(f"CREATE SCHEMA {schema}")
+    try:
+        stores = StoreSpace.create()
+    except StoresUnavailable as e:
+        skip_or_fail(e.reason, e.require)
+    cluster = Cluster(nodes=[], stores=stores)
     key = directory / "secret.key"
     key.write_text(os.urandom(32).hex() + "\n")
     key.chmod(0o600)
-    flags = ["--database-url", cluster.database_url, "--blob-store", f"s3://{bucket}/{prefix}",
-             "--s3-endpoint", endpoint, "--secret-key-file", str(key),
-             "--task-lease-seconds", str(LEASE_SECONDS)]
+    flags = ["--secret-key-file", str(key), "--task-lease-seconds", str(LEASE_SECONDS)]
     for name in "abc":
         data_dir = directory / f"replica-{name}"
         server = DepotServer(binary=binary, data_dir=data_dir, import_dir=data_dir / "import",
                              log_file=REPO / "target" / "e2e" / f"depotd-replica-{name}.log",
-                             catalog_trust=[pki_trust], extra_args=flags)
+                             catalog_trust=[pki_trust], stores=stores, extra_args=flags)
         cluster.nodes.append(Node(name.upper(), server))
     return cluster
 
@@ -237,9 +200,7 @@ def cluster(depotd, catalog_pki, tmp_path_factory) -> Cluster:
             complaint = node.server.stop(check=not node.killed)
             if complaint:
                 complaints.append(f"replica {node.name}: {complaint}\n{node.server.log_tail(30)}")
-        cluster.sql(f"DROP SCHEMA IF EXISTS {cluster.schema} CASCADE")
-        if cluster.s3_root is not None:
-            shutil.rmtree(cluster.prefix_dir(), ignore_errors=True)
+        cluster.stores.drop()
     if complaints:
         pytest.fail("\n".join(complaints), pytrace=False)
 
@@ -462,7 +423,7 @@ def test_the_task_of_a_killed_replica_is_finished_by_another(cluster, depot, ups
 
 
 def test_after_blob_gc_the_bucket_holds_exactly_the_referenced_blobs(cluster):
-    if cluster.s3_root is None:
+    if cluster.stores.s3_root is None:
         skip_or_fail("the S3 server's root directory is unknown (DEPOTD_TEST_S3_ROOT)", "DEPOTD_REQUIRE_S3")
     first, second = cluster.alive()[:2]
     # Two items pushed through one replica; one of them deleted through another: its
@@ -482,11 +443,11 @@ def test_after_blob_gc_the_bucket_holds_exactly_the_referenced_blobs(cluster):
     assert referenced <= before, referenced - before
     # Everything in the prefix is older than the GC's grace period now.
     old = time.time() - 2 * 3600
-    for path in cluster.prefix_dir().rglob("*"):
+    for path in cluster.stores.prefix_dir().rglob("*"):
         if path.is_file():
             os.utime(path, (old, old))
 
-    task_id = first.server.cli("blobs", "gc", "--database-url", cluster.database_url).split()[0]
+    task_id = first.server.cli("blobs", "gc").split()[0]
     token = second.token()
     done = finish([Tasks(n.fleet(token)) for n in (second, first)], task_id)
     assert done.status == "SUCCEEDED", done

@@ -87,7 +87,8 @@ def stalled_upload(s: ssl.SSLSocket, result: dict) -> None:
 
 
 def temp_files(depotd) -> list:
-    return list((depotd.data_dir / "blobs" / "tmp").glob("*"))
+    """Blob writes in progress: temporary files, or upload markers and staged data on S3."""
+    return depotd.blob_writes_in_progress()
 
 
 def test_a_slow_upload_passes_and_a_stalled_one_is_ended(depotd, http):

@@ -5,7 +5,8 @@
 # server's suite once more with its metadata on PostgreSQL and its blobs on S3; the S3
 # tests of the blob store and of the server's binary once more on moto, a second S3
 # implementation (scripts/moto.sh); then the end-to-end suite that drives the release
-# server with the official VCF SDK for Python (scripts/e2e.sh).
+# server with the official VCF SDK for Python (scripts/e2e.sh), on the embedded stores
+# and again on PostgreSQL + S3.
 #
 # PostgreSQL: set DEPOTD_TEST_POSTGRES_URL=postgres://user@host:port/db to use your
 # own (each test works in a fresh schema and drops it); otherwise a throwaway cluster
@@ -38,3 +39,9 @@ bash -c 'set -euo pipefail; . scripts/moto.sh
 cargo test --locked -p depot-blobs --test it -- s3 faults::
 cargo test --locked -p depotd --test it -- s3_blobs::'
 ./scripts/e2e.sh
+# The end-to-end suite once more with every depotd it starts (and the CLI runs) on a
+# fresh PostgreSQL schema and a fresh prefix of the S3 test bucket, on the binary just
+# built. test_replicas.py is left out: its replicas are on PostgreSQL + S3 in either
+# run, so a second run would test nothing new.
+DEPOTD_BIN=$PWD/target/release/depotd DEPOTD_E2E_STORES=postgres-s3 \
+    ./scripts/e2e.sh --ignore=e2e/test_replicas.py
