@@ -221,7 +221,8 @@ async fn gc_waits_for_a_commit_in_another_process_and_keeps_what_it_wrote() {
         GcReport {
             removed: 0,
             bytes_freed: 0,
-            kept: 1
+            kept: 1,
+            bytes_kept: kept_bytes.len() as u64,
         }
     );
     assert_eq!(a.stat(&kept).await.unwrap(), Some(kept_bytes.len() as u64));
