@@ -34,7 +34,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use depot_model::{Timestamp, UserName};
+use depot_model::Timestamp;
 
 /// Failures of one user name at one address before its attempts are spaced.
 const FREE_PER_PAIR: u32 = 5;
@@ -132,9 +132,10 @@ pub(crate) struct Throttle {
 }
 
 impl Throttle {
-    /// The keys of an attempt for `user` from `client`.
-    pub(crate) fn attempt(&self, user: &UserName, client: &str) -> Attempt {
-        let name = self.keys.hash_one(user.as_str());
+    /// The keys of an attempt for the name `name` (a user name, or a realm of
+    /// [`AuthService::check_secret`](crate::AuthService::check_secret)) from `client`.
+    pub(crate) fn attempt(&self, name: &str, client: &str) -> Attempt {
+        let name = self.keys.hash_one(name);
         let client = self.keys.hash_one(client_key(client));
         Attempt {
             name,

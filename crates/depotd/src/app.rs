@@ -286,7 +286,10 @@ impl App {
                 ),
             )
             .nest("/depot", downstream::router(self.downstream_state()))
-            .nest("/cls/vcsp/lib", crate::vcsp::router(self.library.clone()))
+            .nest(
+                "/cls/vcsp/lib",
+                crate::vcsp::router(self.library.clone(), Arc::clone(&self.services.auth)),
+            )
             .merge(crate::cls_transfer::router(self.library.clone()))
             .merge(depot_api_vsphere::vum_upload::router(
                 depot_api_vsphere::vum_upload::UploadState {

@@ -7,7 +7,10 @@
 //! The documents and the files go through the one file server: strong `ETag`s (the
 //! document's or the content's SHA-256), conditional requests, ranges. A library with
 //! `BASIC` authentication needs user `vcsp` and its publish password; those credentials
-//! open nothing else of the server (they are no user's).
+//! open nothing else of the server (they are no user's). Wrong publish passwords are
+//! slowed down like failed logins, by the login throttle (per library and address).
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -15,9 +18,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
+use depot_auth::AuthService;
 use depot_file_server::{FileMeta, FileSource};
-use depot_http::{Credentials, Family, Problem, RouteDoc, file_problem};
-use depot_library::ContentLibrary;
+use depot_http::{ClientAddr, Credentials, Family, Problem, RouteDoc, file_problem};
+use depot_library::{ContentLibrary, LibraryError};
 use depot_model::{ErrorKind, Library, Sha256Digest};
 use serde::Serialize;
 use serde_json::json;
@@ -25,8 +29,16 @@ use serde_json::json;
 /// The challenge sent with a 401.
 const CHALLENGE: &str = "Basic realm=\"VCSP\"";
 
+/// What the VCSP routes use: the libraries, and the login throttle for publish
+/// passwords.
+#[derive(Clone)]
+struct Vcsp {
+    library: ContentLibrary,
+    auth: Arc<AuthService>,
+}
+
 /// The VCSP routes, relative to where they are nested (`/cls/vcsp/lib`).
-pub fn router(library: ContentLibrary) -> Router {
+pub fn router(library: ContentLibrary, auth: Arc<AuthService>) -> Router {
     Router::new()
         .route("/{library}/lib.json", get(lib_json).head(lib_json))
         .route("/{library}/items.json", get(items_json).head(items_json))
@@ -36,7 +48,7 @@ pub fn router(library: ContentLibrary) -> Router {
         )
         .route("/{library}/{item}/{file}", get(file).head(file))
         .fallback(|| async { Problem::from_status(StatusCode::NOT_FOUND, "no such VCSP document") })
-        .with_state(library)
+        .with_state(Vcsp { library, auth })
         .layer(axum::middleware::from_fn(
             depot_http::render_errors::<VcspFamily>,
         ))
@@ -80,38 +92,49 @@ pub fn route_docs() -> Vec<RouteDoc> {
     .collect()
 }
 
-/// The published library, once the subscriber's credentials are checked: nothing about
-/// it, not even whether it exists, before that (an unknown library asks for
-/// credentials too).
-async fn open(service: &ContentLibrary, id: &str, headers: &HeaderMap) -> Result<Library, Problem> {
-    let basic = match Credentials::authorization(headers) {
-        Some(Credentials::Basic { user, password }) => Some((user, password)),
-        _ => None,
-    };
-    let library = service.published_library(id).await;
-    let checked = match &library {
-        Ok(library) => service.check_subscriber(
-            library,
-            basic
-                .as_ref()
-                .map(|(user, password)| (user.as_str(), password)),
-        ),
-        Err(_) if basic.is_none() => Err(depot_library::LibraryError::Unauthenticated(
-            "VCSP credentials are required".to_owned(),
-        )),
-        Err(_) => Ok(()),
-    };
-    checked?;
-    Ok(library?)
+impl Vcsp {
+    /// The published library, once the subscriber's credentials are checked: nothing
+    /// about it, not even whether it exists, before that (an unknown library asks for
+    /// credentials too). A check of a password goes through the login throttle.
+    async fn open(&self, id: &str, headers: &HeaderMap, client: &str) -> Result<Library, Problem> {
+        let basic = match Credentials::authorization(headers) {
+            Some(Credentials::Basic { user, password }) => Some((user, password)),
+            _ => None,
+        };
+        let library = self.library.published_library(id).await;
+        let checked = match (&library, &basic) {
+            (Ok(library), Some((user, password))) => {
+                self.auth
+                    .check_secret(
+                        &format!("vcsp/{}", library.id),
+                        client,
+                        || {
+                            self.library
+                                .check_subscriber(library, Some((user.as_str(), password)))
+                        },
+                        |e| matches!(e, LibraryError::Unauthenticated(_)),
+                    )
+                    .await?
+            }
+            (Ok(library), None) => self.library.check_subscriber(library, None),
+            (Err(_), None) => Err(LibraryError::Unauthenticated(
+                "VCSP credentials are required".to_owned(),
+            )),
+            (Err(_), Some(_)) => Ok(()),
+        };
+        checked?;
+        Ok(library?)
+    }
 }
 
 async fn lib_json(
-    State(service): State<ContentLibrary>,
+    State(vcsp): State<Vcsp>,
+    ClientAddr(client): ClientAddr,
     Path(library): Path<String>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let library = open(&service, &library, &headers).await?;
+    let library = vcsp.open(&library, &headers, &client).await?;
     document(
         &method,
         &headers,
@@ -121,45 +144,48 @@ async fn lib_json(
 }
 
 async fn items_json(
-    State(service): State<ContentLibrary>,
+    State(vcsp): State<Vcsp>,
+    ClientAddr(client): ClientAddr,
     Path(library): Path<String>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let library = open(&service, &library, &headers).await?;
-    document(&method, &headers, &service.vcsp_items(&library).await?).await
+    let library = vcsp.open(&library, &headers, &client).await?;
+    document(&method, &headers, &vcsp.library.vcsp_items(&library).await?).await
 }
 
 async fn item_json(
-    State(service): State<ContentLibrary>,
+    State(vcsp): State<Vcsp>,
+    ClientAddr(client): ClientAddr,
     Path((library, item)): Path<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let library = open(&service, &library, &headers).await?;
+    let library = vcsp.open(&library, &headers, &client).await?;
     document(
         &method,
         &headers,
-        &service.vcsp_item(&library, &item).await?,
+        &vcsp.library.vcsp_item(&library, &item).await?,
     )
     .await
 }
 
 async fn file(
-    State(service): State<ContentLibrary>,
+    State(vcsp): State<Vcsp>,
+    ClientAddr(client): ClientAddr,
     Path((library, item, name)): Path<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let library = open(&service, &library, &headers).await?;
-    let file = service.vcsp_file(&library, &item, &name).await?;
+    let library = vcsp.open(&library, &headers, &client).await?;
+    let file = vcsp.library.vcsp_file(&library, &item, &name).await?;
     let Some(digest) = file.digest else {
         return Err(Problem::from_status(StatusCode::NOT_FOUND, "not cached"));
     };
     let meta = FileMeta::new(file.size, &digest.to_string(), "application/octet-stream")
         .map_err(|e| Problem::internal(&e))?;
     let source = FileSource::Blob {
-        store: service.blobs().as_ref(),
+        store: vcsp.library.blobs().as_ref(),
         digest,
     };
     Ok(depot_file_server::serve(&method, &headers, &meta, source)

@@ -31,7 +31,7 @@ impl AuthService {
             debug!(user = %name, client, "failed login (password too long)");
             return Err(AuthError::BadCredentials);
         }
-        let attempt = self.throttle.attempt(&name, client);
+        let attempt = self.throttle.attempt(name.as_str(), client);
         let wait = self
             .throttle
             .begin(&attempt, self.now())
@@ -59,6 +59,44 @@ impl AuthService {
                 Err(e)
             }
         }
+    }
+
+    /// Checks a secret that belongs to no user — a published library's VCSP password —
+    /// slowed down like a login: the throttle first decides whether and how long the
+    /// attempt waits (or refuses it, [`AuthError::Throttled`]); then `check` runs, and an
+    /// outcome `is_wrong` calls a failure of `realm` at `client`. Any other outcome
+    /// (a match, or a check that could not be made) is no failure. `realm` names what is
+    /// guessed (e.g. one library's publish password); it is counted apart from every
+    /// user name. Returns `check`'s outcome.
+    pub async fn check_secret<T, E>(
+        &self,
+        realm: &str,
+        client: &str,
+        check: impl FnOnce() -> Result<T, E>,
+        is_wrong: impl FnOnce(&E) -> bool,
+    ) -> Result<Result<T, E>, AuthError> {
+        let realm = format!("\0{realm}");
+        let attempt = self.throttle.attempt(&realm, client);
+        let wait = self
+            .throttle
+            .begin(&attempt, self.now())
+            .map_err(|Refused(retry_after)| {
+                debug!(
+                    realm = &realm[1..],
+                    client, "secret check refused: too many failures"
+                );
+                AuthError::Throttled { retry_after }
+            })?;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        let outcome = check();
+        match &outcome {
+            Ok(_) => self.throttle.succeeded(&attempt, self.now()),
+            Err(e) if is_wrong(e) => warn!(realm = &realm[1..], client, "wrong secret"),
+            Err(_) => self.throttle.abandoned(&attempt),
+        }
+        Ok(outcome)
     }
 
     /// The user, if `password` is theirs (a decoy hash is checked for unknown users so

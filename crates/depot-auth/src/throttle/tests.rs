@@ -1,3 +1,5 @@
+use depot_model::UserName;
+
 use super::*;
 
 fn t0() -> Timestamp {
@@ -8,8 +10,9 @@ fn later(ms: u64) -> Timestamp {
     t0() + chrono_delta(Duration::from_millis(ms))
 }
 
-fn name(s: &str) -> UserName {
-    UserName::parse(s).unwrap()
+/// A valid user name, as the throttle sees it.
+fn name(s: &str) -> String {
+    UserName::parse(s).unwrap().as_str().to_owned()
 }
 
 const MS: fn(u64) -> Duration = Duration::from_millis;

@@ -1,6 +1,7 @@
 //! VCSP publishing: a published local library is read by a subscriber through
 //! `lib.json`, `items.json`, `item.json` and the files, with its `vcsp` credentials;
-//! versions grow with changes; those credentials open nothing else.
+//! versions grow with changes; those credentials open nothing else; guessed publish
+//! passwords are slowed like guessed logins.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -12,6 +13,7 @@ use depot_model::{
 };
 use serde_json::Value;
 
+use crate::auth_limits::{call, from};
 use crate::support::{Reply, TestApp, basic};
 
 pub(crate) const PASSWORD: &str = "Vcsp-publish-1";
@@ -250,4 +252,87 @@ async fn unpublished_unknown_and_open_libraries() {
     let r = get(&t, &format!("/cls/vcsp/lib/{}/items.json", open.id), &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["items"], Value::Array(vec![]));
+}
+
+/// A guessed publish password is slowed like a guessed login: of 30 wrong guesses at
+/// once from one address, 6 are checked (401) and 19 refused at once (503 with
+/// `Retry-After`, in VCSP's dialect); the right password still passes at once from
+/// another address, and from the guesser's address for another library, while the
+/// guesser's own next try of this library is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessed_publish_passwords_are_slowed_like_logins() {
+    let t = TestApp::new().await;
+    let guarded = published(&t, "guarded", LibraryAuth::Basic, true).await;
+    let other = published(&t, "other", LibraryAuth::Basic, true).await;
+    let lib = |l: &Library| format!("/cls/vcsp/lib/{}/lib.json", l.id);
+    let guessing = "192.0.2.66";
+    let wrong = basic("vcsp", "wrong");
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let request = from(
+            guessing,
+            Method::GET,
+            &lib(&guarded),
+            &[("authorization", &wrong)],
+            None,
+        );
+        let router = t.router.clone();
+        guesses.spawn(async move { call(&router, request).await });
+    }
+    let (mut failed, mut refused) = (0, 0);
+    while failed < 6 || refused < 19 {
+        let (status, body) = guesses.join_next().await.unwrap().unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                assert_eq!(body["code"], "UNAUTHENTICATED", "{body}");
+                failed += 1;
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(body["referenceId"].is_string(), "{body}");
+                refused += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(refused, 19);
+    guesses.abort_all();
+
+    let started = std::time::Instant::now();
+    let ok = vcsp();
+    for (peer, library) in [("192.0.2.67", &guarded), (guessing, &other)] {
+        let request = from(
+            peer,
+            Method::GET,
+            &lib(library),
+            &[("authorization", &ok)],
+            None,
+        );
+        let (status, body) = call(&t.router, request).await;
+        assert_eq!(status, StatusCode::OK, "{peer} {}: {body}", library.name);
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let request = from(
+        guessing,
+        Method::GET,
+        &lib(&guarded),
+        &[("authorization", &ok)],
+        None,
+    );
+    let response = tower::ServiceExt::oneshot(t.router.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=16).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
 }
