@@ -1,8 +1,8 @@
 //! ESX online depots: `com.vmware.esx.settings.depots.online` CRUD shapes, and
 //! `depots` `sync$task` against a fixture bundle unzipped into a directory and served
 //! over loopback HTTP: content equal to the offline bundle's, payloads verified and
-//! stored once, a 5xx retried, failures leaving the previous content (or none), one
-//! sync at a time, JSON-RPC.
+//! stored once, a 5xx retried, failures leaving the previous content (or none; a blob
+//! store gone mid-sync fails the task as retriable), one sync at a time, JSON-RPC.
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
@@ -524,4 +524,44 @@ async fn json_rpc_creates_and_syncs() {
     let info = &r.body["result"]["output"]["STRUCTURE"]["com.vmware.cis.task.info"];
     assert_eq!(info["status"], "SUCCEEDED", "{}", r.text);
     assert_eq!(content(&t, &depot).await, offline_content(&builder));
+}
+
+/// The object store going away while a sync stores payloads (S3 behind the fault
+/// proxy): the task fails retriable with `SERVICE_UNAVAILABLE` and the previous content
+/// stays; once the store is back, the next sync brings the new content.
+#[tokio::test]
+async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_content() {
+    let Some((endpoint, _)) = crate::support::s3_test_server() else {
+        return;
+    };
+    let proxy = crate::fault_proxy::FaultProxy::start(&endpoint).await;
+    let (_, tweak) = crate::s3_faults_vsphere::behind(&proxy);
+    let builder = BundleBuilder::new(4096);
+    let served = Served::new(&builder).await;
+    let t = TestApp::with(tweak, Vec::new()).await;
+    let id = create(&t, &served.url).await;
+    assert_eq!(sync(&t, None).await["status"], "SUCCEEDED");
+    let good = content(&t, &id).await;
+
+    // The depot gains two components of 6 MiB payloads; the store goes away 2 MiB in.
+    let grown = BundleBuilder::new(4096).extra_components(2, 6 << 20);
+    grown.write_tree(served.dir.path()).unwrap();
+    proxy.faults.die_after(2 << 20);
+    let r = api(&t, Method::POST, SYNC, None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let task = r.body.as_str().unwrap().to_owned();
+    t.app.services.tasks.run_pending().await.unwrap();
+    let r = api(&t, Method::GET, &format!("/api/cis/tasks/{task}"), None).await;
+    let info = r.body;
+    assert!(proxy.faults.is_dead(), "the store did not go away: {info}");
+    assert_eq!(info["status"], "FAILED", "{info}");
+    assert_eq!(info["error"]["error_type"], "SERVICE_UNAVAILABLE", "{info}");
+    let fleet = crate::s3_faults_vsphere::fleet_task(&t, &task).await;
+    assert_eq!(fleet["retriable"], true, "{fleet}");
+
+    proxy.faults.revive();
+    assert_eq!(content(&t, &id).await, good);
+    let info = sync(&t, None).await;
+    assert_eq!(info["status"], "SUCCEEDED", "{info}");
+    assert_eq!(content(&t, &id).await, offline_content(&grown));
 }

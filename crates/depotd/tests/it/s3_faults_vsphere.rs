@@ -31,7 +31,7 @@ const DS: &str = "/api/content/library/item/download-session";
 
 /// The S3 test server's bucket directory and a fresh prefix under it, and a config
 /// tweak putting the blob store there behind `proxy`.
-fn behind(proxy: &FaultProxy) -> (PathBuf, impl FnOnce(&mut depotd::config::Config)) {
+pub(crate) fn behind(proxy: &FaultProxy) -> (PathBuf, impl FnOnce(&mut depotd::config::Config)) {
     let (_, bucket) = s3_test_server().expect("an S3 test server");
     let root = PathBuf::from(
         std::env::var("DEPOTD_TEST_S3_ROOT").expect("DEPOTD_TEST_S3_ROOT (scripts/s3.sh)"),
@@ -67,7 +67,7 @@ fn complete_blobs(dir: &Path) -> BTreeSet<String> {
 }
 
 /// The task `id` as fleet-lcm shows it (with `retriable`).
-async fn fleet_task(t: &TestApp, id: &str) -> Value {
+pub(crate) async fn fleet_task(t: &TestApp, id: &str) -> Value {
     let token = t.bearer(ADMIN, ADMIN_PASSWORD).await;
     let r = t
         .send(
