@@ -11,8 +11,6 @@ use super::convert::{backing_spec, change, kind, library_id, library_model};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{FindSpec, LibraryModel};
 
-const SERVICE: &str = "com.vmware.content.library";
-
 crate::vapi_struct! {
     #[vapi("operation-input")]
     /// list's input.
@@ -54,34 +52,46 @@ where
     S: Clone + Send + Sync + 'static,
     ContentLibrary: FromRef<S>,
 {
-    const ONE: &str = "/content/library/{library_id}";
-    vec![
-        Operation::new(SERVICE, "list", Auth::Session, list::<S, AnyKind>)
+    let mut operations = kind_operations::<S, AnyKind>();
+    operations.push(
+        Operation::new(AnyKind::SERVICE, "find", Auth::Session, find::<S>)
             .privilege(Privilege::SystemRead)
-            .rest(Method::GET, "/content/library", StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, get::<S, AnyKind>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::GET, ONE, StatusCode::OK),
-        Operation::new(SERVICE, "find", Auth::Session, find::<S>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::POST, "/content/library", StatusCode::OK)
+            .rest(Method::POST, AnyKind::ALL, StatusCode::OK)
             .action("find")
             .body(RestBody::Param("spec")),
-        Operation::new(SERVICE, "update", Auth::Session, update::<S, AnyKind>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
+    );
+    operations
+}
+
+/// What the three library services share, on libraries of kind `K`: list, get,
+/// update, delete and force-delete.
+pub fn kind_operations<S, K: Kind>() -> Vec<Operation<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    ContentLibrary: FromRef<S>,
+{
+    vec![
+        Operation::new(K::SERVICE, "list", Auth::Session, list::<S, K>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, K::ALL, StatusCode::OK),
+        Operation::new(K::SERVICE, "get", Auth::Session, get::<S, K>)
+            .privilege(Privilege::SystemRead)
+            .rest(Method::GET, K::ONE, StatusCode::OK),
+        Operation::new(K::SERVICE, "update", Auth::Session, update::<S, K>)
+            .privilege(K::UPDATE)
+            .rest(Method::PATCH, K::ONE, StatusCode::NO_CONTENT)
             .body(RestBody::Param("update_spec")),
-        Operation::new(SERVICE, "delete", Auth::Session, delete::<S, AnyKind>)
-            .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
+        Operation::new(K::SERVICE, "delete", Auth::Session, delete::<S, K>)
+            .privilege(K::DELETE)
+            .rest(Method::DELETE, K::ONE, StatusCode::NO_CONTENT),
         Operation::new(
-            SERVICE,
+            K::SERVICE,
             "force_delete",
             Auth::Session,
-            force_delete::<S, AnyKind>,
+            force_delete::<S, K>,
         )
-        .privilege(Privilege::ContentLibraryManage)
-        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+        .privilege(K::DELETE)
+        .rest(Method::POST, K::ONE, StatusCode::NO_CONTENT)
         .action("force-delete"),
     ]
 }
@@ -130,10 +140,21 @@ where
 
 /// Which libraries a service's list, get, update and delete operations act on:
 /// `com.vmware.content.library` any, `local_library` local ones, `subscribed_library`
-/// subscribed ones (another kind is `NOT_FOUND` or `INVALID_ELEMENT_TYPE`).
+/// subscribed ones (another kind is `NOT_FOUND` or `INVALID_ELEMENT_TYPE`), and the
+/// service's name, REST paths and privileges.
 pub trait Kind: Send + Sync + 'static {
     /// The kind, or `None` for any.
     const KIND: Option<LibraryKind>;
+    /// The vAPI service.
+    const SERVICE: &'static str;
+    /// The REST path of the collection.
+    const ALL: &'static str;
+    /// The REST path of one library.
+    const ONE: &'static str;
+    /// The privilege an update needs.
+    const UPDATE: Privilege;
+    /// The privilege a delete needs.
+    const DELETE: Privilege;
 }
 
 /// Libraries of any kind.
@@ -145,12 +166,27 @@ pub struct Subscribed;
 
 impl Kind for AnyKind {
     const KIND: Option<LibraryKind> = None;
+    const SERVICE: &'static str = "com.vmware.content.library";
+    const ALL: &'static str = "/content/library";
+    const ONE: &'static str = "/content/library/{library_id}";
+    const UPDATE: Privilege = Privilege::ContentLibraryManage;
+    const DELETE: Privilege = Privilege::ContentLibraryManage;
 }
 impl Kind for Local {
     const KIND: Option<LibraryKind> = Some(LibraryKind::Local);
+    const SERVICE: &'static str = "com.vmware.content.local_library";
+    const ALL: &'static str = "/content/local-library";
+    const ONE: &'static str = "/content/local-library/{library_id}";
+    const UPDATE: Privilege = Privilege::ContentLibraryManage;
+    const DELETE: Privilege = Privilege::ContentLibraryManage;
 }
 impl Kind for Subscribed {
     const KIND: Option<LibraryKind> = Some(LibraryKind::Subscribed);
+    const SERVICE: &'static str = "com.vmware.content.subscribed_library";
+    const ALL: &'static str = "/content/subscribed-library";
+    const ONE: &'static str = "/content/subscribed-library/{library_id}";
+    const UPDATE: Privilege = Privilege::ContentLibraryUpdateSubscribed;
+    const DELETE: Privilege = Privilege::ContentLibraryDeleteSubscribed;
 }
 
 /// `list`: the ids of the libraries of kind `K`.

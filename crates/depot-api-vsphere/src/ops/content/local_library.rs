@@ -8,11 +8,9 @@ use depot_library::{ContentLibrary, NewLibrary};
 use depot_model::Privilege;
 
 use super::convert::{backing_spec, library_id, publish_spec};
-use super::library::{self, Local};
+use super::library::{self, Kind as _, Local};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{DestinationSpec, LibraryModel, LibraryType};
-
-const SERVICE: &str = "com.vmware.content.local_library";
 
 crate::vapi_struct! {
     #[vapi("operation-input")]
@@ -44,52 +42,21 @@ where
     S: Clone + Send + Sync + 'static,
     ContentLibrary: FromRef<S>,
 {
-    const ALL: &str = "/content/local-library";
-    const ONE: &str = "/content/local-library/{library_id}";
-    vec![
+    const SERVICE: &str = Local::SERVICE;
+    let mut operations = library::kind_operations::<S, Local>();
+    operations.extend([
         Operation::new(SERVICE, "create", Auth::Session, create::<S>)
             .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::POST, ALL, StatusCode::CREATED)
+            .rest(Method::POST, Local::ALL, StatusCode::CREATED)
             .body(RestBody::Param("create_spec"))
             .header("Client-Token", "client_token"),
-        Operation::new(SERVICE, "list", Auth::Session, library::list::<S, Local>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::GET, ALL, StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, library::get::<S, Local>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::GET, ONE, StatusCode::OK),
-        Operation::new(
-            SERVICE,
-            "update",
-            Auth::Session,
-            library::update::<S, Local>,
-        )
-        .privilege(Privilege::ContentLibraryManage)
-        .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
-        .body(RestBody::Param("update_spec")),
-        Operation::new(
-            SERVICE,
-            "delete",
-            Auth::Session,
-            library::delete::<S, Local>,
-        )
-        .privilege(Privilege::ContentLibraryManage)
-        .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
-        Operation::new(
-            SERVICE,
-            "force_delete",
-            Auth::Session,
-            library::force_delete::<S, Local>,
-        )
-        .privilege(Privilege::ContentLibraryManage)
-        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
-        .action("force-delete"),
         Operation::new(SERVICE, "publish", Auth::Session, publish::<S>)
             .privilege(Privilege::ContentLibraryManage)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .rest(Method::POST, Local::ONE, StatusCode::NO_CONTENT)
             .action("publish")
             .body(RestBody::Fields),
-    ]
+    ]);
+    operations
 }
 
 async fn create<S>(ctx: Ctx<S>, input: CreateInput) -> Result<String, Problem>

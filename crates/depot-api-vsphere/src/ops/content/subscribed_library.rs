@@ -8,12 +8,11 @@ use depot_library::{ContentLibrary, LibraryError, LibrarySyncRequest, NewSubscri
 use depot_model::{LibraryKind, Privilege};
 
 use super::convert::{backing_spec, library_id, publish_spec, subscription_spec};
-use super::library::{self, IdInput, Subscribed};
+use super::library::{self, IdInput, Kind as _, Subscribed};
 use crate::vapi::registry::{Auth, Ctx, Operation, RestBody};
 use crate::wire::content::library::{LibraryModel, LibraryType, SubscriptionInfo};
 use crate::wire::content::subscribed_library::ProbeResult;
 
-const SERVICE: &str = "com.vmware.content.subscribed_library";
 const SUBSCRIBED: Option<LibraryKind> = Some(LibraryKind::Subscribed);
 
 crate::vapi_struct! {
@@ -44,65 +43,29 @@ where
     Services: FromRef<S>,
     ContentLibrary: FromRef<S>,
 {
-    const ALL: &str = "/content/subscribed-library";
-    const ONE: &str = "/content/subscribed-library/{library_id}";
-    vec![
+    const SERVICE: &str = Subscribed::SERVICE;
+    let mut operations = library::kind_operations::<S, Subscribed>();
+    operations.extend([
         Operation::new(SERVICE, "create", Auth::Session, create::<S>)
             .privilege(Privilege::ContentLibraryCreateSubscribed)
-            .rest(Method::POST, ALL, StatusCode::CREATED)
+            .rest(Method::POST, Subscribed::ALL, StatusCode::CREATED)
             .body(RestBody::Param("create_spec"))
             .header("Client-Token", "client_token"),
-        Operation::new(
-            SERVICE,
-            "list",
-            Auth::Session,
-            library::list::<S, Subscribed>,
-        )
-        .privilege(Privilege::SystemRead)
-        .rest(Method::GET, ALL, StatusCode::OK),
-        Operation::new(SERVICE, "get", Auth::Session, library::get::<S, Subscribed>)
-            .privilege(Privilege::SystemRead)
-            .rest(Method::GET, ONE, StatusCode::OK),
-        Operation::new(
-            SERVICE,
-            "update",
-            Auth::Session,
-            library::update::<S, Subscribed>,
-        )
-        .privilege(Privilege::ContentLibraryUpdateSubscribed)
-        .rest(Method::PATCH, ONE, StatusCode::NO_CONTENT)
-        .body(RestBody::Param("update_spec")),
-        Operation::new(
-            SERVICE,
-            "delete",
-            Auth::Session,
-            library::delete::<S, Subscribed>,
-        )
-        .privilege(Privilege::ContentLibraryDeleteSubscribed)
-        .rest(Method::DELETE, ONE, StatusCode::NO_CONTENT),
-        Operation::new(
-            SERVICE,
-            "force_delete",
-            Auth::Session,
-            library::force_delete::<S, Subscribed>,
-        )
-        .privilege(Privilege::ContentLibraryDeleteSubscribed)
-        .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
-        .action("force-delete"),
         Operation::new(SERVICE, "sync", Auth::Session, sync::<S>)
             .privilege(Privilege::ContentLibrarySyncLibrary)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .rest(Method::POST, Subscribed::ONE, StatusCode::NO_CONTENT)
             .action("sync"),
         Operation::new(SERVICE, "evict", Auth::Session, evict::<S>)
             .privilege(Privilege::ContentLibraryEvictSubscribed)
-            .rest(Method::POST, ONE, StatusCode::NO_CONTENT)
+            .rest(Method::POST, Subscribed::ONE, StatusCode::NO_CONTENT)
             .action("evict"),
         Operation::new(SERVICE, "probe", Auth::Session, probe::<S>)
             .privilege(Privilege::ContentLibraryCreateSubscribed)
-            .rest(Method::POST, ALL, StatusCode::OK)
+            .rest(Method::POST, Subscribed::ALL, StatusCode::OK)
             .action("probe")
             .body(RestBody::Fields),
-    ]
+    ]);
+    operations
 }
 
 async fn create<S>(ctx: Ctx<S>, input: CreateInput) -> Result<String, Problem>
