@@ -10,9 +10,8 @@
 //! all while nobody reads it.
 //!
 //! Staleness: a scrape shows the figure of a listing that started at most
-//! [`REFRESH_EVERY`] before the previous scrape (plus the listing's own duration).
-//! `depotd serve` starts the first listing when it starts; until that listing is done
-//! there is no figure.
+//! [`REFRESH_EVERY`] before the previous scrape (plus the listing's own duration); the
+//! first scrape of a process starts the first listing and shows no figure yet.
 //! `depotd_blob_bytes_timestamp_seconds` says when the figure shown was taken.
 
 use std::sync::{Arc, Mutex, PoisonError};

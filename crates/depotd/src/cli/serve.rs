@@ -31,8 +31,5 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     app.start().await?;
-    // The first count of the blob store's bytes starts with the server, so that the
-    // first scrape of /metrics finds it (unless the listing is still on its way).
-    let _ = app.blob_usage.current();
     server::run(app, data_dir.path()).await
 }

@@ -165,8 +165,7 @@ async fn scrapes_list_the_bucket_at_most_once_per_interval() {
     };
     // /health lists too (its write probe): the count before the first scrape.
     let before = metric(&scrape().await, LISTS).unwrap_or(0.0);
-    // The count started with the server (or with the first scrape); scrapes show it
-    // once it is done.
+    // The first scrape started the count; scrapes show it once it is done.
     let mut text = scrape().await;
     for _ in 0..200 {
         if metric(&text, "depotd_blob_bytes").is_some() {
