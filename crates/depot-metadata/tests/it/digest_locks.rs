@@ -25,20 +25,14 @@ where
     F: FnOnce(DigestLocks, DigestLocks, Sha256Digest) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(url) = postgres_url() else { return };
-    let schema = fresh_schema();
-    let a = PostgresStore::connect_in_schema(&url, &schema)
-        .await
-        .unwrap();
-    let b = PostgresStore::connect_in_schema(&url, &schema)
-        .await
-        .unwrap();
-    let (Some(a_locks), Some(b_locks)) = (a.digest_locks(), b.digest_locks()) else {
-        panic!("PostgreSQL provides digest locks");
-    };
-    let digest = Sha256Digest::compute(uuid::Uuid::new_v4().as_bytes());
-    test(a_locks, b_locks, digest).await;
-    drop_schema(&url, &schema).await;
+    crate::replicas::with_replicas(|a, b, _, _| async move {
+        let (Some(a_locks), Some(b_locks)) = (a.digest_locks(), b.digest_locks()) else {
+            panic!("PostgreSQL provides digest locks");
+        };
+        let digest = Sha256Digest::compute(uuid::Uuid::new_v4().as_bytes());
+        test(a_locks, b_locks, digest).await;
+    })
+    .await;
 }
 
 /// Starts taking `digest`'s lock (`exclusive` or shared) in a task of its own.

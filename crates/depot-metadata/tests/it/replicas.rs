@@ -20,7 +20,7 @@ use crate::library_fixtures::{stored_item, stored_library};
 const DELIVERY: Duration = Duration::from_secs(5);
 
 /// Runs `test` with two stores on one fresh schema, and a plain connection to it.
-async fn with_replicas<F, Fut>(test: F)
+pub(crate) async fn with_replicas<F, Fut>(test: F)
 where
     F: FnOnce(PostgresStore, PostgresStore, String, String) -> Fut,
     Fut: Future<Output = ()>,

@@ -162,6 +162,19 @@ impl Fixture {
         r.body
     }
 
+    /// Retries the failed task `id` (fleet-lcm `?action=retry`) and runs it to its end.
+    pub(crate) async fn retry(&self, id: &str) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                &format!("/fleet-lcm/v1/tasks/{id}?action=retry"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        self.finish(id).await
+    }
+
     pub(crate) async fn catalog_sequence(&self) -> Value {
         let r = self
             .call(Method::GET, "/v1/product-version-catalogs", None)
@@ -473,15 +486,7 @@ async fn failed_sync_keeps_the_previous_metadata_and_retry_resumes() {
     // The depot is fixed: retry resumes at the failed stage and applies both files.
     f.files.lock().unwrap().insert(SIG.to_owned(), sig);
     let id = failed["id"].as_str().unwrap();
-    let r = f
-        .call(
-            Method::POST,
-            &format!("/fleet-lcm/v1/tasks/{id}?action=retry"),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let done = f.finish(id).await;
+    let done = f.retry(id).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(stage(&done, "connect"), "SUCCEEDED");
     assert_eq!(f.catalog_sequence().await, 6);

@@ -187,15 +187,7 @@ async fn a_sync_while_the_store_disappears_fails_retriable_and_keeps_the_old_cat
 
     // The retried task succeeds and the new catalog is served.
     let id = failed["id"].as_str().unwrap();
-    let r = f
-        .call(
-            Method::POST,
-            &format!("/fleet-lcm/v1/tasks/{id}?action=retry"),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let done = f.finish(id).await;
+    let done = f.retry(id).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(f.catalog_sequence().await, 6);
     assert_eq!(depot_file(&f, PVC).await, catalog);

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::fault_proxy::FaultProxy;
 use crate::offline_depots::{Client, OFFLINE, bundle, expected_content, pull, web_server};
 use crate::s3_crash::files_under;
-use crate::subscribed_libraries::{Publisher, SL, items, run_tasks, sync_library};
+use crate::subscribed_libraries::{Publisher, SL, items, sync_library};
 use crate::support::{ADMIN, ADMIN_PASSWORD, TestApp, s3_test_server, use_s3};
 use crate::update_sessions::api;
 use crate::vcsp::item_with;
@@ -97,16 +97,7 @@ async fn sync_tasks(t: &TestApp, sid: &str) -> BTreeMap<String, Value> {
 /// Syncs library `id` once more: its new task's id and CIS info.
 async fn sync_again(t: &TestApp, sid: &str, id: &str) -> (String, Value) {
     let before = sync_tasks(t, sid).await;
-    let r = api(
-        t,
-        sid,
-        Method::POST,
-        &format!("{SL}/{id}?action=sync"),
-        None,
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    run_tasks(t).await;
+    sync_library(t, sid, id).await;
     let mut new: Vec<_> = sync_tasks(t, sid)
         .await
         .into_iter()
